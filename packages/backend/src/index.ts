@@ -1,0 +1,1 @@
+export { type BackendChoice, type BackendPreference, initBackend } from './init-backend.js';

@@ -1,0 +1,1 @@
+export { meanSquaredError } from './mean-squared-error.js';

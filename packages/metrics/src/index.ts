@@ -1,0 +1,1 @@
+export { boxIouXywh } from './box-iou.js';

@@ -1,0 +1,4 @@
+export {
+  type ExponentialDecayWithBurninOptions,
+  exponentialDecayWithBurnin,
+} from './exponential-decay-with-burnin.js';

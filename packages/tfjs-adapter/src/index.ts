@@ -1,0 +1,1 @@
+export { setLearningRate } from './set-learning-rate.js';
