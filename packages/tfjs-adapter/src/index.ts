@@ -1,1 +1,17 @@
+export { clipByGlobalNorm } from './clip-by-global-norm.js';
+export { AdapterOptionError } from './errors.js';
+export {
+  getLearningRate,
+  type OptimizerKind,
+  optimizerKind,
+  SUPPORTED_OPTIMIZERS,
+} from './optimizer-kind.js';
+export type { Schedule } from './schedule.js';
+export {
+  ScheduledOptimizer,
+  type ScheduledOptimizerState,
+  STATE_WEIGHT_PREFIX,
+  type WithScheduleOptions,
+  withSchedule,
+} from './scheduled-optimizer.js';
 export { setLearningRate } from './set-learning-rate.js';

@@ -1,0 +1,448 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+import { clipByGlobalNorm } from './clip-by-global-norm.js';
+import {
+  AdapterOptionError,
+  checkNonNegative,
+  checkPositive,
+  checkStep,
+  checkUnitInterval,
+} from './errors.js';
+import { type OptimizerKind, optimizerKind } from './optimizer-kind.js';
+import type { Schedule } from './schedule.js';
+
+/** Options of {@link withSchedule}. */
+export interface WithScheduleOptions {
+  /**
+   * Schedule index of the first update (an integer `>= 0`). Default 0. The wrapper's first
+   * update uses `schedule(initialStep)`. A checkpoint restored by `setWeights`/`setState`
+   * overrides it.
+   */
+  initialStep?: number;
+  /**
+   * Clip gradients by their global norm before the update, as `tf.clip_by_global_norm`:
+   * when `norm = sqrt(sum ||g||^2) > clipNorm` every gradient is scaled by `clipNorm / norm`.
+   * Finite and `> 0`. Default: no clipping.
+   */
+  clipNorm?: number;
+  /**
+   * Compute the global gradient norm (exposed as `lastGradientNorm`) even without `clipNorm`.
+   * Default: true when `clipNorm` is set, else false.
+   */
+  trackGradientNorm?: boolean;
+  /**
+   * Momentum schedule, applied to the coefficient the optimizer actually uses at update k:
+   * - `Momentum`: the momentum `m` of `accum = m * accum + g` (the cached scalar tensor is
+   *   replaced, the old one disposed; Nesterov uses it too);
+   * - `Adam` and `Adamax`: `beta1`, with the bias correction `1 - prod_{i<=k} beta1_i`
+   *   (the exact normaliser of the first moment for a time-varying beta1; equals
+   *   tfjs's `1 - beta1^t` for a constant schedule);
+   * - `RMSProp`: its `momentum` coefficient.
+   * Values must lie in `[0, 1)`. Rejected (AdapterOptionError) for SGD, Adagrad and Adadelta,
+   * which have no momentum coefficient.
+   */
+  momentum?: Schedule;
+}
+
+/** What {@link ScheduledOptimizer.getState} returns: the schedule index of the next update. */
+export interface ScheduledOptimizerState {
+  /** Updates done, counting `initialStep` as done: the next update uses `schedule(step)`. */
+  step: number;
+}
+
+/** Name prefix of the entries {@link ScheduledOptimizer.getWeights} adds to the inner ones. */
+export const STATE_WEIGHT_PREFIX = 'scheduled_optimizer/';
+const STEP_WEIGHT = `${STATE_WEIGHT_PREFIX}step`;
+
+const FN = 'withSchedule';
+const MOMENTUM_KINDS: readonly OptimizerKind[] = ['Momentum', 'Adam', 'Adamax', 'RMSProp'];
+
+/** Fields of the tfjs optimizers we reach into (names as in tfjs-core 4.x). */
+interface Internals {
+  learningRate: number;
+  setLearningRate?: (lr: number) => void;
+  c?: tf.Scalar;
+  m?: tf.Scalar;
+  momentum?: number;
+  beta1?: number;
+  beta2?: number;
+  decay?: number;
+  accBeta1?: tf.Variable;
+  accBeta2?: tf.Variable;
+  iteration?: tf.Variable;
+  iterations_?: number;
+  [field: string]: unknown;
+}
+
+/** Per optimizer kind, the arrays of `{ originalName, variable }` slots tfjs keeps. */
+const SLOT_FIELDS: Record<OptimizerKind, readonly string[]> = {
+  SGD: [],
+  Momentum: ['accumulations'],
+  Adam: ['accumulatedFirstMoment', 'accumulatedSecondMoment'],
+  Adamax: ['accumulatedFirstMoment', 'accumulatedWeightedInfNorm'],
+  RMSProp: ['accumulatedMeanSquares', 'accumulatedMoments', 'accumulatedMeanGrads'],
+  Adagrad: ['accumulatedGrads'],
+  Adadelta: ['accumulatedGrads', 'accumulatedUpdates'],
+};
+
+type Slot = { originalName: string; variable: tf.Variable };
+
+/**
+ * A `tf.Optimizer` whose k-th update (counting from `initialStep`) uses learning rate
+ * `schedule(k)`, exactly, for any of the seven tfjs optimizers. Create it with
+ * {@link withSchedule}. It owns the wrapped optimizer: `dispose()` disposes both.
+ */
+export class ScheduledOptimizer extends tf.Optimizer {
+  /** Serialization name (the class is not registered for deserialization). */
+  static get className(): string {
+    return 'ScheduledOptimizer';
+  }
+
+  /** The wrapped tfjs optimizer (do not update it directly). */
+  readonly inner: tf.Optimizer;
+  /** The learning-rate schedule. */
+  readonly schedule: Schedule;
+  /** Which of the seven tfjs optimizers `inner` is. */
+  readonly kind: OptimizerKind;
+  /** The `clipNorm` option, or `undefined`. */
+  readonly clipNorm: number | undefined;
+  /** The momentum schedule, or `undefined`. */
+  readonly momentumSchedule: Schedule | undefined;
+
+  private step_: number;
+  private lastLr = Number.NaN;
+  private lastMomentum = Number.NaN;
+  private readonly trackNorm: boolean;
+  private normTensor: tf.Scalar | null = null;
+  private normValue = Number.NaN;
+  /** Product of the beta1 values used so far by the inner Adam/Adamax (float64). */
+  private beta1Product = 1;
+
+  constructor(optimizer: tf.Optimizer, schedule: Schedule, options: WithScheduleOptions = {}) {
+    super();
+    this.kind = optimizerKind(FN, optimizer);
+    if (typeof schedule !== 'function') {
+      throw new AdapterOptionError(FN, 'schedule', schedule, 'a function (step: number) => number');
+    }
+    const { initialStep = 0, clipNorm, momentum, trackGradientNorm } = options;
+    this.step_ = checkStep(FN, 'initialStep', initialStep);
+    if (clipNorm !== undefined) checkPositive(FN, 'clipNorm', clipNorm);
+    if (momentum !== undefined) {
+      if (typeof momentum !== 'function') {
+        throw new AdapterOptionError(
+          FN,
+          'momentum',
+          momentum,
+          'a function (step: number) => number',
+        );
+      }
+      if (!MOMENTUM_KINDS.includes(this.kind)) {
+        throw new AdapterOptionError(
+          FN,
+          'momentum',
+          `a schedule for ${this.kind}`,
+          `a schedule only for ${MOMENTUM_KINDS.join(', ')} (${this.kind} has no momentum coefficient)`,
+        );
+      }
+    }
+    const o = optimizer as unknown as Internals;
+    if (this.kind === 'Adamax' && (o.decay ?? 0) !== 0) {
+      throw new AdapterOptionError(
+        FN,
+        'optimizer.decay',
+        o.decay,
+        '0 (the schedule replaces Adamax decay)',
+      );
+    }
+    this.inner = optimizer;
+    this.schedule = schedule;
+    this.clipNorm = clipNorm;
+    this.momentumSchedule = momentum;
+    this.trackNorm = trackGradientNorm ?? clipNorm !== undefined;
+    if (this.momentumSchedule && (this.kind === 'Adam' || this.kind === 'Adamax')) {
+      this.beta1Product = (o.beta1 as number) ** this.inner.iterations;
+    }
+  }
+
+  /** Updates done, counting `initialStep` as done: the next update uses `schedule(step)`. */
+  get step(): number {
+    return this.step_;
+  }
+
+  /**
+   * The learning rate the NEXT update will use, `schedule(step)` (before any update this is
+   * `schedule(initialStep)`). See {@link lastLearningRate} for the rate just used.
+   */
+  get learningRate(): number {
+    return this.schedule(this.step_);
+  }
+
+  /** The learning rate the most recent update used; NaN before the first update. */
+  get lastLearningRate(): number {
+    return this.lastLr;
+  }
+
+  /**
+   * Global L2 norm of the gradients of the most recent update, before clipping. NaN when
+   * unknown: before the first update, or when neither `clipNorm` nor `trackGradientNorm` is
+   * set. Infinite or NaN when the gradients were. Read lazily (one device sync on first read).
+   */
+  get lastGradientNorm(): number {
+    if (this.normTensor != null) {
+      this.normValue = this.normTensor.dataSync()[0];
+      this.normTensor.dispose();
+      this.normTensor = null;
+    }
+    return this.normValue;
+  }
+
+  /** Validated schedule value for update `k`. */
+  private lrAt(k: number): number {
+    return checkNonNegative(FN, `schedule(${k})`, this.schedule(k));
+  }
+
+  override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const k = this.step_;
+    const lr = this.lrAt(k);
+    const o = this.inner as unknown as Internals;
+    if (lr !== this.lastLr) {
+      if (o.setLearningRate) o.setLearningRate(lr);
+      else o.learningRate = lr;
+    }
+    let beta1Next = this.beta1Product;
+    if (this.momentumSchedule) beta1Next = this.applyMomentum(k, o);
+
+    let grads = variableGradients;
+    let owned: tf.Tensor[] = [];
+    if (this.trackNorm) {
+      const isArray = Array.isArray(variableGradients);
+      const entries: [string, tf.Tensor | null][] = isArray
+        ? (variableGradients as NamedTensor[]).map((g) => [g.name, g.tensor])
+        : Object.entries(variableGradients as tf.NamedTensorMap);
+      const out = clipByGlobalNorm(
+        entries.map((e) => e[1]),
+        this.clipNorm ?? Number.POSITIVE_INFINITY,
+      );
+      this.normTensor?.dispose();
+      this.normTensor = tf.keep(out.norm);
+      this.normValue = Number.NaN;
+      owned = out.grads.filter((g): g is tf.Tensor => g != null);
+      if (isArray) {
+        grads = entries.map(([name], i) => ({ name, tensor: out.grads[i] as tf.Tensor }));
+      } else {
+        const map: tf.NamedTensorMap = {};
+        entries.forEach(([name], i) => {
+          map[name] = out.grads[i] as tf.Tensor;
+        });
+        grads = map;
+      }
+    }
+    try {
+      this.inner.applyGradients(grads);
+    } finally {
+      tf.dispose(owned);
+    }
+    this.lastLr = lr;
+    this.beta1Product = beta1Next;
+    this.step_ = k + 1;
+    this.incrementIterations();
+  }
+
+  /** Sets the momentum coefficient for update `k`; returns the beta1 product after it. */
+  private applyMomentum(k: number, o: Internals): number {
+    const mom = checkUnitInterval(FN, `momentum(${k})`, this.momentumSchedule!(k));
+    switch (this.kind) {
+      case 'Momentum':
+        if (mom !== this.lastMomentum) {
+          const old = o.m;
+          o.m = tf.keep(tf.scalar(mom));
+          old?.dispose();
+          o.momentum = mom;
+          this.lastMomentum = mom;
+        }
+        return this.beta1Product;
+      case 'RMSProp':
+        o.momentum = mom;
+        this.lastMomentum = mom;
+        return this.beta1Product;
+      default: {
+        // Adam / Adamax: tfjs divides by (1 - accBeta1) before multiplying accBeta1 by beta1,
+        // so accBeta1 must already include this step's beta1.
+        const product = this.beta1Product * mom;
+        o.beta1 = mom;
+        const acc = o.accBeta1!;
+        tf.tidy(() => acc.assign(tf.scalar(product)));
+        this.lastMomentum = mom;
+        return product;
+      }
+    }
+  }
+
+  /** `{ step }`: the schedule index of the next update. */
+  getState(): ScheduledOptimizerState {
+    return { step: this.step_ };
+  }
+
+  /**
+   * Restores `{ step }` (an integer `>= 0`); the next update uses `schedule(step)`. With an
+   * Adam/Adamax beta1 schedule the bias-correction product is recomputed from the schedule
+   * over the inner optimizer's `iterations` updates that precede `step`.
+   */
+  setState(state: ScheduledOptimizerState): void {
+    this.step_ = checkStep('ScheduledOptimizer.setState', 'state.step', state?.step);
+    this.resync();
+  }
+
+  private resync(): void {
+    this.lastLr = Number.NaN;
+    this.lastMomentum = Number.NaN;
+    if (this.momentumSchedule && (this.kind === 'Adam' || this.kind === 'Adamax')) {
+      let p = 1;
+      const first = Math.max(0, this.step_ - this.inner.iterations);
+      for (let k = first; k < this.step_; k++) p *= this.momentumSchedule(k);
+      this.beta1Product = p;
+    }
+  }
+
+  /**
+   * The inner optimizer's weights (in tfjs's order, starting with its `iter` counter) followed
+   * by this wrapper's `scheduled_optimizer/*` entries: the step, and for Adam/Adamax the
+   * exact bias-correction accumulators. Works for Adamax too (tfjs's own Adamax has no
+   * getWeights). Every tensor returned is new: the caller disposes them all
+   * (`tf.dispose(weights.map((w) => w.tensor))`). `tf.io.encodeWeights` serialises them.
+   */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const o = this.inner as unknown as Internals;
+    const inner: NamedTensor[] =
+      this.kind === 'Adamax'
+        ? [
+            { name: 'iter', tensor: tf.scalar(this.inner.iterations, 'int32') },
+            ...SLOT_FIELDS.Adamax.flatMap((f) => slots(o, f)).map((s) => ({
+              name: s.originalName,
+              tensor: s.variable,
+            })),
+          ]
+        : await this.inner.getWeights();
+    const out = inner.map((w) => ({
+      name: w.name,
+      tensor: w.name === 'iter' ? w.tensor : w.tensor.clone(),
+    }));
+    out.push({ name: STEP_WEIGHT, tensor: tf.scalar(this.step_, 'int32') });
+    for (const f of ['accBeta1', 'accBeta2', 'iteration'] as const) {
+      const v = o[f];
+      if (v != null) out.push({ name: `${STATE_WEIGHT_PREFIX}${f}`, tensor: v.clone() });
+    }
+    return out;
+  }
+
+  /**
+   * Restores what {@link getWeights} returned (e.g. after `tf.io.decodeWeights`): the inner
+   * optimizer's slots and counters, the step, and the Adam/Adamax accumulators, so that a
+   * resumed run equals an uninterrupted one. The old slot variables are disposed; the given
+   * tensors are copied (the caller still owns them). Without a `scheduled_optimizer/step`
+   * entry (weights saved from a plain tfjs optimizer) the step advances by the restored
+   * `iter` minus the inner optimizer's current one: `initialStep + iter` for a fresh wrapper.
+   */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const own = new Map<string, tf.Tensor>();
+    const rest: NamedTensor[] = [];
+    for (const w of weightValues) {
+      if (w.name.startsWith(STATE_WEIGHT_PREFIX)) {
+        own.set(w.name.slice(STATE_WEIGHT_PREFIX.length), w.tensor);
+      } else rest.push(w);
+    }
+    const o = this.inner as unknown as Internals;
+    const innerIter = this.inner.iterations;
+    for (const f of SLOT_FIELDS[this.kind]) {
+      const old = slots(o, f);
+      if (old.length > 0) tf.dispose(old.map((s) => s.variable));
+    }
+    if (this.kind === 'Adamax') {
+      const iter = rest.find((w) => w.name === 'iter');
+      o.iterations_ = iter ? (await iter.tensor.data())[0] : 0;
+      const vars = rest.filter((w) => w.name !== 'iter');
+      const n = vars.length / 2;
+      const toSlots = (ws: NamedTensor[]): Slot[] =>
+        ws.map((w) => ({ originalName: w.name, variable: w.tensor.variable(false) }));
+      o.accumulatedFirstMoment = toSlots(vars.slice(0, n));
+      o.accumulatedWeightedInfNorm = toSlots(vars.slice(n));
+      const t = o.iterations_ as number;
+      tf.tidy(() => {
+        o.iteration!.assign(tf.scalar(t));
+        o.accBeta1!.assign(tf.pow(o.beta1 as number, t + 1));
+      });
+    } else {
+      await this.inner.setWeights(rest);
+    }
+    if (!own.has('step')) this.step_ += this.inner.iterations - innerIter;
+    tf.tidy(() => {
+      for (const f of ['accBeta1', 'accBeta2', 'iteration'] as const) {
+        const src = own.get(f);
+        const dst = o[f];
+        if (src != null && dst != null) dst.assign(tf.reshape(tf.cast(src, 'float32'), []));
+      }
+    });
+    const step = own.get('step');
+    if (step != null) {
+      this.step_ = checkStep('ScheduledOptimizer.setWeights', STEP_WEIGHT, (await step.data())[0]);
+    }
+    this.resync();
+  }
+
+  /** Inner optimizer's class and config plus `step` (not registered for deserialization). */
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      optimizer: this.inner.getClassName(),
+      config: this.inner.getConfig(),
+      step: this.step_,
+      clipNorm: this.clipNorm ?? null,
+    };
+  }
+
+  /**
+   * Disposes the wrapped optimizer (including the learning-rate scalar tfjs's Momentum
+   * forgets in its own dispose) and this wrapper's tensors.
+   */
+  override dispose(): void {
+    const o = this.inner as unknown as Internals;
+    this.inner.dispose();
+    if (this.kind === 'Momentum' && o.c != null && !o.c.isDisposed) o.c.dispose();
+    this.normTensor?.dispose();
+    this.normTensor = null;
+    super.dispose();
+  }
+}
+
+// tf.Optimizer defines a duck-typed `instanceof` that subclasses inherit; restore the
+// prototype-chain check for this class.
+Object.defineProperty(ScheduledOptimizer, Symbol.hasInstance, {
+  value: (x: unknown) =>
+    x != null && Object.prototype.isPrototypeOf.call(ScheduledOptimizer.prototype, x),
+});
+
+function slots(o: Internals, field: string): Slot[] {
+  const v = o[field];
+  return Array.isArray(v) ? (v as Slot[]).filter((s) => s != null) : [];
+}
+
+/**
+ * Wraps `optimizer` (any of tfjs's sgd, momentum, adam, adamax, rmsprop, adagrad, adadelta)
+ * so that its k-th `applyGradients`/`minimize`, counting from `options.initialStep ?? 0`,
+ * uses learning rate `schedule(k)`. The result is a `tf.Optimizer`, so
+ * `model.compile({ optimizer })` accepts it. Throws {@link AdapterOptionError} for a bad
+ * option, an unsupported optimizer/momentum combination, Adamax with `decay != 0`, and at
+ * update time for a schedule value that is not finite and `>= 0` (momentum: not in `[0, 1)`).
+ *
+ * @example
+ * const opt = withSchedule(tf.train.adam(1e-3), exponentialDecayWithBurnin({ ... }));
+ * model.compile({ optimizer: opt, loss: 'meanSquaredError' });
+ */
+export function withSchedule(
+  optimizer: tf.Optimizer,
+  schedule: Schedule,
+  options?: WithScheduleOptions,
+): ScheduledOptimizer {
+  return new ScheduledOptimizer(optimizer, schedule, options);
+}
