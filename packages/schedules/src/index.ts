@@ -1,4 +1,32 @@
 export {
+  type ClampOptions,
+  clamp,
+  join,
+  scale,
+  type WarmupOptions,
+  warmup,
+} from './combinators.js';
+export { ScheduleOptionError, ScheduleParseError, ScheduleStepError } from './errors.js';
+export { fromJSON, scheduleTypes, toJSON } from './json.js';
+export {
+  type ConstantOptions,
+  type CosineOptions,
+  constant,
+  cosine,
+  type ExponentialOptions,
+  exponential,
+  type LinearOptions,
+  linear,
+  type PiecewiseConstantOptions,
+  type PiecewiseInterpolateOptions,
+  type PolynomialOptions,
+  piecewiseConstant,
+  piecewiseInterpolate,
+  polynomial,
+} from './primitives.js';
+export { isSchedule, type Schedule, type ScheduleSpec } from './schedule.js';
+export * as tfod from './tfod.js';
+export {
   type ExponentialDecayWithBurninOptions,
   exponentialDecayWithBurnin,
-} from './exponential-decay-with-burnin.js';
+} from './tfod.js';

@@ -1,0 +1,119 @@
+import {
+  badStep,
+  defineSchedule,
+  type Schedule,
+  scheduleArray,
+  scheduleOption,
+} from './schedule.js';
+import { fail, keys, num, numArray, optNum } from './validate.js';
+
+/**
+ * Runs `schedules[0]` until `boundaries[0]`, then `schedules[1]` until `boundaries[1]`, ...
+ * Each later schedule sees the step relative to its start: `schedules[i + 1](step - boundaries[i])`
+ * for `boundaries[i] <= step < boundaries[i + 1]` (optax `join_schedules` semantics).
+ *
+ * @param schedules at least one schedule
+ * @param boundaries `schedules.length - 1` non-decreasing steps `>= 0`
+ * @example join([linear({ from: 0, to: 1, steps: 10 }), cosine({ from: 1, steps: 90 })], [10])
+ */
+export function join(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
+  const ctx = 'join';
+  const list = scheduleArray(ctx, 'schedules', schedules);
+  const b = numArray(ctx, 'boundaries', boundaries, { min: 0 }, 'nondecreasing');
+  if (b.length !== list.length - 1) {
+    fail(
+      ctx,
+      'boundaries',
+      boundaries,
+      `an array of schedules.length - 1 = ${list.length - 1} steps`,
+    );
+  }
+  const n = b.length;
+  const spec = { schedules: list.map((s) => s.spec), boundaries: b };
+  if (n === 0) {
+    const only = list[0];
+    return defineSchedule(ctx, spec, (step) => only(step));
+  }
+  if (n === 1) {
+    const first = list[0];
+    const second = list[1];
+    const b0 = b[0];
+    return defineSchedule(ctx, spec, (step) => {
+      if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+      return step < b0 ? first(step) : second(step - b0);
+    });
+  }
+  return defineSchedule(ctx, spec, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    let i = 0;
+    while (i < n && step >= b[i]) i++;
+    return i === 0 ? list[0](step) : list[i](step - b[i - 1]);
+  });
+}
+
+/** Options of {@link warmup}. */
+export interface WarmupOptions {
+  /** Warm-up length in steps (>= 0; 0 disables the warm-up). */
+  steps: number;
+  /** Value at step 0. Default 0. */
+  from?: number;
+}
+
+/**
+ * Linear warm-up in front of a schedule: ramps from `from` (step 0) towards `schedule(0)`
+ * for `step < steps`, then returns `schedule(step - steps)` (the wrapped schedule starts
+ * after the warm-up).
+ * @example warmup(cosine({ from: 0.1, steps: 900 }), { steps: 100 })(50) // 0.05
+ */
+export function warmup(schedule: Schedule, options: WarmupOptions): Schedule {
+  const ctx = 'warmup';
+  const inner = scheduleOption(ctx, 'schedule', schedule);
+  const o = keys(ctx, options, ['steps', 'from']);
+  const steps = num(ctx, 'steps', o.steps, { min: 0 });
+  const from = optNum(ctx, 'from', o.from, 0);
+  const target = inner(0);
+  const slope = steps > 0 ? (target - from) / steps : 0;
+  return defineSchedule(ctx, { schedule: inner.spec, steps, from }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return step < steps ? from + slope * step : inner(step - steps);
+  });
+}
+
+/**
+ * Multiplies a schedule by a constant `factor`.
+ * @example scale(constant({ value: 2 }), 0.5)(0) // 1
+ */
+export function scale(schedule: Schedule, factor: number): Schedule {
+  const ctx = 'scale';
+  const inner = scheduleOption(ctx, 'schedule', schedule);
+  const f = num(ctx, 'factor', factor);
+  return defineSchedule(ctx, { schedule: inner.spec, factor: f }, (step) => f * inner(step));
+}
+
+/** Options of {@link clamp}. */
+export interface ClampOptions {
+  /** Lower bound (default none). */
+  min?: number;
+  /** Upper bound (default none); `min <= max`. */
+  max?: number;
+}
+
+/**
+ * Limits a schedule to `[min, max]`.
+ * @example clamp(exponential({ from: 1, rate: 0.1, steps: 1 }), { min: 0.01 })(5) // 0.01
+ */
+export function clamp(schedule: Schedule, options: ClampOptions): Schedule {
+  const ctx = 'clamp';
+  const inner = scheduleOption(ctx, 'schedule', schedule);
+  const o = keys(ctx, options, ['min', 'max']);
+  const min = o.min === undefined ? undefined : num(ctx, 'min', o.min);
+  const max = o.max === undefined ? undefined : num(ctx, 'max', o.max);
+  if (min !== undefined && max !== undefined && !(min <= max))
+    fail(ctx, 'max', max, `>= min (${min})`);
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  return defineSchedule(ctx, { schedule: inner.spec, min, max }, (step) => {
+    const v = inner(step);
+    return v < lo ? lo : v > hi ? hi : v;
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Thrown when a schedule is constructed with an invalid option (or evaluated at an
+ * invalid step, see {@link ScheduleStepError}). Thrown at construction time, never later.
+ *
+ * - `option`: the option's name as written in the options object (`'decaySteps'`,
+ *   `'boundaries[2]'`, `'spec.type'`, ...).
+ * - `value`: the offending value.
+ * - `allowed`: a human-readable description of the accepted values (`'integer > 0'`).
+ */
+export class ScheduleOptionError extends RangeError {
+  readonly option: string;
+  readonly value: unknown;
+  readonly allowed: string;
+  /** The schedule (e.g. `'keras.exponentialDecay'`) whose option was rejected. */
+  readonly schedule: string;
+
+  constructor(schedule: string, option: string, value: unknown, allowed: string) {
+    super(`${schedule}: option "${option}" must be ${allowed} (got ${describe(value)})`);
+    this.name = 'ScheduleOptionError';
+    this.schedule = schedule;
+    this.option = option;
+    this.value = value;
+    this.allowed = allowed;
+  }
+}
+
+/**
+ * Thrown when a schedule is evaluated at a step it is not defined for: a negative, NaN
+ * or infinite step, or a step past the end of a schedule whose original implementation
+ * refuses it (torch `OneCycleLR` past `totalSteps`, darknet `poly` past `maxBatches`).
+ * `option` is always `'step'`.
+ */
+export class ScheduleStepError extends ScheduleOptionError {
+  constructor(schedule: string, value: unknown, allowed: string) {
+    super(schedule, 'step', value, allowed);
+    this.name = 'ScheduleStepError';
+  }
+}
+
+/**
+ * Thrown by the TF Object Detection API text-format parsers. `line` and `column` are
+ * 1-based positions in the parsed text; `field` names the offending field, if any.
+ */
+export class ScheduleParseError extends SyntaxError {
+  readonly line: number;
+  readonly column: number;
+  readonly field: string | undefined;
+
+  constructor(message: string, line: number, column: number, field?: string) {
+    super(`line ${line}, column ${column}${field ? ` (${field})` : ''}: ${message}`);
+    this.name = 'ScheduleParseError';
+    this.line = line;
+    this.column = column;
+    this.field = field;
+  }
+}
+
+/** @internal */
+export function describe(value: unknown): string {
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return 'NaN';
+    return String(value);
+  }
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return 'a function';
+  if (value === undefined) return 'undefined';
+  try {
+    const s = JSON.stringify(value);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(value);
+  }
+}

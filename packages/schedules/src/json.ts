@@ -1,0 +1,151 @@
+import { clamp, join, scale, warmup } from './combinators.js';
+import { ScheduleOptionError } from './errors.js';
+import {
+  constant,
+  cosine,
+  exponential,
+  linear,
+  piecewiseConstant,
+  piecewiseInterpolate,
+  polynomial,
+} from './primitives.js';
+import { isSchedule, type Schedule, type ScheduleSpec } from './schedule.js';
+import * as tfod from './tfod.js';
+
+type Factory = (options: Record<string, unknown>) => Schedule;
+// biome-ignore lint/suspicious/noExplicitAny: factories take their own typed option objects
+type AnyFactory = (options: any) => Schedule;
+
+interface Entry {
+  factory: Factory;
+  /** Option keys holding one nested spec. */
+  one?: string[];
+  /** Option keys holding an array of nested specs. */
+  many?: string[];
+}
+
+const registry = new Map<string, Entry>();
+
+/** Registers a namespace's factories under `prefix.name`. @internal */
+export function registerNamespace(
+  prefix: string,
+  ns: Record<string, unknown>,
+  many: Record<string, string[]> = {},
+): void {
+  for (const [name, f] of Object.entries(ns)) {
+    if (typeof f !== 'function' || !/^[a-z]/.test(name)) continue;
+    registry.set(`${prefix}.${name}`, { factory: f as AnyFactory, many: many[name] });
+  }
+}
+
+function plain(fn: AnyFactory): Entry {
+  return { factory: fn };
+}
+
+registry.set('constant', plain(constant));
+registry.set('linear', plain(linear));
+registry.set('polynomial', plain(polynomial));
+registry.set('exponential', plain(exponential));
+registry.set('cosine', plain(cosine));
+registry.set('piecewiseConstant', plain(piecewiseConstant));
+registry.set('piecewiseInterpolate', plain(piecewiseInterpolate));
+registry.set('join', {
+  factory: (o) => join(o.schedules as Schedule[], o.boundaries as number[]),
+  many: ['schedules'],
+});
+registry.set('warmup', {
+  factory: ({ schedule, ...rest }) => warmup(schedule as Schedule, rest as never),
+  one: ['schedule'],
+});
+registry.set('scale', {
+  factory: (o) => scale(o.schedule as Schedule, o.factor as number),
+  one: ['schedule'],
+});
+registry.set('clamp', {
+  factory: ({ schedule, ...rest }) => clamp(schedule as Schedule, rest as never),
+  one: ['schedule'],
+});
+registerNamespace('tfod', tfod);
+
+/**
+ * The JSON description of a schedule (a deep copy of `schedule.spec`), suitable for
+ * `JSON.stringify` and {@link fromJSON}.
+ */
+export function toJSON(schedule: Schedule): ScheduleSpec {
+  if (!isSchedule(schedule)) {
+    throw new ScheduleOptionError(
+      'toJSON',
+      'schedule',
+      schedule,
+      'a schedule of @burnin/schedules',
+    );
+  }
+  return JSON.parse(JSON.stringify(schedule.spec)) as ScheduleSpec;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function build(spec: unknown, path: string): Schedule {
+  if (!isPlainObject(spec))
+    throw new ScheduleOptionError(
+      'fromJSON',
+      path,
+      spec,
+      'a schedule spec object { type, options }',
+    );
+  for (const k of Object.keys(spec)) {
+    if (k !== 'type' && k !== 'options') {
+      throw new ScheduleOptionError(
+        'fromJSON',
+        `${path}.${k}`,
+        spec[k],
+        'absent (a spec has only "type" and "options")',
+      );
+    }
+  }
+  const entry = typeof spec.type === 'string' ? registry.get(spec.type) : undefined;
+  if (!entry) {
+    throw new ScheduleOptionError(
+      'fromJSON',
+      `${path}.type`,
+      spec.type,
+      `one of the known schedule types (${[...registry.keys()].join(', ')})`,
+    );
+  }
+  const options = spec.options ?? {};
+  if (!isPlainObject(options))
+    throw new ScheduleOptionError('fromJSON', `${path}.options`, options, 'an options object');
+  const resolved: Record<string, unknown> = { ...options };
+  for (const k of entry.one ?? []) {
+    if (k in resolved) resolved[k] = build(resolved[k], `${path}.options.${k}`);
+  }
+  for (const k of entry.many ?? []) {
+    const list = resolved[k];
+    if (!Array.isArray(list))
+      throw new ScheduleOptionError(
+        'fromJSON',
+        `${path}.options.${k}`,
+        list,
+        'an array of schedule specs',
+      );
+    resolved[k] = list.map((s, i) => build(s, `${path}.options.${k}[${i}]`));
+  }
+  return entry.factory(resolved);
+}
+
+/**
+ * Rebuilds a schedule from its JSON description (as produced by {@link toJSON} or
+ * `JSON.parse(JSON.stringify(schedule.spec))`). Every option is validated again; unknown
+ * types, unknown options and invalid values throw a {@link ScheduleOptionError} whose
+ * `option` is the path of the offending field.
+ */
+export function fromJSON(spec: unknown): Schedule {
+  return build(spec, 'spec');
+}
+
+/** Names of every schedule type {@link fromJSON} knows. */
+export function scheduleTypes(): string[] {
+  return [...registry.keys()];
+}

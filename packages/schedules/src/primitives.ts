@@ -1,0 +1,210 @@
+import { badStep, defineSchedule, type Schedule } from './schedule.js';
+import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
+
+/** Options of {@link constant}. */
+export interface ConstantOptions {
+  /** The value returned for every step. */
+  value: number;
+}
+
+/** `value` at every step. */
+export function constant(options: ConstantOptions): Schedule {
+  const o = keys('constant', options, ['value']);
+  const value = num('constant', 'value', o.value);
+  return defineSchedule('constant', { value }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep('constant', step);
+    return value;
+  });
+}
+
+/** Options of {@link linear}. */
+export interface LinearOptions {
+  /** Value at step 0. */
+  from: number;
+  /** Value at `steps` and after. */
+  to: number;
+  /** Length of the ramp in steps (> 0). */
+  steps: number;
+}
+
+/**
+ * Linear ramp: `from + (to - from) * step / steps` for `step < steps`, then `to` forever.
+ * @example linear({ from: 0, to: 0.1, steps: 1000 })(500) // 0.05
+ */
+export function linear(options: LinearOptions): Schedule {
+  const o = keys('linear', options, ['from', 'to', 'steps']);
+  const from = num('linear', 'from', o.from);
+  const to = num('linear', 'to', o.to);
+  const steps = num('linear', 'steps', o.steps, { gt: 0 });
+  const slope = (to - from) / steps;
+  return defineSchedule('linear', { from, to, steps }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep('linear', step);
+    return step < steps ? from + slope * step : to;
+  });
+}
+
+/** Options of {@link polynomial}. */
+export interface PolynomialOptions {
+  /** Value at step 0. */
+  from: number;
+  /** Value at `steps` and after. */
+  to: number;
+  /** Length of the decay in steps (> 0). */
+  steps: number;
+  /** Exponent (>= 0); 1 is linear. */
+  power: number;
+}
+
+/**
+ * Polynomial decay: `(from - to) * (1 - min(step, steps) / steps) ** power + to`.
+ * @example polynomial({ from: 1, to: 0, steps: 10, power: 2 })(5) // 0.25
+ */
+export function polynomial(options: PolynomialOptions): Schedule {
+  const o = keys('polynomial', options, ['from', 'to', 'steps', 'power']);
+  const from = num('polynomial', 'from', o.from);
+  const to = num('polynomial', 'to', o.to);
+  const steps = num('polynomial', 'steps', o.steps, { gt: 0 });
+  const power = num('polynomial', 'power', o.power, { min: 0 });
+  const span = from - to;
+  return defineSchedule('polynomial', { from, to, steps, power }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep('polynomial', step);
+    if (step >= steps) return to;
+    return span * (1 - step / steps) ** power + to;
+  });
+}
+
+/** Options of {@link exponential}. */
+export interface ExponentialOptions {
+  /** Value at step 0. */
+  from: number;
+  /** Factor applied every `steps` steps (>= 0). */
+  rate: number;
+  /** Steps per factor (> 0). */
+  steps: number;
+  /** Apply the factor in whole periods (`floor(step / steps)`). Default false. */
+  staircase?: boolean;
+}
+
+/**
+ * Exponential decay (or growth): `from * rate ** (step / steps)`, the exponent floored when
+ * `staircase`. Never ends; combine with {@link clamp} for a floor.
+ * @example exponential({ from: 1, rate: 0.5, steps: 10 })(20) // 0.25
+ */
+export function exponential(options: ExponentialOptions): Schedule {
+  const o = keys('exponential', options, ['from', 'rate', 'steps', 'staircase']);
+  const from = num('exponential', 'from', o.from);
+  const rate = num('exponential', 'rate', o.rate, { min: 0 });
+  const steps = num('exponential', 'steps', o.steps, { gt: 0 });
+  const staircase = optBool('exponential', 'staircase', o.staircase, false);
+  return defineSchedule('exponential', { from, rate, steps, staircase }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep('exponential', step);
+    const p = step / steps;
+    return from * rate ** (staircase ? Math.floor(p) : p);
+  });
+}
+
+/** Options of {@link cosine}. */
+export interface CosineOptions {
+  /** Value at step 0. */
+  from: number;
+  /** Value at `steps` and after. Default 0. */
+  to?: number;
+  /** Length of the half cosine in steps (> 0). */
+  steps: number;
+  /** Exponent applied to the cosine factor (> 0). Default 1. */
+  exponent?: number;
+}
+
+/**
+ * Half-cosine decay: `to + (from - to) * (0.5 * (1 + cos(pi * min(step, steps) / steps))) ** exponent`.
+ * @example cosine({ from: 1, steps: 100 })(50) // 0.5
+ */
+export function cosine(options: CosineOptions): Schedule {
+  const o = keys('cosine', options, ['from', 'to', 'steps', 'exponent']);
+  const from = num('cosine', 'from', o.from);
+  const to = optNum('cosine', 'to', o.to, 0);
+  const steps = num('cosine', 'steps', o.steps, { gt: 0 });
+  const exponent = optNum('cosine', 'exponent', o.exponent, 1, { gt: 0 });
+  const span = from - to;
+  return defineSchedule('cosine', { from, to, steps, exponent }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep('cosine', step);
+    if (step >= steps) return to;
+    return to + span * (0.5 * (1 + Math.cos((Math.PI * step) / steps))) ** exponent;
+  });
+}
+
+/** Options of {@link piecewiseConstant}. */
+export interface PiecewiseConstantOptions {
+  /** Steps at which the value changes: strictly increasing, >= 0. */
+  boundaries: number[];
+  /** `boundaries.length + 1` values. */
+  values: number[];
+}
+
+/**
+ * Step function: `values[i]` where `i` is the number of boundaries `<= step` (the new value
+ * takes effect AT the boundary, as in torch/optax/TF OD API; Keras' `PiecewiseConstantDecay`
+ * switches one step later, see `keras.piecewiseConstantDecay`).
+ * @example piecewiseConstant({ boundaries: [100], values: [0.1, 0.01] })(100) // 0.01
+ */
+export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
+  const ctx = 'piecewiseConstant';
+  const o = keys(ctx, options, ['boundaries', 'values']);
+  const boundaries = numArray(ctx, 'boundaries', o.boundaries, { min: 0 }, 'increasing');
+  const values = numArray(ctx, 'values', o.values);
+  if (values.length !== boundaries.length + 1) {
+    fail(
+      ctx,
+      'values',
+      values,
+      `an array of boundaries.length + 1 = ${boundaries.length + 1} numbers`,
+    );
+  }
+  const n = boundaries.length;
+  return defineSchedule(ctx, { boundaries, values }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    let i = 0;
+    while (i < n && step >= boundaries[i]) i++;
+    return values[i];
+  });
+}
+
+/** Options of {@link piecewiseInterpolate}. */
+export interface PiecewiseInterpolateOptions {
+  /** Knot steps: strictly increasing, >= 0, at least one. */
+  boundaries: number[];
+  /** Value at each knot (same length as `boundaries`). */
+  values: number[];
+  /** Interpolation between knots: `'linear'` (default) or `'cosine'` (half-cosine ease). */
+  kind?: 'linear' | 'cosine';
+}
+
+/**
+ * Interpolates between knots `(boundaries[i], values[i])`: `values[0]` before the first
+ * knot, the last value after the last knot.
+ * @example piecewiseInterpolate({ boundaries: [0, 10, 20], values: [0, 1, 0] })(15) // 0.5
+ */
+export function piecewiseInterpolate(options: PiecewiseInterpolateOptions): Schedule {
+  const ctx = 'piecewiseInterpolate';
+  const o = keys(ctx, options, ['boundaries', 'values', 'kind']);
+  const boundaries = numArray(ctx, 'boundaries', o.boundaries, { min: 0 }, 'increasing');
+  const values = numArray(ctx, 'values', o.values);
+  const kind = oneOf(ctx, 'kind', o.kind, ['linear', 'cosine'] as const, 'linear');
+  if (boundaries.length === 0) fail(ctx, 'boundaries', boundaries, 'a non-empty array');
+  if (values.length !== boundaries.length) {
+    fail(ctx, 'values', values, `an array of boundaries.length = ${boundaries.length} numbers`);
+  }
+  const n = boundaries.length;
+  const cos = kind === 'cosine';
+  return defineSchedule(ctx, { boundaries, values, kind }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    if (step <= boundaries[0]) return values[0];
+    let i = 1;
+    while (i < n && step >= boundaries[i]) i++;
+    if (i === n) return values[n - 1];
+    const a = values[i - 1];
+    const b = values[i];
+    const pct = (step - boundaries[i - 1]) / (boundaries[i] - boundaries[i - 1]);
+    return cos ? b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1) : a + (b - a) * pct;
+  });
+}

@@ -1,0 +1,100 @@
+import { ScheduleOptionError, ScheduleStepError } from './errors.js';
+
+/**
+ * Plain, JSON-serializable description of a schedule: the factory's registered name
+ * (`'linear'`, `'keras.cosineDecay'`, `'torch.oneCycleLR'`, ...) and its options, with
+ * defaults filled in and nested schedules replaced by their own specs.
+ */
+export interface ScheduleSpec {
+  readonly type: string;
+  readonly options: { readonly [key: string]: unknown };
+}
+
+/**
+ * A learning-rate schedule: `step` is the number of optimizer updates already done
+ * (0 for the first update) and the result is the learning rate (or momentum, for the
+ * momentum companions) to use for that update.
+ *
+ * Step conventions, shared by every schedule of this package:
+ * - `step` must be a finite number `>= 0`; a negative, NaN or infinite step throws a
+ *   {@link ScheduleStepError}.
+ * - fractional steps are passed to the closed-form formula as they are; staircase and
+ *   piecewise schedules compare with the same `<` / `<=` as the original library (and
+ *   integer-step libraries such as TF's `manual_stepping` warm-up are floored), so a
+ *   fractional step behaves like the integer steps around it.
+ * - past the end of a finite schedule the value is the library's own: held at the final
+ *   value, periodic (torch `CosineAnnealingLR`) or refused with a {@link ScheduleStepError}
+ *   where the library raises (torch `OneCycleLR`, darknet `poly`).
+ *
+ * `spec` describes the schedule; {@link toJSON} / {@link fromJSON} round-trip it.
+ */
+export type Schedule = ((step: number) => number) & { readonly spec: ScheduleSpec };
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Attaches a spec to an evaluation function. `options` must be plain JSON data
+ * (numbers, strings, booleans, null, arrays, objects, nested specs); it is frozen.
+ * @internal
+ */
+export function defineSchedule(
+  type: string,
+  options: Record<string, unknown>,
+  fn: (step: number) => number,
+): Schedule {
+  const clean: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) clean[k] = v;
+  Object.defineProperty(fn, 'spec', {
+    value: deepFreeze({ type, options: clean }),
+    enumerable: true,
+    writable: false,
+    configurable: false,
+  });
+  return fn as Schedule;
+}
+
+/** Throws the {@link ScheduleStepError} for an invalid step. @internal */
+export function badStep(type: string, step: unknown, allowed = 'a finite number >= 0'): never {
+  throw new ScheduleStepError(type, step, allowed);
+}
+
+/** `true` when `value` is a schedule of this package (a function carrying a spec). */
+export function isSchedule(value: unknown): value is Schedule {
+  if (typeof value !== 'function') return false;
+  const spec = (value as unknown as { spec?: unknown }).spec;
+  return (
+    typeof spec === 'object' && spec !== null && typeof (spec as ScheduleSpec).type === 'string'
+  );
+}
+
+/** Validates a schedule-valued option. @internal */
+export function scheduleOption(ctx: string, name: string, value: unknown): Schedule {
+  if (!isSchedule(value)) {
+    throw new ScheduleOptionError(ctx, name, value, 'a schedule of @burnin/schedules');
+  }
+  return value;
+}
+
+/** Validates an array of schedules. @internal */
+export function scheduleArray(
+  ctx: string,
+  name: string,
+  value: unknown,
+  minLength = 1,
+): Schedule[] {
+  if (!Array.isArray(value) || value.length < minLength) {
+    throw new ScheduleOptionError(
+      ctx,
+      name,
+      value,
+      `an array of at least ${minLength} schedule${minLength === 1 ? '' : 's'}`,
+    );
+  }
+  return value.map((s, i) => scheduleOption(ctx, `${name}[${i}]`, s));
+}
