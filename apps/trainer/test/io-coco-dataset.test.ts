@@ -120,6 +120,14 @@ beforeAll(async () => {
   );
   await writeFile(join(imagesDir, 'empty.png'), await rectsImage(50, 50, [], 'png'));
   await writeFile(join(imagesDir, 'corrupt.png'), Buffer.from('definitely not a png'));
+  // Stored 40 wide x 20 high, EXIF orientation 6 (displayed 20 x 40).
+  await writeFile(
+    join(imagesDir, 'rotated.jpg'),
+    await sharp(await rectsImage(40, 20, [], 'png'))
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer(),
+  );
 });
 
 afterAll(async () => {
@@ -258,6 +266,21 @@ describe('loadCocoDataset', () => {
       },
     });
     expect(calls).toBe(4);
+  });
+
+  it('accepts EXIF-rotated images declared in displayed or in stored orientation', async () => {
+    for (const [width, height, padX, padY] of [
+      [20, 40, 16, 0],
+      [40, 20, 0, 16],
+    ]) {
+      const inst = {
+        images: [{ id: 1, file_name: 'rotated.jpg', width, height }],
+        categories: [{ id: 1, name: 'thing' }],
+        annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10] }],
+      };
+      const ds = await loadCocoDataset(opts(await writeInstances(`rot-${width}.json`, inst)));
+      expect(ds.info(0)).toMatchObject({ width, height, padX, padY });
+    }
   });
 
   it('clips a box that the crop cuts and drops one it removes', async () => {
