@@ -1,0 +1,239 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { LossOptionError, LossShapeError } from './errors.js';
+import {
+  checkPair,
+  fusedLoss,
+  type LossOptions,
+  reduceLoss,
+  resolveReduction,
+  resolveWeights,
+} from './reduction.js';
+import { KERAS_EPSILON } from './regression.js';
+
+/** Label smoothing in [0, 1] (default 0). */
+export interface LabelSmoothingOptions extends LossOptions {
+  labelSmoothing?: number;
+}
+
+function checkUnit(fn: string, option: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0 && value <= 1)) {
+    throw new LossOptionError(fn, option, value, 'a number in [0, 1]');
+  }
+}
+
+/**
+ * Binary cross-entropy of logits `x` against targets `t`, computed stably as
+ * `max(x, 0) - x t + log(1 + exp(-|x|))` (finite for any finite logit).
+ */
+export function sigmoidCrossEntropyElementwise(t: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  return tf.add(tf.sub(tf.relu(x), tf.mul(x, t)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))));
+}
+
+/**
+ * Sigmoid cross-entropy from logits per element, as `tf.losses.sigmoidCrossEntropy`
+ * (`labelSmoothing` moves targets towards 0.5: `t (1 - s) + s / 2`). Gradient `sigmoid(x) - t`.
+ * Finite for any finite logit (|x| = 100 included).
+ */
+export function sigmoidCrossEntropy(
+  targets: tf.Tensor,
+  logits: tf.Tensor,
+  options: LabelSmoothingOptions = {},
+): tf.Tensor {
+  const fn = 'sigmoidCrossEntropy';
+  checkPair(fn, targets, logits, 'logits');
+  const reduction = resolveReduction(fn, options.reduction);
+  const s = options.labelSmoothing ?? 0;
+  checkUnit(fn, 'labelSmoothing', s);
+  return tf.tidy(() => {
+    const weights = resolveWeights(fn, options.weights, logits.shape);
+    const t = s > 0 ? tf.add(tf.mul(targets, 1 - s), 0.5 * s) : targets;
+    return fusedLoss(
+      logits,
+      logits.shape,
+      (x) => ({ loss: sigmoidCrossEntropyElementwise(t, x), saved: [t] }),
+      (x, [tt], g) => tf.mul(tf.sub(tf.sigmoid(x), tt), g),
+      weights,
+      reduction,
+    );
+  });
+}
+
+/**
+ * Softmax cross-entropy from logits over the last axis, as `tf.losses.softmaxCrossEntropy`:
+ * the unreduced loss has the shape of `logits` without its last axis. `labelSmoothing` mixes the
+ * targets with the uniform distribution: `t (1 - s) + s / C`. The gradient is exact also for
+ * targets that do not sum to 1: `softmax(x) * sum(t) - t`.
+ */
+export function softmaxCrossEntropy(
+  targets: tf.Tensor,
+  logits: tf.Tensor,
+  options: LabelSmoothingOptions = {},
+): tf.Tensor {
+  const fn = 'softmaxCrossEntropy';
+  checkPair(fn, targets, logits, 'logits');
+  if (logits.rank < 1) throw new LossShapeError(fn, 'logits', logits.shape, 'rank >= 1');
+  const reduction = resolveReduction(fn, options.reduction);
+  const s = options.labelSmoothing ?? 0;
+  checkUnit(fn, 'labelSmoothing', s);
+  const numClasses = logits.shape[logits.rank - 1];
+  const lossShape = logits.shape.slice(0, -1);
+  return tf.tidy(() => {
+    const weights = resolveWeights(fn, options.weights, lossShape);
+    const t = s > 0 ? tf.add(tf.mul(targets, 1 - s), s / numClasses) : targets;
+    return fusedLoss(
+      logits,
+      lossShape,
+      (x) => {
+        const logp = tf.sub(x, tf.logSumExp(x, -1, true));
+        const loss = tf.neg(tf.sum(tf.mul(t, logp), -1));
+        return { loss, saved: [t, logp, tf.sum(t, -1, true)] };
+      },
+      (_x, [tt, logp, sumT], g) => tf.mul(tf.sub(tf.mul(tf.exp(logp), sumT), tt), g),
+      weights,
+      reduction,
+      true,
+    );
+  });
+}
+
+/** Options of `binaryCrossentropy` (Keras `binary_crossentropy`). */
+export interface BinaryCrossentropyOptions extends LabelSmoothingOptions {
+  /** Predictions are logits instead of probabilities (default false). */
+  fromLogits?: boolean;
+}
+
+/**
+ * Binary cross-entropy per element, Keras convention: probabilities are clipped to
+ * `[1e-7, 1 - 1e-7]` (zero gradient outside, so a probability of exactly 0 or 1 gives a finite
+ * loss), label smoothing `t (1 - s) + s / 2`; with `fromLogits` it is `sigmoidCrossEntropy`.
+ * Keras' mean over the last axis is the default reduction here.
+ */
+export function binaryCrossentropy(
+  targets: tf.Tensor,
+  predictions: tf.Tensor,
+  options: BinaryCrossentropyOptions = {},
+): tf.Tensor {
+  const fn = 'binaryCrossentropy';
+  if (options.fromLogits) return sigmoidCrossEntropy(targets, predictions, options);
+  checkPair(fn, targets, predictions);
+  const reduction = resolveReduction(fn, options.reduction);
+  const s = options.labelSmoothing ?? 0;
+  checkUnit(fn, 'labelSmoothing', s);
+  return tf.tidy(() => {
+    const weights = resolveWeights(fn, options.weights, predictions.shape);
+    const t = s > 0 ? tf.add(tf.mul(targets, 1 - s), 0.5 * s) : targets;
+    const p = tf.clipByValue(predictions, KERAS_EPSILON, 1 - KERAS_EPSILON);
+    const bce = tf.neg(tf.add(tf.mul(t, tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p)))));
+    return reduceLoss(bce, weights, reduction);
+  });
+}
+
+/**
+ * Hinge loss per element as `tf.losses.hingeLoss`: targets in {0, 1} are mapped to {-1, 1}
+ * (`y = 2 t - 1`), loss `max(0, 1 - y p)`. The gradient at the hinge (`y p = 1`) is 0.
+ */
+export function hingeLoss(
+  targets: tf.Tensor,
+  predictions: tf.Tensor,
+  options: LossOptions = {},
+): tf.Tensor {
+  const fn = 'hingeLoss';
+  checkPair(fn, targets, predictions);
+  const reduction = resolveReduction(fn, options.reduction);
+  return tf.tidy(() => {
+    const weights = resolveWeights(fn, options.weights, predictions.shape);
+    const y = tf.sub(tf.mul(targets, 2), 1);
+    return fusedLoss(
+      predictions,
+      predictions.shape,
+      (p) => {
+        const margin = tf.sub(1, tf.mul(y, p));
+        return { loss: tf.relu(margin), saved: [y] };
+      },
+      (p, [yy], g) => tf.mul(tf.mul(tf.step(tf.sub(1, tf.mul(yy, p))), yy), tf.neg(g)),
+      weights,
+      reduction,
+    );
+  });
+}
+
+/**
+ * Kullback-Leibler divergence `sum(t log(t / p))` over the last axis (Keras
+ * `kl_divergence`: both clipped to `[1e-7, 1]`). Unreduced shape: input shape without the last
+ * axis.
+ */
+export function kullbackLeiblerDivergence(
+  targets: tf.Tensor,
+  predictions: tf.Tensor,
+  options: LossOptions = {},
+): tf.Tensor {
+  const fn = 'kullbackLeiblerDivergence';
+  checkPair(fn, targets, predictions);
+  if (predictions.rank < 1) {
+    throw new LossShapeError(fn, 'predictions', predictions.shape, 'rank >= 1');
+  }
+  const reduction = resolveReduction(fn, options.reduction);
+  return tf.tidy(() => {
+    const weights = resolveWeights(fn, options.weights, predictions.shape.slice(0, -1));
+    const t = tf.clipByValue(targets, KERAS_EPSILON, 1);
+    const p = tf.clipByValue(predictions, KERAS_EPSILON, 1);
+    return reduceLoss(tf.sum(tf.mul(t, tf.log(tf.div(t, p))), -1), weights, reduction);
+  });
+}
+
+/**
+ * Poisson loss `p - t log(p + 1e-7)` per element (Keras `poisson`); predictions are rates
+ * (>= 0).
+ */
+export function poisson(
+  targets: tf.Tensor,
+  predictions: tf.Tensor,
+  options: LossOptions = {},
+): tf.Tensor {
+  const fn = 'poisson';
+  checkPair(fn, targets, predictions);
+  const reduction = resolveReduction(fn, options.reduction);
+  return tf.tidy(() => {
+    const weights = resolveWeights(fn, options.weights, predictions.shape);
+    const loss = tf.sub(predictions, tf.mul(targets, tf.log(tf.add(predictions, KERAS_EPSILON))));
+    return reduceLoss(loss, weights, reduction);
+  });
+}
+
+/** Options of `cosineSimilarity`. */
+export interface CosineSimilarityOptions extends LossOptions {
+  /** Axis along which vectors lie (default -1). */
+  axis?: number;
+}
+
+/**
+ * Negative cosine similarity along `axis` (Keras `cosine_similarity`): `-sum(t^ p^)` with
+ * `v^ = v / sqrt(max(sum(v^2), 1e-12))`, so a zero vector gives 0, not NaN. Range [-1, 1]
+ * (-1 = same direction). Unreduced shape: input shape without `axis`.
+ */
+export function cosineSimilarity(
+  targets: tf.Tensor,
+  predictions: tf.Tensor,
+  options: CosineSimilarityOptions = {},
+): tf.Tensor {
+  const fn = 'cosineSimilarity';
+  checkPair(fn, targets, predictions);
+  const rank = predictions.rank;
+  const axis = options.axis ?? -1;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new LossOptionError(fn, 'axis', axis, `an integer in [${-rank}, ${rank - 1}]`);
+  }
+  const ax = axis < 0 ? axis + rank : axis;
+  const reduction = resolveReduction(fn, options.reduction);
+  return tf.tidy(() => {
+    const weights = resolveWeights(
+      fn,
+      options.weights,
+      predictions.shape.filter((_, i) => i !== ax),
+    );
+    const normalize = (v: tf.Tensor) =>
+      tf.mul(v, tf.rsqrt(tf.maximum(tf.sum(tf.square(v), ax, true), 1e-12)));
+    const loss = tf.neg(tf.sum(tf.mul(normalize(targets), normalize(predictions)), ax));
+    return reduceLoss(loss, weights, reduction);
+  });
+}

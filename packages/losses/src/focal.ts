@@ -1,0 +1,246 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { sigmoidCrossEntropyElementwise } from './classification.js';
+import { LossOptionError } from './errors.js';
+import {
+  checkPair,
+  fusedLoss,
+  type LossOptions,
+  reduceLoss,
+  resolveReduction,
+  resolveWeights,
+} from './reduction.js';
+import { KERAS_EPSILON } from './regression.js';
+
+function checkNonNegative(fn: string, option: string, value: number): void {
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new LossOptionError(fn, option, value, 'a finite number >= 0');
+  }
+}
+
+/** Options of `sigmoidFocalLoss`. */
+export interface SigmoidFocalOptions extends LossOptions {
+  /**
+   * Weight of the positive class, in [0, 1] (default 0.25); negatives get `1 - alpha`.
+   * `null` or a negative value disables the alpha weighting (torchvision's `alpha = -1`).
+   */
+  alpha?: number | null;
+  /** Focusing exponent, >= 0 (default 2; 0 gives (alpha-weighted) cross-entropy). */
+  gamma?: number;
+}
+
+/**
+ * Sigmoid focal loss per element (RetinaNet; torchvision `sigmoid_focal_loss`):
+ * `alpha_t * ce(x, t) * (1 - p_t)^gamma` with `p = sigmoid(x)`, `p_t = p t + (1 - p)(1 - t)`,
+ * `alpha_t = alpha t + (1 - alpha)(1 - t)`. Targets may be soft (in [0, 1]).
+ *
+ * Computed stably: `1 - p_t = t sigmoid(-x) + (1 - t) sigmoid(x)` (no cancellation for confident
+ * logits), cross-entropy as in `sigmoidCrossEntropy`, and a closed-form gradient
+ * `alpha_t (1 - p_t)^gamma [(p - t) + gamma ce (1 - 2t) p (1 - p) / (1 - p_t)]` in which the ratio
+ * is bounded by 1, so values and gradients are finite for any logit (|x| = 100 included) and any
+ * `gamma >= 0` (also `gamma < 1`, where autodiff of `pow` would give NaN).
+ *
+ * torchvision sums or averages this over all elements; RetinaNet divides the sum by the number
+ * of positive anchors: use `reduction: tf.Reduction.SUM` and divide.
+ */
+export function sigmoidFocalLoss(
+  targets: tf.Tensor,
+  logits: tf.Tensor,
+  options: SigmoidFocalOptions = {},
+): tf.Tensor {
+  const fn = 'sigmoidFocalLoss';
+  checkPair(fn, targets, logits, 'logits');
+  const reduction = resolveReduction(fn, options.reduction);
+  const alphaOpt = options.alpha === undefined ? 0.25 : options.alpha;
+  if (alphaOpt !== null && !(Number.isFinite(alphaOpt) && alphaOpt <= 1)) {
+    throw new LossOptionError(fn, 'alpha', alphaOpt, 'a number <= 1 (negative or null disables)');
+  }
+  const alpha = alphaOpt === null || alphaOpt < 0 ? null : alphaOpt;
+  const gamma = options.gamma ?? 2;
+  checkNonNegative(fn, 'gamma', gamma);
+  const focal = (m: tf.Tensor) =>
+    gamma === 0 ? null : gamma === 1 ? m : gamma === 2 ? tf.square(m) : tf.pow(m, gamma);
+  return tf.tidy(() => {
+    const weights = resolveWeights(fn, options.weights, logits.shape);
+    // alpha_t = (1 - alpha) + (2 alpha - 1) t
+    const alphaT = alpha === null ? null : tf.add(tf.mul(targets, 2 * alpha - 1), 1 - alpha);
+    const oneMinusT = tf.sub(1, targets);
+    const saved = alphaT === null ? [targets, oneMinusT] : [targets, oneMinusT, alphaT];
+    return fusedLoss(
+      logits,
+      logits.shape,
+      (x) => {
+        const p = tf.sigmoid(x);
+        const q = tf.sigmoid(tf.neg(x));
+        const m = tf.add(tf.mul(targets, q), tf.mul(oneMinusT, p));
+        const ce = sigmoidCrossEntropyElementwise(targets, x);
+        const mg = focal(m);
+        let loss = mg === null ? ce : tf.mul(ce, mg);
+        if (alphaT !== null) loss = tf.mul(loss, alphaT);
+        return { loss, saved };
+      },
+      (x, [t, u, aT], g) => {
+        const p = tf.sigmoid(x);
+        const q = tf.sigmoid(tf.neg(x));
+        let inner = tf.sub(p, t);
+        const m = tf.add(tf.mul(t, q), tf.mul(u, p));
+        const mg = focal(m);
+        if (mg !== null) {
+          const ce = sigmoidCrossEntropyElementwise(t, x);
+          // p (1 - p) / (1 - p_t) <= 1; where 1 - p_t underflows to 0 so does p (1 - p).
+          const ratio = tf.divNoNan(tf.mul(p, q), m);
+          const oneMinus2t = tf.sub(1, tf.mul(t, 2));
+          inner = tf.add(inner, tf.mul(tf.mul(ce, ratio), tf.mul(oneMinus2t, gamma)));
+          inner = tf.mul(inner, mg);
+        }
+        if (aT !== undefined) inner = tf.mul(inner, aT);
+        return tf.mul(inner, g);
+      },
+      weights,
+      reduction,
+    );
+  });
+}
+
+/** Options of `penaltyReducedFocalLoss`. */
+export interface PenaltyReducedFocalOptions extends LossOptions {
+  /** Focusing exponent on the prediction, >= 0 (default 2). */
+  alpha?: number;
+  /** Exponent of the penalty reduction `(1 - t)^beta` for negatives, >= 0 (default 4). */
+  beta?: number;
+  /**
+   * If > 0, clip `sigmoid(x)` to `[c, 1 - c]` like TF OD API (`sigmoid_clip_value`, 1e-4 there),
+   * done by clipping the logits (zero gradient outside). Default 0: no clipping, exact log-sigmoid.
+   */
+  sigmoidClip?: number;
+}
+
+/**
+ * Penalty-reduced pixel-wise logistic focal loss on heatmap LOGITS (CenterNet, "Objects as
+ * Points"; TF OD API `PenaltyReducedLogisticFocalLoss`), per element:
+ * - where `t == 1` (object centre): `-(1 - p)^alpha log(p)`
+ * - elsewhere: `-(1 - t)^beta p^alpha log(1 - p)`
+ * with `p = sigmoid(x)`. `log p` and `log(1 - p)` are log-sigmoids and the gradient is closed
+ * form, so values and gradients are finite for any logit. CenterNet normalises the sum by the
+ * number of objects: use `reduction: tf.Reduction.SUM` and divide by `max(numObjects, 1)`.
+ */
+export function penaltyReducedFocalLoss(
+  targets: tf.Tensor,
+  logits: tf.Tensor,
+  options: PenaltyReducedFocalOptions = {},
+): tf.Tensor {
+  const fn = 'penaltyReducedFocalLoss';
+  checkPair(fn, targets, logits, 'logits');
+  const reduction = resolveReduction(fn, options.reduction);
+  const alpha = options.alpha ?? 2;
+  const beta = options.beta ?? 4;
+  const clip = options.sigmoidClip ?? 0;
+  checkNonNegative(fn, 'alpha', alpha);
+  checkNonNegative(fn, 'beta', beta);
+  if (!(Number.isFinite(clip) && clip >= 0 && clip < 0.5)) {
+    throw new LossOptionError(fn, 'sigmoidClip', clip, 'a number in [0, 0.5)');
+  }
+  const pow = (v: tf.Tensor, e: number) =>
+    e === 0 ? tf.onesLike(v) : e === 1 ? v : e === 2 ? tf.square(v) : tf.pow(v, e);
+  return tf.tidy(() => {
+    const weights = resolveWeights(fn, options.weights, logits.shape);
+    const isPos = tf.cast(tf.equal(targets, 1), 'float32');
+    // (1 - t)^beta for negatives, 0 for positives.
+    const negWeight = tf.mul(pow(tf.sub(1, targets), beta), tf.sub(1, isPos));
+    const limit = clip > 0 ? Math.log((1 - clip) / clip) : 0;
+    const clipX = (x: tf.Tensor) => (clip > 0 ? tf.clipByValue(x, -limit, limit) : x);
+    return fusedLoss(
+      logits,
+      logits.shape,
+      (x0) => {
+        const x = clipX(x0);
+        const p = tf.sigmoid(x);
+        const q = tf.sigmoid(tf.neg(x));
+        const logP = tf.neg(tf.softplus(tf.neg(x)));
+        const logQ = tf.neg(tf.softplus(x));
+        const pos = tf.mul(pow(q, alpha), logP);
+        const neg = tf.mul(tf.mul(negWeight, pow(p, alpha)), logQ);
+        const loss = tf.neg(tf.add(tf.mul(pos, isPos), neg));
+        return { loss, saved: [isPos, negWeight] };
+      },
+      (x0, [pos, nw], g) => {
+        const x = clipX(x0);
+        const p = tf.sigmoid(x);
+        const q = tf.sigmoid(tf.neg(x));
+        const logP = tf.neg(tf.softplus(tf.neg(x)));
+        const logQ = tf.neg(tf.softplus(x));
+        // d/dx of -(q^a log p) = q^a (a p log p - q); of -(p^a log q) = p^a (p - a q log q).
+        const dPos = tf.mul(pow(q, alpha), tf.sub(tf.mul(tf.mul(p, logP), alpha), q));
+        const dNeg = tf.mul(pow(p, alpha), tf.sub(p, tf.mul(tf.mul(q, logQ), alpha)));
+        let d = tf.add(tf.mul(dPos, pos), tf.mul(dNeg, nw));
+        if (clip > 0) {
+          d = tf.mul(d, tf.cast(tf.lessEqual(tf.abs(x0), limit), 'float32'));
+        }
+        return tf.mul(d, g);
+      },
+      weights,
+      reduction,
+    );
+  });
+}
+
+/** Options of `binaryFocalCrossentropy` (Keras `binary_focal_crossentropy`). */
+export interface BinaryFocalCrossentropyOptions extends LossOptions {
+  /** Weight positives by `alpha` and negatives by `1 - alpha` (default false). */
+  applyClassBalancing?: boolean;
+  /** In [0, 1], default 0.25; used only with `applyClassBalancing`. */
+  alpha?: number;
+  /** >= 0, default 2. */
+  gamma?: number;
+  /** Predictions are logits (default false: probabilities). */
+  fromLogits?: boolean;
+  /** In [0, 1], default 0: targets become `t (1 - s) + s / 2`. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Keras `binary_focal_crossentropy` per element: `(1 - p_t)^gamma * bce`, times
+ * `alpha t + (1 - alpha)(1 - t)` with `applyClassBalancing`. `bce` is Keras' clipped binary
+ * cross-entropy (or the stable logit form with `fromLogits`); `p_t` uses the unclipped
+ * probability. `(1 - p_t)` is floored at 1e-30 inside the power so that the gradient stays
+ * finite for `gamma < 1`.
+ */
+export function binaryFocalCrossentropy(
+  targets: tf.Tensor,
+  predictions: tf.Tensor,
+  options: BinaryFocalCrossentropyOptions = {},
+): tf.Tensor {
+  const fn = 'binaryFocalCrossentropy';
+  checkPair(fn, targets, predictions);
+  const reduction = resolveReduction(fn, options.reduction);
+  const alpha = options.alpha ?? 0.25;
+  const gamma = options.gamma ?? 2;
+  const s = options.labelSmoothing ?? 0;
+  if (!(Number.isFinite(alpha) && alpha >= 0 && alpha <= 1)) {
+    throw new LossOptionError(fn, 'alpha', alpha, 'a number in [0, 1]');
+  }
+  if (!(Number.isFinite(s) && s >= 0 && s <= 1)) {
+    throw new LossOptionError(fn, 'labelSmoothing', s, 'a number in [0, 1]');
+  }
+  checkNonNegative(fn, 'gamma', gamma);
+  return tf.tidy(() => {
+    const weights = resolveWeights(fn, options.weights, predictions.shape);
+    const t = s > 0 ? tf.add(tf.mul(targets, 1 - s), 0.5 * s) : targets;
+    let bce: tf.Tensor;
+    let p: tf.Tensor;
+    if (options.fromLogits) {
+      bce = sigmoidCrossEntropyElementwise(t, predictions);
+      p = tf.sigmoid(predictions);
+    } else {
+      const pc = tf.clipByValue(predictions, KERAS_EPSILON, 1 - KERAS_EPSILON);
+      bce = tf.neg(tf.add(tf.mul(t, tf.log(pc)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, pc)))));
+      p = predictions;
+    }
+    // 1 - p_t = p + t - 2 p t
+    const m = tf.sub(tf.add(p, t), tf.mul(tf.mul(p, t), 2));
+    let loss = gamma === 0 ? bce : tf.mul(tf.pow(tf.maximum(m, 1e-30), gamma), bce);
+    if (options.applyClassBalancing) {
+      loss = tf.mul(loss, tf.add(tf.mul(t, 2 * alpha - 1), 1 - alpha));
+    }
+    return reduceLoss(loss, weights, reduction);
+  });
+}
