@@ -1,1 +1,29 @@
 export { boxIouXywh } from './box-iou.js';
+export {
+  COCO_AREA_RANGES,
+  COCO_IOU_THRESHOLDS,
+  COCO_MAX_DETS,
+  COCO_RECALL_THRESHOLDS,
+  CocoEvaluator,
+} from './coco-evaluator.js';
+export { evaluateCocoFiles, readCocoGroundTruth, readCocoResults } from './coco-files.js';
+export { parseCocoGroundTruth, parseCocoResults } from './coco-parse.js';
+export {
+  type CocoSummaryEntry,
+  cocoSummaryEntries,
+  formatCocoSummary,
+  formatCocoSummaryLine,
+} from './coco-summary.js';
+export type {
+  CocoAnnotation,
+  CocoAreaRange,
+  CocoBox,
+  CocoCategory,
+  CocoCategoryStats,
+  CocoEvalOptions,
+  CocoEvalResult,
+  CocoGroundTruth,
+  CocoImage,
+  CocoResult,
+} from './coco-types.js';
+export { CocoFormatError, MetricsInputError } from './errors.js';

@@ -1,0 +1,74 @@
+/**
+ * Thrown when COCO ground truth or results are malformed: not JSON, a missing or mistyped field,
+ * a box with negative size, an unknown `image_id` / `category_id`, a non-finite score.
+ *
+ * `file` names the source (a path, or a label such as `'<ground truth>'` for in-memory data),
+ * `section` the top-level list (`images`, `annotations`, `categories`, `results`), `index` the
+ * entry's position in that list (or `null` for a top-level problem) and `field` the field name.
+ */
+export class CocoFormatError extends Error {
+  override readonly name = 'CocoFormatError';
+  readonly file: string;
+  readonly section: string | null;
+  readonly index: number | null;
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(
+    file: string,
+    section: string | null,
+    index: number | null,
+    field: string,
+    problem: string,
+    value?: unknown,
+  ) {
+    const where =
+      section === null
+        ? field
+        : index === null
+          ? `${section}.${field}`
+          : `${section}[${index}].${field}`;
+    super(`${file}: ${where}: ${problem}${value === undefined ? '' : `, got ${describe(value)}`}`);
+    this.file = file;
+    this.section = section;
+    this.index = index;
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/**
+ * Thrown for an invalid option or input of an evaluator or metric function (for example
+ * `iouThresholds` outside [0, 1], a non-integer `maxDets`, a VOC box with `x2 < x1`). `field`
+ * names the option or input field, `value` holds the offending value.
+ */
+export class MetricsInputError extends Error {
+  override readonly name = 'MetricsInputError';
+  readonly field: string;
+  readonly value: unknown;
+
+  constructor(field: string, problem: string, value?: unknown) {
+    super(`${field}: ${problem}${value === undefined ? '' : `, got ${describe(value)}`}`);
+    this.field = field;
+    this.value = value;
+  }
+}
+
+/** Short printable form of a bad value for error messages. */
+export function describe(value: unknown): string {
+  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'bigint' || typeof value === 'symbol' || typeof value === 'function') {
+    return typeof value;
+  }
+  try {
+    const text = JSON.stringify(value, (_k, v) =>
+      typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
+    );
+    return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
