@@ -37,7 +37,7 @@ export function values(t: tf.Tensor): number[] {
 }
 
 /** Asserts that `fn` leaves no new tensors behind (after disposing what it returns). */
-export function expectNoLeak(fn: () => tf.Tensor | tf.Tensor[] | void): void {
+export function expectNoLeak(fn: () => tf.Tensor | tf.Tensor[] | undefined): void {
   const before = tf.memory().numTensors;
   const out = fn();
   if (out) tf.dispose(out);
