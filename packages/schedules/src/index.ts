@@ -6,8 +6,11 @@ export {
   type WarmupOptions,
   warmup,
 } from './combinators.js';
+export * as darknet from './darknet.js';
 export { ScheduleOptionError, ScheduleParseError, ScheduleStepError } from './errors.js';
 export { fromJSON, scheduleTypes, toJSON } from './json.js';
+export * as keras from './keras.js';
+export * as optax from './optax.js';
 export {
   type ConstantOptions,
   type CosineOptions,
@@ -30,3 +33,5 @@ export {
   type ExponentialDecayWithBurninOptions,
   exponentialDecayWithBurnin,
 } from './tfod.js';
+export * as torch from './torch.js';
+export * as ultralytics from './ultralytics.js';

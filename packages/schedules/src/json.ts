@@ -1,5 +1,8 @@
 import { clamp, join, scale, warmup } from './combinators.js';
+import * as darknet from './darknet.js';
 import { ScheduleOptionError } from './errors.js';
+import * as keras from './keras.js';
+import * as optax from './optax.js';
 import {
   constant,
   cosine,
@@ -11,6 +14,8 @@ import {
 } from './primitives.js';
 import { isSchedule, type Schedule, type ScheduleSpec } from './schedule.js';
 import * as tfod from './tfod.js';
+import * as torch from './torch.js';
+import * as ultralytics from './ultralytics.js';
 
 type Factory = (options: Record<string, unknown>) => Schedule;
 // biome-ignore lint/suspicious/noExplicitAny: factories take their own typed option objects
@@ -66,6 +71,11 @@ registry.set('clamp', {
   one: ['schedule'],
 });
 registerNamespace('tfod', tfod);
+registerNamespace('keras', keras);
+registerNamespace('torch', torch, { sequentialLR: ['schedulers'] });
+registerNamespace('optax', optax, { joinSchedules: ['schedules'] });
+registerNamespace('darknet', darknet);
+registerNamespace('ultralytics', ultralytics);
 
 /**
  * The JSON description of a schedule (a deep copy of `schedule.spec`), suitable for

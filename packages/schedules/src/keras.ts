@@ -1,0 +1,240 @@
+/**
+ * Keras 3 `keras.optimizers.schedules` (same semantics as `tf.keras` 2.x). `step` is the
+ * optimizer's `iterations`.
+ * @module
+ */
+import { badStep, defineSchedule, type Schedule } from './schedule.js';
+import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
+
+/** Options of {@link exponentialDecay}. */
+export interface ExponentialDecayOptions {
+  /** Learning rate at step 0. */
+  initialLearningRate: number;
+  /** Steps per decay period (> 0). */
+  decaySteps: number;
+  /** Factor per period (>= 0). */
+  decayRate: number;
+  /** Decay in whole periods. Default false. */
+  staircase?: boolean;
+}
+
+/** `ExponentialDecay`: `initialLearningRate * decayRate ** (step / decaySteps)` (exponent floored when `staircase`). */
+export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
+  const ctx = 'keras.exponentialDecay';
+  const o = keys(ctx, options, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
+  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
+  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { gt: 0 });
+  const decayRate = num(ctx, 'decayRate', o.decayRate, { min: 0 });
+  const staircase = optBool(ctx, 'staircase', o.staircase, false);
+  return defineSchedule(ctx, { initialLearningRate, decaySteps, decayRate, staircase }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    const p = step / decaySteps;
+    return initialLearningRate * decayRate ** (staircase ? Math.floor(p) : p);
+  });
+}
+
+/** Options of {@link piecewiseConstantDecay}. */
+export interface PiecewiseConstantDecayOptions {
+  /** Strictly increasing integer steps >= 0. */
+  boundaries: number[];
+  /** `boundaries.length + 1` values. */
+  values: number[];
+}
+
+/**
+ * `PiecewiseConstantDecay`: `values[0]` for `step <= boundaries[0]`, `values[i]` for
+ * `boundaries[i-1] < step <= boundaries[i]`, the last value after the last boundary
+ * (note: the switch happens one step AFTER the boundary).
+ */
+export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): Schedule {
+  const ctx = 'keras.piecewiseConstantDecay';
+  const o = keys(ctx, options, ['boundaries', 'values']);
+  const boundaries = numArray(ctx, 'boundaries', o.boundaries, { int: true, min: 0 }, 'increasing');
+  const values = numArray(ctx, 'values', o.values);
+  if (values.length !== boundaries.length + 1) {
+    fail(
+      ctx,
+      'values',
+      values,
+      `an array of boundaries.length + 1 = ${boundaries.length + 1} values`,
+    );
+  }
+  const n = boundaries.length;
+  return defineSchedule(ctx, { boundaries, values }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    let i = 0;
+    while (i < n && step > boundaries[i]) i++;
+    return values[i];
+  });
+}
+
+/** Options of {@link polynomialDecay}. */
+export interface PolynomialDecayOptions {
+  /** Learning rate at step 0. */
+  initialLearningRate: number;
+  /** Length of the decay (> 0). */
+  decaySteps: number;
+  /** Final learning rate. Default 0.0001. */
+  endLearningRate?: number;
+  /** Exponent (>= 0). Default 1. */
+  power?: number;
+  /** Restart with a longer period (`decaySteps * ceil(step / decaySteps)`) after the end. Default false. */
+  cycle?: boolean;
+}
+
+/**
+ * `PolynomialDecay`: `(initial - end) * (1 - s / d) ** power + end` with `s = min(step, decaySteps)`,
+ * or with `cycle` `s = step` and `d = decaySteps * ceil(step / decaySteps)` (1 period at step 0).
+ */
+export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
+  const ctx = 'keras.polynomialDecay';
+  const o = keys(ctx, options, [
+    'initialLearningRate',
+    'decaySteps',
+    'endLearningRate',
+    'power',
+    'cycle',
+  ]);
+  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
+  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { gt: 0 });
+  const endLearningRate = optNum(ctx, 'endLearningRate', o.endLearningRate, 0.0001);
+  const power = optNum(ctx, 'power', o.power, 1, { min: 0 });
+  const cycle = optBool(ctx, 'cycle', o.cycle, false);
+  const span = initialLearningRate - endLearningRate;
+  const spec = { initialLearningRate, decaySteps, endLearningRate, power, cycle };
+  return defineSchedule(ctx, spec, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    let p: number;
+    if (cycle) {
+      const mult = step === 0 ? 1 : Math.ceil(step / decaySteps);
+      p = step / (decaySteps * mult);
+    } else {
+      p = step < decaySteps ? step / decaySteps : 1;
+    }
+    return span * (1 - p) ** power + endLearningRate;
+  });
+}
+
+/** Options of {@link inverseTimeDecay}. */
+export interface InverseTimeDecayOptions {
+  /** Learning rate at step 0. */
+  initialLearningRate: number;
+  /** Steps per unit of decay time (> 0). */
+  decaySteps: number;
+  /** Decay rate (>= 0). */
+  decayRate: number;
+  /** Floor `step / decaySteps`. Default false. */
+  staircase?: boolean;
+}
+
+/** `InverseTimeDecay`: `initialLearningRate / (1 + decayRate * step / decaySteps)` (ratio floored when `staircase`). */
+export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
+  const ctx = 'keras.inverseTimeDecay';
+  const o = keys(ctx, options, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
+  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
+  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { gt: 0 });
+  const decayRate = num(ctx, 'decayRate', o.decayRate, { min: 0 });
+  const staircase = optBool(ctx, 'staircase', o.staircase, false);
+  return defineSchedule(ctx, { initialLearningRate, decaySteps, decayRate, staircase }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    const p = step / decaySteps;
+    return initialLearningRate / (1 + decayRate * (staircase ? Math.floor(p) : p));
+  });
+}
+
+/** Options of {@link cosineDecay}. */
+export interface CosineDecayOptions {
+  /** Learning rate at step 0 (start of the warm-up when `warmupTarget` is set). */
+  initialLearningRate: number;
+  /** Length of the cosine decay (> 0), after the warm-up. */
+  decaySteps: number;
+  /** Final fraction of the peak rate. Default 0. */
+  alpha?: number;
+  /** Peak rate reached after the warm-up; `null`/absent means no warm-up. */
+  warmupTarget?: number | null;
+  /** Warm-up length (>= 0). Default 0. */
+  warmupSteps?: number;
+}
+
+/**
+ * `CosineDecay`: optional linear warm-up from `initialLearningRate` to `warmupTarget` over
+ * `warmupSteps`, then `peak * ((1 - alpha) * 0.5 * (1 + cos(pi * s / decaySteps)) + alpha)` with
+ * `s` clamped to `decaySteps` (peak = `warmupTarget` if set, else `initialLearningRate`).
+ */
+export function cosineDecay(options: CosineDecayOptions): Schedule {
+  const ctx = 'keras.cosineDecay';
+  const o = keys(ctx, options, [
+    'initialLearningRate',
+    'decaySteps',
+    'alpha',
+    'warmupTarget',
+    'warmupSteps',
+  ]);
+  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
+  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { gt: 0 });
+  const alpha = optNum(ctx, 'alpha', o.alpha, 0);
+  const warmupTarget =
+    o.warmupTarget === undefined || o.warmupTarget === null
+      ? null
+      : num(ctx, 'warmupTarget', o.warmupTarget);
+  const warmupSteps = optNum(ctx, 'warmupSteps', o.warmupSteps, 0, { min: 0 });
+  const peak = warmupTarget ?? initialLearningRate;
+  const w = warmupTarget === null ? 0 : warmupSteps;
+  const slope = w > 0 ? (peak - initialLearningRate) / w : 0;
+  const spec = { initialLearningRate, decaySteps, alpha, warmupTarget, warmupSteps };
+  return defineSchedule(ctx, spec, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    if (step < w) return initialLearningRate + slope * step;
+    const s = step - w < decaySteps ? step - w : decaySteps;
+    return peak * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * s) / decaySteps)) + alpha);
+  });
+}
+
+/** Options of {@link cosineDecayRestarts}. */
+export interface CosineDecayRestartsOptions {
+  /** Learning rate at step 0. */
+  initialLearningRate: number;
+  /** Length of the first period (> 0). */
+  firstDecaySteps: number;
+  /** Period length multiplier (>= 1; Keras yields NaN past the finite total for values < 1). Default 2. */
+  tMul?: number;
+  /** Peak multiplier per restart (>= 0). Default 1. */
+  mMul?: number;
+  /** Final fraction of each period's peak. Default 0. */
+  alpha?: number;
+}
+
+/**
+ * `CosineDecayRestarts` (SGDR): period `i` lasts `firstDecaySteps * tMul ** i` steps and peaks
+ * at `initialLearningRate * mMul ** i`. Restart indices are computed exactly (no `log` rounding
+ * at period boundaries).
+ */
+export function cosineDecayRestarts(options: CosineDecayRestartsOptions): Schedule {
+  const ctx = 'keras.cosineDecayRestarts';
+  const o = keys(ctx, options, ['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha']);
+  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
+  const firstDecaySteps = num(ctx, 'firstDecaySteps', o.firstDecaySteps, { gt: 0 });
+  const tMul = optNum(ctx, 'tMul', o.tMul, 2, { min: 1 });
+  const mMul = optNum(ctx, 'mMul', o.mMul, 1, { min: 0 });
+  const alpha = optNum(ctx, 'alpha', o.alpha, 0);
+  const logT = Math.log(tMul);
+  const spec = { initialLearningRate, firstDecaySteps, tMul, mMul, alpha };
+  return defineSchedule(ctx, spec, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    let f = step / firstDecaySteps;
+    let i: number;
+    if (tMul === 1) {
+      i = Math.floor(f);
+      f -= i;
+    } else {
+      i = Math.floor(Math.log(1 - f * (1 - tMul)) / logT);
+      // Exact correction of the log rounding: start(i) = (tMul^i - 1) / (tMul - 1) <= f < start(i + 1).
+      while ((tMul ** (i + 1) - 1) / (tMul - 1) <= f) i++;
+      while (i > 0 && (tMul ** i - 1) / (tMul - 1) > f) i--;
+      const ti = tMul ** i;
+      f = (f - (ti - 1) / (tMul - 1)) / ti;
+    }
+    const cosineDecayed = 0.5 * mMul ** i * (1 + Math.cos(Math.PI * f));
+    return initialLearningRate * ((1 - alpha) * cosineDecayed + alpha);
+  });
+}

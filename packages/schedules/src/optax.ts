@@ -1,0 +1,552 @@
+/**
+ * optax schedules (`optax.schedules`, 0.2.x). `step` is optax's `count`.
+ * @module
+ */
+import { join } from './combinators.js';
+import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
+import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
+
+/** Options of {@link constantSchedule}. */
+export interface ConstantScheduleOptions {
+  /** The value at every step. */
+  value: number;
+}
+
+/** `constant_schedule`. */
+export function constantSchedule(options: ConstantScheduleOptions): Schedule {
+  const ctx = 'optax.constantSchedule';
+  const o = keys(ctx, options, ['value']);
+  const value = num(ctx, 'value', o.value);
+  return defineSchedule(ctx, { value }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return value;
+  });
+}
+
+/** Options of {@link polynomialSchedule}. */
+export interface PolynomialScheduleOptions {
+  /** Value until `transitionBegin`. */
+  initValue: number;
+  /** Value from `transitionBegin + transitionSteps` on. */
+  endValue: number;
+  /** Exponent (>= 0). */
+  power: number;
+  /** Length of the transition (integer >= 0; 0 gives the constant `initValue`, as optax). */
+  transitionSteps: number;
+  /** Steps before the transition starts (integer >= 0). Default 0. */
+  transitionBegin?: number;
+}
+
+function poly(ctx: string, o: Record<string, unknown>, power: number): Schedule {
+  const initValue = num(ctx, 'initValue', o.initValue);
+  const endValue = num(ctx, 'endValue', o.endValue);
+  const transitionSteps = num(ctx, 'transitionSteps', o.transitionSteps, { int: true, min: 0 });
+  const transitionBegin = optNum(ctx, 'transitionBegin', o.transitionBegin, 0, {
+    int: true,
+    min: 0,
+  });
+  const spec =
+    ctx === 'optax.linearSchedule'
+      ? { initValue, endValue, transitionSteps, transitionBegin }
+      : { initValue, endValue, power, transitionSteps, transitionBegin };
+  const span = initValue - endValue;
+  return defineSchedule(ctx, spec, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    if (transitionSteps === 0) return initValue;
+    let c = step - transitionBegin;
+    c = c < 0 ? 0 : c > transitionSteps ? transitionSteps : c;
+    return span * (1 - c / transitionSteps) ** power + endValue;
+  });
+}
+
+/** `polynomial_schedule`: `(init - end) * (1 - clip(step - begin, 0, steps) / steps) ** power + end`. */
+export function polynomialSchedule(options: PolynomialScheduleOptions): Schedule {
+  const ctx = 'optax.polynomialSchedule';
+  const o = keys(ctx, options, [
+    'initValue',
+    'endValue',
+    'power',
+    'transitionSteps',
+    'transitionBegin',
+  ]);
+  return poly(ctx, o, num(ctx, 'power', o.power, { min: 0 }));
+}
+
+/** Options of {@link linearSchedule}. */
+export type LinearScheduleOptions = Omit<PolynomialScheduleOptions, 'power'>;
+
+/** `linear_schedule`: {@link polynomialSchedule} with power 1. */
+export function linearSchedule(options: LinearScheduleOptions): Schedule {
+  const ctx = 'optax.linearSchedule';
+  const o = keys(ctx, options, ['initValue', 'endValue', 'transitionSteps', 'transitionBegin']);
+  return poly(ctx, o, 1);
+}
+
+/** Options of {@link exponentialDecay}. */
+export interface ExponentialDecayOptions {
+  /** Value until `transitionBegin`. */
+  initValue: number;
+  /** Steps per factor (integer >= 0; 0 gives the constant `initValue`, as optax). */
+  transitionSteps: number;
+  /** Factor per `transitionSteps` (>= 0; 0 gives the constant `initValue`, as optax). */
+  decayRate: number;
+  /** Steps before the decay starts (integer >= 0). Default 0. */
+  transitionBegin?: number;
+  /** Decay in whole periods. Default false. */
+  staircase?: boolean;
+  /** Bound: a floor when `decayRate < 1`, a ceiling otherwise (applied at every step). */
+  endValue?: number | null;
+}
+
+/**
+ * `exponential_decay`: `initValue` while `step <= transitionBegin`, then
+ * `initValue * decayRate ** ((step - transitionBegin) / transitionSteps)`, bounded by `endValue`.
+ */
+export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
+  const ctx = 'optax.exponentialDecay';
+  const o = keys(ctx, options, [
+    'initValue',
+    'transitionSteps',
+    'decayRate',
+    'transitionBegin',
+    'staircase',
+    'endValue',
+  ]);
+  const initValue = num(ctx, 'initValue', o.initValue);
+  const transitionSteps = num(ctx, 'transitionSteps', o.transitionSteps, { int: true, min: 0 });
+  const decayRate = num(ctx, 'decayRate', o.decayRate, { min: 0 });
+  const transitionBegin = optNum(ctx, 'transitionBegin', o.transitionBegin, 0, {
+    int: true,
+    min: 0,
+  });
+  const staircase = optBool(ctx, 'staircase', o.staircase, false);
+  const endValue =
+    o.endValue === undefined || o.endValue === null ? null : num(ctx, 'endValue', o.endValue);
+  const spec = { initValue, transitionSteps, decayRate, transitionBegin, staircase, endValue };
+  const constantValue = transitionSteps === 0 || decayRate === 0;
+  const lo = endValue !== null && decayRate < 1 ? endValue : -Infinity;
+  const hi = endValue !== null && decayRate >= 1 ? endValue : Infinity;
+  return defineSchedule(ctx, spec, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    if (constantValue) return initValue;
+    const d = step - transitionBegin;
+    let v = initValue;
+    if (d > 0) {
+      const p = d / transitionSteps;
+      v = initValue * decayRate ** (staircase ? Math.floor(p) : p);
+    }
+    return v < lo ? lo : v > hi ? hi : v;
+  });
+}
+
+/** Options of {@link cosineDecaySchedule}. */
+export interface CosineDecayScheduleOptions {
+  /** Value at step 0. */
+  initValue: number;
+  /** Length of the decay (integer > 0). */
+  decaySteps: number;
+  /** Final fraction of `initValue`. Default 0. */
+  alpha?: number;
+  /** Exponent of the cosine factor (> 0). Default 1. */
+  exponent?: number;
+}
+
+/** `cosine_decay_schedule`: `init * ((1 - alpha) * (0.5 * (1 + cos(pi * min(step, d) / d))) ** exponent + alpha)`. */
+export function cosineDecaySchedule(options: CosineDecayScheduleOptions): Schedule {
+  const ctx = 'optax.cosineDecaySchedule';
+  const o = keys(ctx, options, ['initValue', 'decaySteps', 'alpha', 'exponent']);
+  const initValue = num(ctx, 'initValue', o.initValue);
+  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { int: true, gt: 0 });
+  const alpha = optNum(ctx, 'alpha', o.alpha, 0);
+  const exponent = optNum(ctx, 'exponent', o.exponent, 1, { gt: 0 });
+  return defineSchedule(ctx, { initValue, decaySteps, alpha, exponent }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    const c = step < decaySteps ? step : decaySteps;
+    const f = 0.5 * (1 + Math.cos((Math.PI * c) / decaySteps));
+    return initValue * ((1 - alpha) * f ** exponent + alpha);
+  });
+}
+
+/** Options of {@link warmupCosineDecaySchedule}. */
+export interface WarmupCosineDecayScheduleOptions {
+  /** Value at step 0. */
+  initValue: number;
+  /** Value at the end of the warm-up. */
+  peakValue: number;
+  /** Warm-up length (integer >= 0). */
+  warmupSteps: number;
+  /** Total length including the warm-up (integer > `warmupSteps`). */
+  decaySteps: number;
+  /** Final value. Default 0. */
+  endValue?: number;
+  /** Exponent of the cosine factor (> 0). Default 1. */
+  exponent?: number;
+}
+
+function warmupCosine(
+  ctx: string,
+  options: WarmupCosineDecayScheduleOptions,
+): { spec: Record<string, unknown>; fn: Schedule } {
+  const o = keys(ctx, options, [
+    'initValue',
+    'peakValue',
+    'warmupSteps',
+    'decaySteps',
+    'endValue',
+    'exponent',
+  ]);
+  const initValue = num(ctx, 'initValue', o.initValue);
+  const peakValue = num(ctx, 'peakValue', o.peakValue);
+  const warmupSteps = num(ctx, 'warmupSteps', o.warmupSteps, { int: true, min: 0 });
+  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { int: true, gt: warmupSteps });
+  const endValue = optNum(ctx, 'endValue', o.endValue, 0);
+  const exponent = optNum(ctx, 'exponent', o.exponent, 1, { gt: 0 });
+  const alpha = peakValue === 0 ? 0 : endValue / peakValue;
+  const fn = join(
+    [
+      linearSchedule({ initValue, endValue: peakValue, transitionSteps: warmupSteps }),
+      cosineDecaySchedule({
+        initValue: peakValue,
+        decaySteps: decaySteps - warmupSteps,
+        alpha,
+        exponent,
+      }),
+    ],
+    [warmupSteps],
+  );
+  return { spec: { initValue, peakValue, warmupSteps, decaySteps, endValue, exponent }, fn };
+}
+
+/**
+ * `warmup_cosine_decay_schedule`: linear from `initValue` to `peakValue` over `warmupSteps`,
+ * then cosine decay to `endValue` at `decaySteps` (total, warm-up included).
+ */
+export function warmupCosineDecaySchedule(options: WarmupCosineDecayScheduleOptions): Schedule {
+  const ctx = 'optax.warmupCosineDecaySchedule';
+  const { spec, fn } = warmupCosine(ctx, options);
+  return defineSchedule(ctx, spec, (step) => fn(step));
+}
+
+/** Options of {@link warmupExponentialDecaySchedule}. */
+export interface WarmupExponentialDecayScheduleOptions {
+  /** Value at step 0. */
+  initValue: number;
+  /** Value at the end of the warm-up. */
+  peakValue: number;
+  /** Warm-up length (integer >= 0). */
+  warmupSteps: number;
+  /** See {@link exponentialDecay}. */
+  transitionSteps: number;
+  /** See {@link exponentialDecay}. */
+  decayRate: number;
+  /** Steps after the warm-up before the decay starts. Default 0. */
+  transitionBegin?: number;
+  /** Default false. */
+  staircase?: boolean;
+  /** Bound of the decay, see {@link exponentialDecay}. */
+  endValue?: number | null;
+}
+
+/** `warmup_exponential_decay_schedule`: linear warm-up, then {@link exponentialDecay} from `peakValue`. */
+export function warmupExponentialDecaySchedule(
+  options: WarmupExponentialDecayScheduleOptions,
+): Schedule {
+  const ctx = 'optax.warmupExponentialDecaySchedule';
+  const o = keys(ctx, options, [
+    'initValue',
+    'peakValue',
+    'warmupSteps',
+    'transitionSteps',
+    'decayRate',
+    'transitionBegin',
+    'staircase',
+    'endValue',
+  ]);
+  const initValue = num(ctx, 'initValue', o.initValue);
+  const peakValue = num(ctx, 'peakValue', o.peakValue);
+  const warmupSteps = num(ctx, 'warmupSteps', o.warmupSteps, { int: true, min: 0 });
+  const decay = exponentialDecay({
+    initValue: peakValue,
+    transitionSteps: o.transitionSteps as number,
+    decayRate: o.decayRate as number,
+    transitionBegin: o.transitionBegin as number | undefined,
+    staircase: o.staircase as boolean | undefined,
+    endValue: o.endValue as number | null | undefined,
+  });
+  const fn = join(
+    [linearSchedule({ initValue, endValue: peakValue, transitionSteps: warmupSteps }), decay],
+    [warmupSteps],
+  );
+  const d = decay.spec.options;
+  const spec = {
+    initValue,
+    peakValue,
+    warmupSteps,
+    transitionSteps: d.transitionSteps,
+    decayRate: d.decayRate,
+    transitionBegin: d.transitionBegin,
+    staircase: d.staircase,
+    endValue: d.endValue,
+  };
+  return defineSchedule(ctx, spec, (step) => fn(step));
+}
+
+/** Options of {@link piecewiseConstantSchedule}. */
+export interface PiecewiseConstantScheduleOptions {
+  /** Value before the first boundary. */
+  initValue: number;
+  /** `{ step: scale }`: from `step` on, the value is multiplied by `scale` (>= 0). Keys are integer steps >= 0. */
+  boundariesAndScales?: Record<string | number, number> | null;
+}
+
+function boundaryScales(
+  ctx: string,
+  v: unknown,
+): { boundaries: number[]; scales: number[]; record: Record<string, number> | null } {
+  if (v === undefined || v === null) return { boundaries: [], scales: [], record: null };
+  if (typeof v !== 'object' || Array.isArray(v))
+    fail(ctx, 'boundariesAndScales', v, 'an object { step: scale }');
+  const entries = Object.entries(v as Record<string, unknown>).map(([k, s]) => {
+    const b = Number(k);
+    if (k.trim() === '' || !Number.isInteger(b) || b < 0)
+      fail(
+        ctx,
+        `boundariesAndScales[${JSON.stringify(k)}]`,
+        k,
+        'a key that is an integer step >= 0',
+      );
+    return [b, num(ctx, `boundariesAndScales[${k}]`, s, { min: 0 })] as const;
+  });
+  entries.sort((a, b) => a[0] - b[0]);
+  const record: Record<string, number> = {};
+  for (const [b, s] of entries) record[String(b)] = s;
+  return { boundaries: entries.map((e) => e[0]), scales: entries.map((e) => e[1]), record };
+}
+
+/** `piecewise_constant_schedule`: the value is multiplied by `scale` at each boundary (from that step on). */
+export function piecewiseConstantSchedule(options: PiecewiseConstantScheduleOptions): Schedule {
+  const ctx = 'optax.piecewiseConstantSchedule';
+  const o = keys(ctx, options, ['initValue', 'boundariesAndScales']);
+  const initValue = num(ctx, 'initValue', o.initValue);
+  const { boundaries, scales, record } = boundaryScales(ctx, o.boundariesAndScales);
+  const values = [initValue];
+  for (const s of scales) values.push(values[values.length - 1] * s);
+  const n = boundaries.length;
+  return defineSchedule(ctx, { initValue, boundariesAndScales: record }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    let i = 0;
+    while (i < n && step >= boundaries[i]) i++;
+    return values[i];
+  });
+}
+
+/** Options of {@link piecewiseInterpolateSchedule}. */
+export interface PiecewiseInterpolateScheduleOptions {
+  /** `'linear'` or `'cosine'`. */
+  interpolateType: 'linear' | 'cosine';
+  /** Value at step 0. */
+  initValue: number;
+  /** `{ step: scale }` knots (integer steps > 0; scales >= 0): the value at each knot is the previous one times `scale`. */
+  boundariesAndScales?: Record<string | number, number> | null;
+}
+
+function interpolate(
+  ctx: string,
+  type: 'linear' | 'cosine',
+  initValue: number,
+  boundaries: number[],
+  scales: number[],
+): (step: number) => number {
+  const bounds = [0, ...boundaries];
+  const values = [initValue];
+  for (const s of scales) values.push(values[values.length - 1] * s);
+  const n = boundaries.length;
+  const cos = type === 'cosine';
+  return (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    if (step >= bounds[n]) return values[n];
+    let i = 0;
+    while (step >= bounds[i + 1]) i++;
+    const pct = (step - bounds[i]) / (bounds[i + 1] - bounds[i]);
+    const a = values[i];
+    const b = values[i + 1];
+    return cos ? b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1) : (b - a) * pct + a;
+  };
+}
+
+/**
+ * `piecewise_interpolate_schedule`: interpolates from `initValue` at step 0 through the knots;
+ * constant after the last knot. (optax yields NaN for a knot at step 0, so it is rejected.)
+ */
+export function piecewiseInterpolateSchedule(
+  options: PiecewiseInterpolateScheduleOptions,
+): Schedule {
+  const ctx = 'optax.piecewiseInterpolateSchedule';
+  const o = keys(ctx, options, ['interpolateType', 'initValue', 'boundariesAndScales']);
+  const interpolateType = oneOf(ctx, 'interpolateType', o.interpolateType, [
+    'linear',
+    'cosine',
+  ] as const);
+  const initValue = num(ctx, 'initValue', o.initValue);
+  const { boundaries, scales, record } = boundaryScales(ctx, o.boundariesAndScales);
+  if (boundaries[0] === 0)
+    fail(
+      ctx,
+      'boundariesAndScales',
+      record,
+      'knots at steps > 0 (optax returns NaN for a knot at 0)',
+    );
+  return defineSchedule(
+    ctx,
+    { interpolateType, initValue, boundariesAndScales: record },
+    interpolate(ctx, interpolateType, initValue, boundaries, scales),
+  );
+}
+
+function knots(
+  ctx: string,
+  entries: [number, number][],
+): { boundaries: number[]; scales: number[] } {
+  // A Python dict literal: a repeated key keeps its first position and its last value.
+  const map = new Map<number, number>();
+  for (const [b, s] of entries) map.set(b, s);
+  const sorted = [...map.entries()].sort((a, b) => a[0] - b[0]);
+  if (sorted[0][0] === 0)
+    fail(
+      ctx,
+      'pctStart',
+      0,
+      'a value giving int(pctStart * transitionSteps) > 0 (optax returns NaN otherwise)',
+    );
+  return { boundaries: sorted.map((e) => e[0]), scales: sorted.map((e) => e[1]) };
+}
+
+/** Options of {@link linearOnecycleSchedule}. */
+export interface LinearOnecycleScheduleOptions {
+  /** Total length (integer > 0). */
+  transitionSteps: number;
+  /** Peak value. */
+  peakValue: number;
+  /** Fraction of steps rising to the peak, in [0, 1]. Default 0.3. */
+  pctStart?: number;
+  /** Fraction of steps at which the value is back to the start value, in [0, 1]. Default 0.85. */
+  pctFinal?: number;
+  /** Start value is `peakValue / divFactor` (> 0). Default 25. */
+  divFactor?: number;
+  /** Final value is the start value `/ finalDivFactor` (> 0). Default 1e4. */
+  finalDivFactor?: number;
+}
+
+/** `linear_onecycle_schedule`: piecewise-linear up to `peakValue`, back to the start value, then down to the final value. */
+export function linearOnecycleSchedule(options: LinearOnecycleScheduleOptions): Schedule {
+  const ctx = 'optax.linearOnecycleSchedule';
+  const o = keys(ctx, options, [
+    'transitionSteps',
+    'peakValue',
+    'pctStart',
+    'pctFinal',
+    'divFactor',
+    'finalDivFactor',
+  ]);
+  const transitionSteps = num(ctx, 'transitionSteps', o.transitionSteps, { int: true, gt: 0 });
+  const peakValue = num(ctx, 'peakValue', o.peakValue);
+  const pctStart = optNum(ctx, 'pctStart', o.pctStart, 0.3, { min: 0, max: 1 });
+  const pctFinal = optNum(ctx, 'pctFinal', o.pctFinal, 0.85, { min: 0, max: 1 });
+  const divFactor = optNum(ctx, 'divFactor', o.divFactor, 25, { gt: 0 });
+  const finalDivFactor = optNum(ctx, 'finalDivFactor', o.finalDivFactor, 1e4, { gt: 0 });
+  const { boundaries, scales } = knots(ctx, [
+    [Math.trunc(pctStart * transitionSteps), divFactor],
+    [Math.trunc(pctFinal * transitionSteps), 1 / divFactor],
+    [transitionSteps, 1 / finalDivFactor],
+  ]);
+  const spec = { transitionSteps, peakValue, pctStart, pctFinal, divFactor, finalDivFactor };
+  return defineSchedule(
+    ctx,
+    spec,
+    interpolate(ctx, 'linear', peakValue / divFactor, boundaries, scales),
+  );
+}
+
+/** Options of {@link cosineOnecycleSchedule}. */
+export type CosineOnecycleScheduleOptions = Omit<LinearOnecycleScheduleOptions, 'pctFinal'>;
+
+/** `cosine_onecycle_schedule`: cosine up to `peakValue` at `pctStart`, cosine down to the final value at `transitionSteps`. */
+export function cosineOnecycleSchedule(options: CosineOnecycleScheduleOptions): Schedule {
+  const ctx = 'optax.cosineOnecycleSchedule';
+  const o = keys(ctx, options, [
+    'transitionSteps',
+    'peakValue',
+    'pctStart',
+    'divFactor',
+    'finalDivFactor',
+  ]);
+  const transitionSteps = num(ctx, 'transitionSteps', o.transitionSteps, { int: true, gt: 0 });
+  const peakValue = num(ctx, 'peakValue', o.peakValue);
+  const pctStart = optNum(ctx, 'pctStart', o.pctStart, 0.3, { min: 0, max: 1 });
+  const divFactor = optNum(ctx, 'divFactor', o.divFactor, 25, { gt: 0 });
+  const finalDivFactor = optNum(ctx, 'finalDivFactor', o.finalDivFactor, 1e4, { gt: 0 });
+  const { boundaries, scales } = knots(ctx, [
+    [Math.trunc(pctStart * transitionSteps), divFactor],
+    [transitionSteps, 1 / (divFactor * finalDivFactor)],
+  ]);
+  const spec = { transitionSteps, peakValue, pctStart, divFactor, finalDivFactor };
+  return defineSchedule(
+    ctx,
+    spec,
+    interpolate(ctx, 'cosine', peakValue / divFactor, boundaries, scales),
+  );
+}
+
+/** Options of {@link sgdrSchedule}. */
+export interface SgdrScheduleOptions {
+  /** One {@link warmupCosineDecaySchedule} option object per cycle (at least one). */
+  cosineKwargs: WarmupCosineDecayScheduleOptions[];
+}
+
+/** `sgdr_schedule`: warm-up-cosine cycles joined end to end (each restarts at its own step 0). */
+export function sgdrSchedule(options: SgdrScheduleOptions): Schedule {
+  const ctx = 'optax.sgdrSchedule';
+  const o = keys(ctx, options, ['cosineKwargs']);
+  if (!Array.isArray(o.cosineKwargs) || o.cosineKwargs.length === 0) {
+    fail(
+      ctx,
+      'cosineKwargs',
+      o.cosineKwargs,
+      'a non-empty array of warmupCosineDecaySchedule options',
+    );
+  }
+  const parts = (o.cosineKwargs as WarmupCosineDecayScheduleOptions[]).map((k, i) =>
+    warmupCosine(`${ctx} cosineKwargs[${i}]`, k),
+  );
+  const boundaries: number[] = [];
+  let at = 0;
+  for (const p of parts.slice(0, -1)) {
+    at += p.spec.decaySteps as number;
+    boundaries.push(at);
+  }
+  const fn = join(
+    parts.map((p) => p.fn),
+    boundaries,
+  );
+  return defineSchedule(ctx, { cosineKwargs: parts.map((p) => p.spec) }, (step) => fn(step));
+}
+
+/** Options of {@link joinSchedules}. */
+export interface JoinSchedulesOptions {
+  /** At least one schedule. */
+  schedules: Schedule[];
+  /** `schedules.length - 1` non-decreasing steps. */
+  boundaries: number[];
+}
+
+/** `join_schedules`: `schedules[i + 1](step - boundaries[i])` from `boundaries[i]` on. */
+export function joinSchedules(options: JoinSchedulesOptions): Schedule {
+  const ctx = 'optax.joinSchedules';
+  const o = keys(ctx, options, ['schedules', 'boundaries']);
+  const schedules = scheduleArray(ctx, 'schedules', o.schedules);
+  const boundaries = numArray(ctx, 'boundaries', o.boundaries, { min: 0 }, 'nondecreasing');
+  const fn = join(schedules, boundaries);
+  return defineSchedule(ctx, { schedules: schedules.map((s) => s.spec), boundaries }, (step) =>
+    fn(step),
+  );
+}

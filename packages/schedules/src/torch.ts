@@ -1,0 +1,500 @@
+/**
+ * PyTorch `torch.optim.lr_scheduler` as closed forms: the value of
+ * `optimizer.param_groups[0]['lr']` after `step` calls to `scheduler.step()` (step 0 is the
+ * value right after construction). `lr` is the optimizer's initial learning rate.
+ * @module
+ */
+import { join } from './combinators.js';
+import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
+import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
+
+/** Options of {@link stepLR}. */
+export interface StepLROptions {
+  /** Initial learning rate. */
+  lr: number;
+  /** Period in steps (integer > 0). */
+  stepSize: number;
+  /** Factor per period (>= 0). Default 0.1. */
+  gamma?: number;
+}
+
+/** `StepLR`: `lr * gamma ** floor(step / stepSize)`. */
+export function stepLR(options: StepLROptions): Schedule {
+  const ctx = 'torch.stepLR';
+  const o = keys(ctx, options, ['lr', 'stepSize', 'gamma']);
+  const lr = num(ctx, 'lr', o.lr);
+  const stepSize = num(ctx, 'stepSize', o.stepSize, { int: true, gt: 0 });
+  const gamma = optNum(ctx, 'gamma', o.gamma, 0.1, { min: 0 });
+  return defineSchedule(ctx, { lr, stepSize, gamma }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return lr * gamma ** Math.floor(step / stepSize);
+  });
+}
+
+/** Options of {@link multiStepLR}. */
+export interface MultiStepLROptions {
+  /** Initial learning rate. */
+  lr: number;
+  /** Non-decreasing integer steps >= 0; a repeated milestone applies `gamma` once per repetition. */
+  milestones: number[];
+  /** Factor per milestone (>= 0). Default 0.1. */
+  gamma?: number;
+}
+
+/** `MultiStepLR`: `lr * gamma ** (number of milestones <= step)`. */
+export function multiStepLR(options: MultiStepLROptions): Schedule {
+  const ctx = 'torch.multiStepLR';
+  const o = keys(ctx, options, ['lr', 'milestones', 'gamma']);
+  const lr = num(ctx, 'lr', o.lr);
+  const milestones = numArray(
+    ctx,
+    'milestones',
+    o.milestones,
+    { int: true, min: 0 },
+    'nondecreasing',
+  );
+  const gamma = optNum(ctx, 'gamma', o.gamma, 0.1, { min: 0 });
+  const n = milestones.length;
+  return defineSchedule(ctx, { lr, milestones, gamma }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    let i = 0;
+    while (i < n && step >= milestones[i]) i++;
+    return lr * gamma ** i;
+  });
+}
+
+/** Options of {@link constantLR}. */
+export interface ConstantLROptions {
+  /** Initial learning rate. */
+  lr: number;
+  /** Factor in [0, 1] applied before `totalIters`. Default 1/3. */
+  factor?: number;
+  /** Integer >= 0. Default 5. */
+  totalIters?: number;
+}
+
+/** `ConstantLR`: `lr * factor` for `step < totalIters`, then `lr`. */
+export function constantLR(options: ConstantLROptions): Schedule {
+  const ctx = 'torch.constantLR';
+  const o = keys(ctx, options, ['lr', 'factor', 'totalIters']);
+  const lr = num(ctx, 'lr', o.lr);
+  const factor = optNum(ctx, 'factor', o.factor, 1 / 3, { min: 0, max: 1 });
+  const totalIters = optNum(ctx, 'totalIters', o.totalIters, 5, { int: true, min: 0 });
+  const low = lr * factor;
+  return defineSchedule(ctx, { lr, factor, totalIters }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return step < totalIters ? low : lr;
+  });
+}
+
+/** Options of {@link linearLR}. */
+export interface LinearLROptions {
+  /** Initial learning rate. */
+  lr: number;
+  /** Factor at step 0, in (0, 1]. Default 1/3. */
+  startFactor?: number;
+  /** Factor from `totalIters` on, in [0, 1]. Default 1. */
+  endFactor?: number;
+  /** Integer > 0. Default 5. */
+  totalIters?: number;
+}
+
+/** `LinearLR`: `lr * (start + (end - start) * min(step, totalIters) / totalIters)`. */
+export function linearLR(options: LinearLROptions): Schedule {
+  const ctx = 'torch.linearLR';
+  const o = keys(ctx, options, ['lr', 'startFactor', 'endFactor', 'totalIters']);
+  const lr = num(ctx, 'lr', o.lr);
+  const startFactor = optNum(ctx, 'startFactor', o.startFactor, 1 / 3, { gt: 0, max: 1 });
+  const endFactor = optNum(ctx, 'endFactor', o.endFactor, 1, { min: 0, max: 1 });
+  const totalIters = optNum(ctx, 'totalIters', o.totalIters, 5, { int: true, gt: 0 });
+  const d = (endFactor - startFactor) / totalIters;
+  return defineSchedule(ctx, { lr, startFactor, endFactor, totalIters }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return lr * (startFactor + d * (step < totalIters ? step : totalIters));
+  });
+}
+
+/** Options of {@link exponentialLR}. */
+export interface ExponentialLROptions {
+  /** Initial learning rate. */
+  lr: number;
+  /** Factor per step (>= 0). */
+  gamma: number;
+}
+
+/** `ExponentialLR`: `lr * gamma ** step`. */
+export function exponentialLR(options: ExponentialLROptions): Schedule {
+  const ctx = 'torch.exponentialLR';
+  const o = keys(ctx, options, ['lr', 'gamma']);
+  const lr = num(ctx, 'lr', o.lr);
+  const gamma = num(ctx, 'gamma', o.gamma, { min: 0 });
+  return defineSchedule(ctx, { lr, gamma }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return lr * gamma ** step;
+  });
+}
+
+/** Options of {@link polynomialLR}. */
+export interface PolynomialLROptions {
+  /** Initial learning rate. */
+  lr: number;
+  /** Integer > 0. Default 5. */
+  totalIters?: number;
+  /** Exponent (>= 0). Default 1. */
+  power?: number;
+}
+
+/** `PolynomialLR`: `lr * (1 - min(step, totalIters) / totalIters) ** power` (0 from `totalIters` on). */
+export function polynomialLR(options: PolynomialLROptions): Schedule {
+  const ctx = 'torch.polynomialLR';
+  const o = keys(ctx, options, ['lr', 'totalIters', 'power']);
+  const lr = num(ctx, 'lr', o.lr);
+  const totalIters = optNum(ctx, 'totalIters', o.totalIters, 5, { int: true, gt: 0 });
+  const power = optNum(ctx, 'power', o.power, 1, { min: 0 });
+  return defineSchedule(ctx, { lr, totalIters, power }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return lr * (1 - (step < totalIters ? step : totalIters) / totalIters) ** power;
+  });
+}
+
+/** Options of {@link cosineAnnealingLR}. */
+export interface CosineAnnealingLROptions {
+  /** Initial (maximum) learning rate. */
+  lr: number;
+  /** Half period in steps (integer > 0). */
+  tMax: number;
+  /** Minimum learning rate. Default 0. */
+  etaMin?: number;
+}
+
+/**
+ * `CosineAnnealingLR`: `etaMin + (lr - etaMin) * (1 + cos(pi * step / tMax)) / 2`. Like torch,
+ * it does not stop at `tMax`: the rate rises again and is periodic with period `2 * tMax`.
+ */
+export function cosineAnnealingLR(options: CosineAnnealingLROptions): Schedule {
+  const ctx = 'torch.cosineAnnealingLR';
+  const o = keys(ctx, options, ['lr', 'tMax', 'etaMin']);
+  const lr = num(ctx, 'lr', o.lr);
+  const tMax = num(ctx, 'tMax', o.tMax, { int: true, gt: 0 });
+  const etaMin = optNum(ctx, 'etaMin', o.etaMin, 0);
+  const half = (lr - etaMin) / 2;
+  return defineSchedule(ctx, { lr, tMax, etaMin }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return etaMin + half * (1 + Math.cos((Math.PI * step) / tMax));
+  });
+}
+
+/** Options of {@link cosineAnnealingWarmRestarts}. */
+export interface CosineAnnealingWarmRestartsOptions {
+  /** Initial (maximum) learning rate. */
+  lr: number;
+  /** Length of the first period (integer > 0). */
+  t0: number;
+  /** Period multiplier (integer >= 1). Default 1. */
+  tMult?: number;
+  /** Minimum learning rate. Default 0. */
+  etaMin?: number;
+}
+
+/**
+ * `CosineAnnealingWarmRestarts`: period `i` lasts `t0 * tMult ** i` steps; within it
+ * `etaMin + (lr - etaMin) * (1 + cos(pi * tCur / tI)) / 2`, restarting at `lr`.
+ */
+export function cosineAnnealingWarmRestarts(options: CosineAnnealingWarmRestartsOptions): Schedule {
+  const ctx = 'torch.cosineAnnealingWarmRestarts';
+  const o = keys(ctx, options, ['lr', 't0', 'tMult', 'etaMin']);
+  const lr = num(ctx, 'lr', o.lr);
+  const t0 = num(ctx, 't0', o.t0, { int: true, gt: 0 });
+  const tMult = optNum(ctx, 'tMult', o.tMult, 1, { int: true, min: 1 });
+  const etaMin = optNum(ctx, 'etaMin', o.etaMin, 0);
+  const half = (lr - etaMin) / 2;
+  const logM = Math.log(tMult);
+  return defineSchedule(ctx, { lr, t0, tMult, etaMin }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    let tCur: number;
+    let tI: number;
+    if (tMult === 1) {
+      tCur = step % t0;
+      tI = t0;
+    } else {
+      let n = Math.floor(Math.log((step / t0) * (tMult - 1) + 1) / logM);
+      while ((t0 * (tMult ** (n + 1) - 1)) / (tMult - 1) <= step) n++;
+      while (n > 0 && (t0 * (tMult ** n - 1)) / (tMult - 1) > step) n--;
+      tCur = step - (t0 * (tMult ** n - 1)) / (tMult - 1);
+      tI = t0 * tMult ** n;
+    }
+    return etaMin + half * (1 + Math.cos((Math.PI * tCur) / tI));
+  });
+}
+
+/** Options of {@link cyclicLR} and {@link cyclicLRMomentum}. */
+export interface CyclicLROptions {
+  /** Lower learning rate of the cycle. */
+  baseLr: number;
+  /** Upper learning rate of the cycle. */
+  maxLr: number;
+  /** Steps of the increasing half (> 0). Default 2000. */
+  stepSizeUp?: number;
+  /** Steps of the decreasing half (>= 0). Default `stepSizeUp`. */
+  stepSizeDown?: number | null;
+  /** `'triangular'` (default), `'triangular2'` (amplitude halves each cycle) or `'exp_range'` (amplitude `* gamma ** step`). */
+  mode?: 'triangular' | 'triangular2' | 'exp_range';
+  /** Factor of `exp_range` (>= 0). Default 1. */
+  gamma?: number;
+  /** Whether momentum cycles (only read by {@link cyclicLRMomentum}). Default true. */
+  cycleMomentum?: boolean;
+  /** Lower momentum (reached at `maxLr`). Default 0.8. */
+  baseMomentum?: number;
+  /** Upper momentum (at `baseLr`). Default 0.9. */
+  maxMomentum?: number;
+}
+
+function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Schedule {
+  const o = keys(ctx, options, [
+    'baseLr',
+    'maxLr',
+    'stepSizeUp',
+    'stepSizeDown',
+    'mode',
+    'gamma',
+    'cycleMomentum',
+    'baseMomentum',
+    'maxMomentum',
+  ]);
+  const baseLr = num(ctx, 'baseLr', o.baseLr);
+  const maxLr = num(ctx, 'maxLr', o.maxLr);
+  const stepSizeUp = optNum(ctx, 'stepSizeUp', o.stepSizeUp, 2000, { gt: 0 });
+  const stepSizeDown =
+    o.stepSizeDown === undefined || o.stepSizeDown === null
+      ? null
+      : num(ctx, 'stepSizeDown', o.stepSizeDown, { min: 0 });
+  const mode = oneOf(
+    ctx,
+    'mode',
+    o.mode,
+    ['triangular', 'triangular2', 'exp_range'] as const,
+    'triangular',
+  );
+  const gamma = optNum(ctx, 'gamma', o.gamma, 1, { min: 0 });
+  const cycleMomentum = optBool(ctx, 'cycleMomentum', o.cycleMomentum, true);
+  const baseMomentum = optNum(ctx, 'baseMomentum', o.baseMomentum, 0.8);
+  const maxMomentum = optNum(ctx, 'maxMomentum', o.maxMomentum, 0.9);
+  const totalSize = stepSizeUp + (stepSizeDown ?? stepSizeUp);
+  const stepRatio = stepSizeUp / totalSize;
+  const spec = {
+    baseLr,
+    maxLr,
+    stepSizeUp,
+    stepSizeDown,
+    mode,
+    gamma,
+    cycleMomentum,
+    baseMomentum,
+    maxMomentum,
+  };
+  const modeIndex = mode === 'triangular' ? 0 : mode === 'triangular2' ? 1 : 2;
+  // momentum: max - height * scale; lr: base + height * scale.
+  const lo = momentum ? maxMomentum : baseLr;
+  const amp = momentum ? -(maxMomentum - baseMomentum) : maxLr - baseLr;
+  if (momentum && !cycleMomentum) {
+    return defineSchedule(ctx, spec, (step) => {
+      if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+      return maxMomentum;
+    });
+  }
+  return defineSchedule(ctx, spec, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    const cycle = Math.floor(1 + step / totalSize);
+    const x = 1 + step / totalSize - cycle;
+    const factor = x <= stepRatio ? x / stepRatio : (x - 1) / (stepRatio - 1);
+    const s = modeIndex === 0 ? 1 : modeIndex === 1 ? 1 / 2 ** (cycle - 1) : gamma ** step;
+    return lo + amp * factor * s;
+  });
+}
+
+/** `CyclicLR` learning rate (modes triangular, triangular2, exp_range; custom `scale_fn` is not supported). */
+export function cyclicLR(options: CyclicLROptions): Schedule {
+  return cyclic('torch.cyclicLR', options, false);
+}
+
+/** The momentum `CyclicLR` sets alongside the learning rate (`maxMomentum` when `cycleMomentum` is false). */
+export function cyclicLRMomentum(options: CyclicLROptions): Schedule {
+  return cyclic('torch.cyclicLRMomentum', options, true);
+}
+
+/** Options of {@link oneCycleLR} and {@link oneCycleLRMomentum}. */
+export interface OneCycleLROptions {
+  /** Peak learning rate. */
+  maxLr: number;
+  /** Total number of steps (integer > 0); or give `epochs` and `stepsPerEpoch`. */
+  totalSteps?: number | null;
+  /** Integer > 0, used with `stepsPerEpoch` when `totalSteps` is absent. */
+  epochs?: number | null;
+  /** Integer > 0, used with `epochs` when `totalSteps` is absent. */
+  stepsPerEpoch?: number | null;
+  /** Fraction of the steps spent increasing, in [0, 1]. Default 0.3. */
+  pctStart?: number;
+  /** `'cos'` (default) or `'linear'`. */
+  annealStrategy?: 'cos' | 'linear';
+  /** Initial rate is `maxLr / divFactor` (> 0). Default 25. */
+  divFactor?: number;
+  /** Final rate is `maxLr / divFactor / finalDivFactor` (> 0). Default 1e4. */
+  finalDivFactor?: number;
+  /** Use the three-phase schedule (fast.ai style). Default false. */
+  threePhase?: boolean;
+  /** Whether momentum cycles (only read by {@link oneCycleLRMomentum}). Default true. */
+  cycleMomentum?: boolean;
+  /** Momentum at the peak rate. Default 0.85. */
+  baseMomentum?: number;
+  /** Momentum at the start and end. Default 0.95. */
+  maxMomentum?: number;
+}
+
+function oneCycle(ctx: string, options: OneCycleLROptions, momentum: boolean): Schedule {
+  const o = keys(ctx, options, [
+    'maxLr',
+    'totalSteps',
+    'epochs',
+    'stepsPerEpoch',
+    'pctStart',
+    'annealStrategy',
+    'divFactor',
+    'finalDivFactor',
+    'threePhase',
+    'cycleMomentum',
+    'baseMomentum',
+    'maxMomentum',
+  ]);
+  const maxLr = num(ctx, 'maxLr', o.maxLr);
+  let totalSteps: number;
+  let epochs: number | null = null;
+  let stepsPerEpoch: number | null = null;
+  if (o.totalSteps !== undefined && o.totalSteps !== null) {
+    totalSteps = num(ctx, 'totalSteps', o.totalSteps, { int: true, gt: 0 });
+  } else {
+    if (o.epochs === undefined || o.epochs === null) {
+      fail(ctx, 'totalSteps', o.totalSteps, 'an integer > 0 (or give epochs and stepsPerEpoch)');
+    }
+    epochs = num(ctx, 'epochs', o.epochs, { int: true, gt: 0 });
+    stepsPerEpoch = num(ctx, 'stepsPerEpoch', o.stepsPerEpoch, { int: true, gt: 0 });
+    totalSteps = epochs * stepsPerEpoch;
+  }
+  const pctStart = optNum(ctx, 'pctStart', o.pctStart, 0.3, { min: 0, max: 1 });
+  const annealStrategy = oneOf(
+    ctx,
+    'annealStrategy',
+    o.annealStrategy,
+    ['cos', 'linear'] as const,
+    'cos',
+  );
+  const divFactor = optNum(ctx, 'divFactor', o.divFactor, 25, { gt: 0 });
+  const finalDivFactor = optNum(ctx, 'finalDivFactor', o.finalDivFactor, 1e4, { gt: 0 });
+  const threePhase = optBool(ctx, 'threePhase', o.threePhase, false);
+  const cycleMomentum = optBool(ctx, 'cycleMomentum', o.cycleMomentum, true);
+  const baseMomentum = optNum(ctx, 'baseMomentum', o.baseMomentum, 0.85);
+  const maxMomentum = optNum(ctx, 'maxMomentum', o.maxMomentum, 0.95);
+  const initialLr = maxLr / divFactor;
+  const minLr = initialLr / finalDivFactor;
+  // Phase ends (inclusive) and start/end values, as in torch.
+  const ends = threePhase
+    ? [pctStart * totalSteps - 1, 2 * pctStart * totalSteps - 2, totalSteps - 1]
+    : [pctStart * totalSteps - 1, totalSteps - 1];
+  const lrStart = threePhase ? [initialLr, maxLr, initialLr] : [initialLr, maxLr];
+  const lrEnd = threePhase ? [maxLr, initialLr, minLr] : [maxLr, minLr];
+  const mStart = threePhase
+    ? [maxMomentum, baseMomentum, maxMomentum]
+    : [maxMomentum, baseMomentum];
+  const mEnd = threePhase ? [baseMomentum, maxMomentum, maxMomentum] : [baseMomentum, maxMomentum];
+  const starts = [0, ...ends.slice(0, -1)];
+  for (let i = 0; i < ends.length; i++) {
+    if (ends[i] === starts[i]) {
+      fail(
+        ctx,
+        'pctStart',
+        pctStart,
+        `a value that gives every phase a non-zero length (phase ${i + 1} of totalSteps ${totalSteps} is empty; torch divides by zero)`,
+      );
+    }
+  }
+  const from = momentum ? mStart : lrStart;
+  const to = momentum ? mEnd : lrEnd;
+  const cos = annealStrategy === 'cos';
+  const last = ends.length - 1;
+  const spec = {
+    maxLr,
+    totalSteps,
+    epochs,
+    stepsPerEpoch,
+    pctStart,
+    annealStrategy,
+    divFactor,
+    finalDivFactor,
+    threePhase,
+    cycleMomentum,
+    baseMomentum,
+    maxMomentum,
+  };
+  const allowed = `a finite number in [0, totalSteps = ${totalSteps}] (torch raises past totalSteps)`;
+  if (momentum && !cycleMomentum) {
+    return defineSchedule(ctx, spec, (step) => {
+      if (!(step >= 0 && step <= totalSteps)) badStep(ctx, step, allowed);
+      return maxMomentum;
+    });
+  }
+  return defineSchedule(ctx, spec, (step) => {
+    if (!(step >= 0 && step <= totalSteps)) badStep(ctx, step, allowed);
+    let i = 0;
+    while (i < last && step > ends[i]) i++;
+    const pct = (step - starts[i]) / (ends[i] - starts[i]);
+    const a = from[i];
+    const b = to[i];
+    return cos ? b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1) : (b - a) * pct + a;
+  });
+}
+
+/** `OneCycleLR` learning rate. Throws a `ScheduleStepError` for `step > totalSteps`, like torch. */
+export function oneCycleLR(options: OneCycleLROptions): Schedule {
+  return oneCycle('torch.oneCycleLR', options, false);
+}
+
+/** The momentum `OneCycleLR` sets alongside the learning rate (`maxMomentum` when `cycleMomentum` is false). */
+export function oneCycleLRMomentum(options: OneCycleLROptions): Schedule {
+  return oneCycle('torch.oneCycleLRMomentum', options, true);
+}
+
+/** Options of {@link sequentialLR}. */
+export interface SequentialLROptions {
+  /** Schedules (typically other torch schedules built with the same `lr`). */
+  schedulers: Schedule[];
+  /** `schedulers.length - 1` non-decreasing integer steps >= 0. */
+  milestones: number[];
+}
+
+/**
+ * `SequentialLR`: `schedulers[i]` from `milestones[i - 1]` on, restarted at its own step 0
+ * (torch calls `scheduler.step(0)` at each milestone).
+ */
+export function sequentialLR(options: SequentialLROptions): Schedule {
+  const ctx = 'torch.sequentialLR';
+  const o = keys(ctx, options, ['schedulers', 'milestones']);
+  const schedulers = scheduleArray(ctx, 'schedulers', o.schedulers);
+  const milestones = numArray(
+    ctx,
+    'milestones',
+    o.milestones,
+    { int: true, min: 0 },
+    'nondecreasing',
+  );
+  if (milestones.length !== schedulers.length - 1) {
+    fail(
+      ctx,
+      'milestones',
+      milestones,
+      `an array of schedulers.length - 1 = ${schedulers.length - 1} steps`,
+    );
+  }
+  const joined = join(schedulers, milestones);
+  return defineSchedule(ctx, { schedulers: schedulers.map((s) => s.spec), milestones }, (step) =>
+    joined(step),
+  );
+}
