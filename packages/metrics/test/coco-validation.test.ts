@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   CocoEvaluator,
   CocoFormatError,
+  type CocoGroundTruth,
   evaluateCocoFiles,
   MetricsInputError,
   parseCocoGroundTruth,
@@ -13,7 +14,7 @@ import {
   readCocoResults,
 } from '../src/index.js';
 
-const gt = () => ({
+const gt = (): CocoGroundTruth => ({
   images: [{ id: 1 }, { id: 2 }],
   categories: [{ id: 7, name: 'cat' }],
   annotations: [
@@ -122,8 +123,8 @@ describe('ground truth validation', () => {
 
   it('the evaluator validates its ground truth too', () => {
     const bad = gt();
-    bad.annotations[0].bbox = [0, 0, 1];
-    expect(() => new CocoEvaluator(bad as never)).toThrow(CocoFormatError);
+    (bad.annotations[0] as { bbox: number[] }).bbox = [0, 0, 1];
+    expect(() => new CocoEvaluator(bad)).toThrow(CocoFormatError);
   });
 });
 
