@@ -143,9 +143,9 @@ export function penaltyReducedFocalLoss(
     e === 0 ? tf.onesLike(v) : e === 1 ? v : e === 2 ? tf.square(v) : tf.pow(v, e);
   return tf.tidy(() => {
     const weights = resolveWeights(fn, options.weights, logits.shape);
-    const isPos = tf.cast(tf.equal(targets, 1), 'float32');
-    // (1 - t)^beta for negatives, 0 for positives.
-    const negWeight = tf.mul(pow(tf.sub(1, targets), beta), tf.sub(1, isPos));
+    const isPos = tf.equal(targets, 1);
+    // (1 - t)^beta (only used where t != 1).
+    const negWeight = pow(tf.sub(1, targets), beta);
     const limit = clip > 0 ? Math.log((1 - clip) / clip) : 0;
     const clipX = (x: tf.Tensor) => (clip > 0 ? tf.clipByValue(x, -limit, limit) : x);
     return fusedLoss(
@@ -159,7 +159,8 @@ export function penaltyReducedFocalLoss(
         const logQ = tf.neg(tf.softplus(x));
         const pos = tf.mul(pow(q, alpha), logP);
         const neg = tf.mul(tf.mul(negWeight, pow(p, alpha)), logQ);
-        const loss = tf.neg(tf.add(tf.mul(pos, isPos), neg));
+        // select, not multiply by a mask: the unused branch may be -inf for infinite logits
+        const loss = tf.neg(tf.where(isPos, pos, neg));
         return { loss, saved: [isPos, negWeight] };
       },
       (x0, [pos, nw], g) => {
@@ -171,7 +172,7 @@ export function penaltyReducedFocalLoss(
         // d/dx of -(q^a log p) = q^a (a p log p - q); of -(p^a log q) = p^a (p - a q log q).
         const dPos = tf.mul(pow(q, alpha), tf.sub(tf.mul(tf.mul(p, logP), alpha), q));
         const dNeg = tf.mul(pow(p, alpha), tf.sub(p, tf.mul(tf.mul(q, logQ), alpha)));
-        let d = tf.add(tf.mul(dPos, pos), tf.mul(dNeg, nw));
+        let d = tf.where(pos, dPos, tf.mul(dNeg, nw));
         if (clip > 0) {
           d = tf.mul(d, tf.cast(tf.lessEqual(tf.abs(x0), limit), 'float32'));
         }

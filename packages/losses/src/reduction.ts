@@ -135,9 +135,14 @@ export function reductionDenominator(
   return tf.mul(tf.sum(tf.cast(tf.notEqual(weights, 0), 'float32')), factor) as tf.Scalar;
 }
 
-/** `a / b`, 0 where `b` is 0. */
+/**
+ * `a / b`, 0 where `b` is 0 (`b` is a denominator that does not depend on what is being
+ * differentiated; unlike `tf.divNoNan` this has a gradient with respect to `a`).
+ */
 export function safeDiv(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.divNoNan(a, b);
+  const nonZero = tf.notEqual(b, 0);
+  const safeB = tf.where(nonZero, b, tf.onesLike(b));
+  return tf.mul(tf.div(a, safeB), tf.cast(nonZero, a.dtype));
 }
 
 /**
