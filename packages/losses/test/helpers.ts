@@ -37,10 +37,10 @@ export function values(t: tf.Tensor): number[] {
 }
 
 /** Asserts that `fn` leaves no new tensors behind (after disposing what it returns). */
-export function expectNoLeak(fn: () => tf.Tensor | tf.Tensor[] | undefined): void {
+export function expectNoLeak(fn: () => unknown): void {
   const before = tf.memory().numTensors;
   const out = fn();
-  if (out) tf.dispose(out);
+  if (out instanceof tf.Tensor || Array.isArray(out)) tf.dispose(out as tf.Tensor | tf.Tensor[]);
   expect(tf.memory().numTensors).toBe(before);
 }
 
