@@ -114,6 +114,6 @@ export function clamp(schedule: Schedule, options: ClampOptions): Schedule {
   const hi = max ?? Infinity;
   return defineSchedule(ctx, { schedule: inner.spec, min, max }, (step) => {
     const v = inner(step);
-    return v < lo ? lo : v > hi ? hi : v;
+    return v < lo ? lo : Math.min(v, hi);
   });
 }

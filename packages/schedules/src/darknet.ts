@@ -39,6 +39,10 @@ export interface DarknetScheduleOptions {
   learningRateMin?: number;
 }
 
+/** darknet writes pi as this literal in its sgdr policy. */
+// biome-ignore lint/suspicious/noApproximativeNumericConstant: darknet's own constant, kept for exactness
+const DARKNET_PI = 3.14159265;
+
 const POLICIES = ['constant', 'step', 'steps', 'exp', 'poly', 'sig', 'sgdr'] as const;
 
 /**
@@ -153,7 +157,7 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
           }
         }
         return (
-          lrMin + 0.5 * (learningRate - lrMin) * (1 + Math.cos(((b - start) * 3.14159265) / size))
+          lrMin + 0.5 * (learningRate - lrMin) * (1 + Math.cos(((b - start) * DARKNET_PI) / size))
         );
       };
       break;

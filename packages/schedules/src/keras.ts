@@ -185,7 +185,7 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
   return defineSchedule(ctx, spec, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (step < w) return initialLearningRate + slope * step;
-    const s = step - w < decaySteps ? step - w : decaySteps;
+    const s = Math.min(step - w, decaySteps);
     return peak * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * s) / decaySteps)) + alpha);
   });
 }

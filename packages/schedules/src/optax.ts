@@ -54,7 +54,7 @@ function poly(ctx: string, o: Record<string, unknown>, power: number): Schedule 
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (transitionSteps === 0) return initValue;
     let c = step - transitionBegin;
-    c = c < 0 ? 0 : c > transitionSteps ? transitionSteps : c;
+    c = c < 0 ? 0 : Math.min(c, transitionSteps);
     return span * (1 - c / transitionSteps) ** power + endValue;
   });
 }
@@ -135,7 +135,7 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
       const p = d / transitionSteps;
       v = initValue * decayRate ** (staircase ? Math.floor(p) : p);
     }
-    return v < lo ? lo : v > hi ? hi : v;
+    return v < lo ? lo : Math.min(v, hi);
   });
 }
 
@@ -161,7 +161,7 @@ export function cosineDecaySchedule(options: CosineDecayScheduleOptions): Schedu
   const exponent = optNum(ctx, 'exponent', o.exponent, 1, { gt: 0 });
   return defineSchedule(ctx, { initValue, decaySteps, alpha, exponent }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    const c = step < decaySteps ? step : decaySteps;
+    const c = Math.min(step, decaySteps);
     const f = 0.5 * (1 + Math.cos((Math.PI * c) / decaySteps));
     return initValue * ((1 - alpha) * f ** exponent + alpha);
   });
@@ -346,7 +346,7 @@ export interface PiecewiseInterpolateScheduleOptions {
   interpolateType: 'linear' | 'cosine';
   /** Value at step 0. */
   initValue: number;
-  /** `{ step: scale }` knots (integer steps > 0; scales >= 0): the value at each knot is the previous one times `scale`. */
+  /** `{ step: scale }` knots (integer steps >= 0; scales >= 0): the value at each knot is the previous one times `scale`. */
   boundariesAndScales?: Record<string | number, number> | null;
 }
 
@@ -376,7 +376,7 @@ function interpolate(
 
 /**
  * `piecewise_interpolate_schedule`: interpolates from `initValue` at step 0 through the knots;
- * constant after the last knot. (optax yields NaN for a knot at step 0, so it is rejected.)
+ * constant after the last knot. A knot at step 0 applies its scale from step 0 on.
  */
 export function piecewiseInterpolateSchedule(
   options: PiecewiseInterpolateScheduleOptions,
@@ -389,13 +389,6 @@ export function piecewiseInterpolateSchedule(
   ] as const);
   const initValue = num(ctx, 'initValue', o.initValue);
   const { boundaries, scales, record } = boundaryScales(ctx, o.boundariesAndScales);
-  if (boundaries[0] === 0)
-    fail(
-      ctx,
-      'boundariesAndScales',
-      record,
-      'knots at steps > 0 (optax returns NaN for a knot at 0)',
-    );
   return defineSchedule(
     ctx,
     { interpolateType, initValue, boundariesAndScales: record },
@@ -403,21 +396,11 @@ export function piecewiseInterpolateSchedule(
   );
 }
 
-function knots(
-  ctx: string,
-  entries: [number, number][],
-): { boundaries: number[]; scales: number[] } {
+function knots(entries: [number, number][]): { boundaries: number[]; scales: number[] } {
   // A Python dict literal: a repeated key keeps its first position and its last value.
   const map = new Map<number, number>();
   for (const [b, s] of entries) map.set(b, s);
   const sorted = [...map.entries()].sort((a, b) => a[0] - b[0]);
-  if (sorted[0][0] === 0)
-    fail(
-      ctx,
-      'pctStart',
-      0,
-      'a value giving int(pctStart * transitionSteps) > 0 (optax returns NaN otherwise)',
-    );
   return { boundaries: sorted.map((e) => e[0]), scales: sorted.map((e) => e[1]) };
 }
 
@@ -454,7 +437,7 @@ export function linearOnecycleSchedule(options: LinearOnecycleScheduleOptions): 
   const pctFinal = optNum(ctx, 'pctFinal', o.pctFinal, 0.85, { min: 0, max: 1 });
   const divFactor = optNum(ctx, 'divFactor', o.divFactor, 25, { gt: 0 });
   const finalDivFactor = optNum(ctx, 'finalDivFactor', o.finalDivFactor, 1e4, { gt: 0 });
-  const { boundaries, scales } = knots(ctx, [
+  const { boundaries, scales } = knots([
     [Math.trunc(pctStart * transitionSteps), divFactor],
     [Math.trunc(pctFinal * transitionSteps), 1 / divFactor],
     [transitionSteps, 1 / finalDivFactor],
@@ -485,7 +468,7 @@ export function cosineOnecycleSchedule(options: CosineOnecycleScheduleOptions): 
   const pctStart = optNum(ctx, 'pctStart', o.pctStart, 0.3, { min: 0, max: 1 });
   const divFactor = optNum(ctx, 'divFactor', o.divFactor, 25, { gt: 0 });
   const finalDivFactor = optNum(ctx, 'finalDivFactor', o.finalDivFactor, 1e4, { gt: 0 });
-  const { boundaries, scales } = knots(ctx, [
+  const { boundaries, scales } = knots([
     [Math.trunc(pctStart * transitionSteps), divFactor],
     [transitionSteps, 1 / (divFactor * finalDivFactor)],
   ]);

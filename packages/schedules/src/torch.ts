@@ -110,7 +110,7 @@ export function linearLR(options: LinearLROptions): Schedule {
   const d = (endFactor - startFactor) / totalIters;
   return defineSchedule(ctx, { lr, startFactor, endFactor, totalIters }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    return lr * (startFactor + d * (step < totalIters ? step : totalIters));
+    return lr * (startFactor + d * Math.min(step, totalIters));
   });
 }
 
@@ -153,7 +153,7 @@ export function polynomialLR(options: PolynomialLROptions): Schedule {
   const power = optNum(ctx, 'power', o.power, 1, { min: 0 });
   return defineSchedule(ctx, { lr, totalIters, power }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    return lr * (1 - (step < totalIters ? step : totalIters) / totalIters) ** power;
+    return lr * (1 - Math.min(step, totalIters) / totalIters) ** power;
   });
 }
 
@@ -317,7 +317,11 @@ export function cyclicLR(options: CyclicLROptions): Schedule {
   return cyclic('torch.cyclicLR', options, false);
 }
 
-/** The momentum `CyclicLR` sets alongside the learning rate (`maxMomentum` when `cycleMomentum` is false). */
+/**
+ * The momentum `CyclicLR` sets alongside the learning rate: `maxMomentum` at `baseLr`, `baseMomentum` at `maxLr`.
+ * With `cycleMomentum: false` torch leaves the optimizer's momentum alone; this then returns `maxMomentum`
+ * (pass the optimizer's momentum there).
+ */
 export function cyclicLRMomentum(options: CyclicLROptions): Schedule {
   return cyclic('torch.cyclicLRMomentum', options, true);
 }

@@ -100,10 +100,10 @@ export function schedule(options: UltralyticsScheduleOptions): Schedule {
     let lf: number;
     if (cosLr) {
       const c = (1 - Math.cos((e * Math.PI) / epochs)) / 2;
-      lf = (c > 0 ? c : 0) * (lrf - 1) + 1;
+      lf = Math.max(c, 0) * (lrf - 1) + 1;
     } else {
       const l = 1 - e / epochs;
-      lf = (l > 0 ? l : 0) * (1 - lrf) + lrf;
+      lf = Math.max(l, 0) * (1 - lrf) + lrf;
     }
     const lr = lr0 * lf;
     return step <= nw ? start + ((lr - start) * step) / nw : lr;
