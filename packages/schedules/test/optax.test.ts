@@ -6,11 +6,11 @@ import { evalAt, expectClose } from './helpers.js';
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const atol = (actual: number[], expected: number[], tol = 1e-3) => {
   expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) =>
+  for (const [i, a] of actual.entries()) {
     expect(Math.abs(a - expected[i]), `index ${i}: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(
       tol,
-    ),
-  );
+    );
+  }
 };
 
 describe('optax: upstream schedule_test vectors', () => {
