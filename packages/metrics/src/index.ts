@@ -27,3 +27,13 @@ export type {
   CocoResult,
 } from './coco-types.js';
 export { CocoFormatError, MetricsInputError } from './errors.js';
+export {
+  type VocApOptions,
+  type VocApResult,
+  type VocBox,
+  type VocClassResult,
+  type VocDetection,
+  type VocGroundTruthBox,
+  vocAP,
+  vocApFromCurve,
+} from './voc.js';
