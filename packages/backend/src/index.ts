@@ -1,1 +1,8 @@
-export { type BackendChoice, type BackendPreference, initBackend } from './init-backend.js';
+export { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
+export {
+  type BackendChoice,
+  type BackendPreference,
+  type InitBackendOptions,
+  initBackend,
+} from './init-backend.js';
+export { registerTrainingKernels, trainingKernelNames } from './register-training-kernels.js';

@@ -1,0 +1,127 @@
+import {
+  Conv2DBackpropInput,
+  type Conv2DBackpropInputAttrs,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs-core';
+import { type Conv2DInfo, convGeometry, nchwToNhwc, nhwcToNchw } from '../conv-geometry.js';
+import { type WasmBackendLike, wasmF32 } from './backend-io.js';
+import { imagesPerChunk, wasmMatMul } from './matmul.js';
+
+/**
+ * Scatters column gradients back onto the NHWC input gradient (col2im): row
+ * `(n - n0) * outH * outW + oh * outW + ow` of `cols` ([rows, fh * fw * inC]) adds tap
+ * (kh, kw, ic) into `dx[n, ih, iw, ic]`; taps in the padding are dropped. Only adds: zero
+ * `dx` first.
+ */
+export function col2imAdd(
+  cols: Float32Array,
+  info: Conv2DInfo,
+  n0: number,
+  n1: number,
+  dx: Float32Array,
+): void {
+  const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
+  const { filterHeight: FH, filterWidth: FW } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const K = FH * FW * C;
+  let row = 0;
+  for (let n = n0; n < n1; n++) {
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++, row += K) {
+        for (let kh = 0; kh < FH; kh++) {
+          const ih = oh * sh - top + kh * dh;
+          if (ih < 0 || ih >= H) continue;
+          const rowBase = (n * H + ih) * W;
+          for (let kw = 0; kw < FW; kw++) {
+            const iw = ow * sw - left + kw * dw;
+            if (iw < 0 || iw >= W) continue;
+            const dst = (rowBase + iw) * C;
+            const src = row + (kh * FW + kw) * C;
+            for (let ic = 0; ic < C; ic++) dx[dst + ic] += cols[src + ic];
+          }
+        }
+      }
+    }
+  }
+}
+
+function wasmConv2DBackpropInput(args: {
+  inputs: { dy: TensorInfo; filter: TensorInfo };
+  backend: unknown;
+  attrs: Conv2DBackpropInputAttrs;
+}): TensorInfo {
+  const backend = args.backend as WasmBackendLike;
+  const { dy, filter } = args.inputs;
+  const { inputShape } = args.attrs;
+  const info = convGeometry(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    args.attrs.strides,
+    1,
+    args.attrs.pad,
+    args.attrs.dimRoundingMode,
+    false,
+    args.attrs.dataFormat,
+  );
+  const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: OC } = info;
+  const K = info.filterHeight * info.filterWidth * info.inChannels;
+  const rowsPerImage = OH * OW;
+  const channelsFirst = info.dataFormat === 'channelsFirst';
+
+  // Filter [K, OC] -> its transpose [OC, K], so the matmul below needs no transposed operand.
+  const filterT = backend.makeOutput([OC, K], 'float32');
+  let dyRows: TensorInfo = { ...dy, shape: [N * rowsPerImage, OC] };
+  let dyNhwc: TensorInfo | null = null;
+  if (channelsFirst) {
+    dyNhwc = backend.makeOutput([N * rowsPerImage, OC], 'float32');
+    dyRows = dyNhwc;
+  }
+  const out = backend.makeOutput(inputShape.slice(), 'float32');
+  {
+    const w = wasmF32(backend, filter);
+    const wT = wasmF32(backend, filterT);
+    for (let k = 0; k < K; k++) for (let oc = 0; oc < OC; oc++) wT[oc * K + k] = w[k * OC + oc];
+    if (dyNhwc != null) {
+      wasmF32(backend, dyNhwc).set(nchwToNhwc(wasmF32(backend, dy), N, OC, OH, OW));
+    }
+  }
+  const dxNhwc = new Float32Array(N * info.inHeight * info.inWidth * info.inChannels);
+  const chunk = imagesPerChunk(N, rowsPerImage, K);
+  for (let n0 = 0; n0 < N; n0 += chunk) {
+    const n1 = Math.min(N, n0 + chunk);
+    let dyChunk = dyRows;
+    if (n1 - n0 < N) {
+      const rows = (n1 - n0) * rowsPerImage;
+      dyChunk = backend.makeOutput([rows, OC], 'float32');
+      const all = wasmF32(backend, dyRows);
+      wasmF32(backend, dyChunk).set(all.subarray(n0 * rowsPerImage * OC, n1 * rowsPerImage * OC));
+    }
+    const cols = wasmMatMul(backend, dyChunk, filterT);
+    if (dyChunk !== dyRows) backend.disposeData(dyChunk.dataId);
+    col2imAdd(wasmF32(backend, cols), info, n0, n1, dxNhwc);
+    backend.disposeData(cols.dataId);
+  }
+  backend.disposeData(filterT.dataId);
+  if (dyNhwc != null) backend.disposeData(dyNhwc.dataId);
+  const dx = wasmF32(backend, out);
+  if (channelsFirst) {
+    nhwcToNchw(dxNhwc, dx, N, info.inChannels, info.inHeight, info.inWidth);
+  } else {
+    dx.set(dxNhwc);
+  }
+  return out;
+}
+
+/**
+ * `Conv2DBackpropInput` for wasm: dy times the transposed filter with wasm's matmul, then
+ * col2im in JS (tfjs-backend-wasm's own kernel is a scalar loop).
+ */
+export const wasmConv2DBackpropInputConfig: KernelConfig = {
+  kernelName: Conv2DBackpropInput,
+  backendName: 'wasm',
+  kernelFunc: wasmConv2DBackpropInput as unknown as KernelFunc,
+};

@@ -1,0 +1,32 @@
+import { BatchMatMul, getKernel, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmBackendLike } from './backend-io.js';
+
+/**
+ * Multiplies `a` [m, k] by `b` [k, n] (both float32, row-major, not transposed) with the wasm
+ * backend's own registered `BatchMatMul` kernel (XNNPACK, SIMD) and returns a new [1, m, n]
+ * tensor owned by the caller. Transposed operands take a much slower path in tfjs-backend-wasm
+ * 4.x, so callers lay their operands out to avoid them.
+ */
+export function wasmMatMul(backend: WasmBackendLike, a: TensorInfo, b: TensorInfo): TensorInfo {
+  const kernel = getKernel(BatchMatMul, 'wasm');
+  if (kernel == null) {
+    throw new Error("@burnin/backend: the wasm backend's BatchMatMul kernel is not registered");
+  }
+  return kernel.kernelFunc({
+    inputs: { a, b },
+    backend: backend as never,
+    attrs: { transposeA: false, transposeB: false },
+  }) as TensorInfo;
+}
+
+/** Largest number of float32 elements a temporary im2col matrix may hold (16 MiB). */
+export const MAX_COLUMN_ELEMENTS = 1 << 22;
+
+/**
+ * How many images of a batch to process per chunk so that one image's `rowsPerImage x cols`
+ * slab times the chunk stays under {@link MAX_COLUMN_ELEMENTS} (at least 1).
+ */
+export function imagesPerChunk(batch: number, rowsPerImage: number, cols: number): number {
+  const perImage = Math.max(1, rowsPerImage * cols);
+  return Math.max(1, Math.min(batch, Math.floor(MAX_COLUMN_ELEMENTS / perImage)));
+}

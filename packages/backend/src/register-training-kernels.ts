@@ -1,0 +1,90 @@
+import '@tensorflow/tfjs-backend-cpu';
+import {
+  getKernel,
+  type KernelConfig,
+  registerKernel,
+  unregisterKernel,
+} from '@tensorflow/tfjs-core';
+import {
+  cpuConv2DBackpropFilterConfig,
+  wasmConv2DBackpropFilterConfig,
+} from './kernels/conv2d-backprop-filter.js';
+import { wasmConv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
+import {
+  cpuDepthwiseBackpropFilterConfig,
+  cpuDepthwiseBackpropInputConfig,
+  wasmDepthwiseBackpropFilterConfig,
+  wasmDepthwiseBackpropInputConfig,
+} from './kernels/depthwise-backprop.js';
+import {
+  cpuAvgPoolGradConfig,
+  cpuMaxPoolGradConfig,
+  wasmAvgPoolGradConfig,
+  wasmMaxPoolGradConfig,
+} from './kernels/pool-grad.js';
+import {
+  cpuResizeNearestNeighborGradConfig,
+  wasmResizeNearestNeighborGradConfig,
+} from './kernels/resize-nearest-grad.js';
+import {
+  cpuUnsortedSegmentSumConfig,
+  wasmUnsortedSegmentSumConfig,
+} from './kernels/unsorted-segment-sum.js';
+
+/**
+ * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
+ * depthwise convs or `tf.gather`), a faster `Conv2DBackpropInput`, and corrected
+ * `MaxPoolGrad`, `AvgPoolGrad` and `ResizeNearestNeighborGrad` (tfjs 4.22's are wrong).
+ */
+export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  wasmConv2DBackpropFilterConfig,
+  wasmConv2DBackpropInputConfig,
+  wasmDepthwiseBackpropFilterConfig,
+  wasmDepthwiseBackpropInputConfig,
+  wasmUnsortedSegmentSumConfig,
+  wasmMaxPoolGradConfig,
+  wasmAvgPoolGradConfig,
+  wasmResizeNearestNeighborGradConfig,
+];
+
+/**
+ * Replacements for the cpu backend's slowest training kernels, and corrected `AvgPoolGrad` and
+ * `ResizeNearestNeighborGrad`.
+ */
+export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
+  cpuConv2DBackpropFilterConfig,
+  cpuDepthwiseBackpropFilterConfig,
+  cpuDepthwiseBackpropInputConfig,
+  cpuMaxPoolGradConfig,
+  cpuAvgPoolGradConfig,
+  cpuUnsortedSegmentSumConfig,
+  cpuResizeNearestNeighborGradConfig,
+];
+
+/** Kernel names per backend that this package registers (for documentation and tests). */
+export function trainingKernelNames(): { wasm: string[]; cpu: string[] } {
+  return {
+    wasm: WASM_TRAINING_KERNELS.map((k) => k.kernelName),
+    cpu: CPU_TRAINING_KERNELS.map((k) => k.kernelName),
+  };
+}
+
+function install(config: KernelConfig): void {
+  const current = getKernel(config.kernelName, config.backendName);
+  if (current?.kernelFunc === config.kernelFunc) return;
+  if (current != null) unregisterKernel(config.kernelName, config.backendName);
+  registerKernel(config);
+}
+
+/**
+ * Registers this package's training kernels in tfjs's global kernel registry: the wasm kernels
+ * listed in {@link WASM_TRAINING_KERNELS} and the faster cpu kernels of
+ * {@link CPU_TRAINING_KERNELS} (replacing the stock ones). Idempotent: calling it again changes
+ * nothing. Works before or after `@tensorflow/tfjs-backend-wasm` is imported (registration is by
+ * backend name); the cpu backend is imported here so its own registration cannot later override
+ * ours.
+ */
+export function registerTrainingKernels(): void {
+  for (const config of WASM_TRAINING_KERNELS) install(config);
+  for (const config of CPU_TRAINING_KERNELS) install(config);
+}

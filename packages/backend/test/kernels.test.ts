@@ -1,0 +1,402 @@
+import type { KernelBackend, KernelConfig } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convGeometry } from '../src/conv-geometry.js';
+import { registerTrainingKernels, trainingKernelNames } from '../src/index.js';
+import { type HostTensor, host, maxRelativeError, runKernel, setupBackends } from './helpers.js';
+
+// The stock cpu kernels are the reference; capture them before ours replace them.
+const names = [
+  'Conv2D',
+  'DepthwiseConv2dNative',
+  'MaxPool',
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'UnsortedSegmentSum',
+  'MaxPoolGrad',
+  'AvgPoolGrad',
+  'AvgPool',
+  'ResizeNearestNeighbor',
+];
+const stock = new Map<string, KernelConfig>(names.map((n) => [n, tf.getKernel(n, 'cpu')!]));
+
+let cpu: KernelBackend;
+let wasm: KernelBackend;
+
+beforeAll(async () => {
+  ({ cpu, wasm } = await setupBackends());
+  registerTrainingKernels();
+});
+
+type Pad =
+  | 'same'
+  | 'valid'
+  | [[number, number], [number, number], [number, number], [number, number]];
+
+function ours(name: string, backend: 'cpu' | 'wasm'): KernelConfig {
+  const config = tf.getKernel(name, backend);
+  expect(config).toBeDefined();
+  expect(config).not.toBe(stock.get(name));
+  return config!;
+}
+
+/** Runs kernel `name` with our implementation on `backend` and the stock cpu one; compares. */
+function compare(
+  name: string,
+  backend: 'cpu' | 'wasm',
+  inputs: Record<string, HostTensor>,
+  attrs: object,
+): void {
+  const reference = runKernel(cpu, stock.get(name)!, inputs, attrs);
+  const result = runKernel(backend === 'cpu' ? cpu : wasm, ours(name, backend), inputs, attrs);
+  expect(result.shape).toEqual(reference.shape);
+  expect(result.leaked).toBe(0);
+  expect(maxRelativeError(result.values, reference.values)).toBeLessThan(1e-4);
+  // Something non-trivial was compared.
+  expect(reference.values.some((v) => v !== 0)).toBe(true);
+}
+
+interface ConvCase {
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  strides: number;
+  pad: Pad;
+  dilations?: number;
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
+const convCases: ConvCase[] = [
+  { x: [1, 7, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 8, 8, 5], f: [5, 5, 5, 3], strides: 2, pad: 'same' },
+  { x: [3, 9, 7, 2], f: [1, 1, 2, 6], strides: 2, pad: 'valid' },
+  { x: [1, 11, 11, 4], f: [3, 3, 4, 2], strides: 2, pad: 'valid' },
+  { x: [2, 6, 5, 3], f: [3, 3, 3, 2], strides: 1, pad: 'valid' },
+  { x: [1, 13, 13, 2], f: [5, 5, 2, 3], strides: 1, pad: 'same' },
+  {
+    x: [2, 7, 8, 3],
+    f: [3, 2, 3, 2],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [2, 0],
+      [0, 0],
+    ],
+  },
+  { x: [2, 3, 7, 6], f: [3, 3, 3, 2], strides: 2, pad: 'same', dataFormat: 'NCHW' },
+];
+
+function label(c: ConvCase): string {
+  const pad = typeof c.pad === 'string' ? c.pad : 'explicit';
+  return `x ${c.x} filter ${c.f} stride ${c.strides} ${pad} dilation ${c.dilations ?? 1} ${c.dataFormat ?? 'NHWC'}`;
+}
+
+function outShape(c: ConvCase, depthwise: boolean): number[] {
+  const info = convGeometry(
+    c.x,
+    c.f,
+    c.strides,
+    c.dilations ?? 1,
+    c.pad,
+    undefined,
+    depthwise,
+    c.dataFormat,
+  );
+  return info.outShape;
+}
+
+describe('Conv2DBackpropFilter', () => {
+  for (const backend of ['wasm', 'cpu'] as const) {
+    for (const [i, c] of convCases.entries()) {
+      if (backend === 'wasm' && c.dataFormat === 'NCHW') continue;
+      it(`${backend}: ${label(c)}`, () => {
+        const dy = outShape(c, false);
+        compare(
+          'Conv2DBackpropFilter',
+          backend,
+          { x: host(c.x, 10 + i), dy: host(dy, 20 + i) },
+          { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat ?? 'NHWC', filterShape: c.f },
+        );
+      });
+    }
+  }
+  it('wasm: large input processed in several chunks', () => {
+    const c: ConvCase = { x: [2, 128, 128, 16], f: [3, 3, 16, 1], strides: 1, pad: 'same' };
+    compare(
+      'Conv2DBackpropFilter',
+      'wasm',
+      { x: host(c.x, 1), dy: host(outShape(c, false), 2) },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: c.f },
+    );
+  });
+});
+
+describe('Conv2DBackpropInput (wasm)', () => {
+  for (const [i, c] of convCases.entries()) {
+    it(label(c), () => {
+      const dy = outShape(c, false);
+      compare(
+        'Conv2DBackpropInput',
+        'wasm',
+        { dy: host(dy, 30 + i), filter: host(c.f, 40 + i) },
+        { strides: c.strides, pad: c.pad, dataFormat: c.dataFormat ?? 'NHWC', inputShape: c.x },
+      );
+    });
+  }
+  it('large input processed in several chunks', () => {
+    const c: ConvCase = { x: [2, 128, 128, 16], f: [3, 3, 16, 1], strides: 1, pad: 'same' };
+    compare(
+      'Conv2DBackpropInput',
+      'wasm',
+      { dy: host(outShape(c, false), 3), filter: host(c.f, 4) },
+      { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: c.x },
+    );
+  });
+});
+
+const depthwiseCases: ConvCase[] = [
+  { x: [1, 7, 9, 3], f: [3, 3, 3, 1], strides: 1, pad: 'same' },
+  { x: [2, 8, 8, 4], f: [5, 5, 4, 2], strides: 2, pad: 'same' },
+  { x: [3, 9, 7, 2], f: [1, 1, 2, 3], strides: 2, pad: 'valid' },
+  { x: [1, 11, 11, 4], f: [3, 3, 4, 1], strides: 2, pad: 'valid' },
+  { x: [2, 9, 10, 3], f: [3, 3, 3, 2], strides: 1, pad: 'same', dilations: 2 },
+  { x: [1, 13, 12, 2], f: [3, 3, 2, 1], strides: 1, pad: 'valid', dilations: 2 },
+  { x: [1, 12, 12, 2], f: [5, 5, 2, 1], strides: 1, pad: 'same', dilations: 2 },
+];
+
+/**
+ * Reference gradient of a forward kernel that is linear in input `wrt` (shape `shape`), built
+ * from the stock cpu forward kernel: element i is sum(dy * forward(basis_i)).
+ */
+function adjointReference(
+  forward: string,
+  wrt: string,
+  shape: number[],
+  others: Record<string, HostTensor>,
+  attrs: object,
+  dy: HostTensor,
+): Float32Array {
+  const size = shape.reduce((p, d) => p * d, 1);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    const basis = new Float32Array(size);
+    basis[i] = 1;
+    const e: HostTensor = { values: basis, shape, dtype: 'float32' };
+    const y = runKernel(cpu, stock.get(forward)!, { ...others, [wrt]: e }, attrs);
+    let s = 0;
+    for (let j = 0; j < y.values.length; j++) s += y.values[j] * dy.values[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+/**
+ * Reference for a gradient of the (linear) depthwise convolution built from the stock cpu
+ * forward kernel, which honours dilations (the stock cpu gradient kernels ignore them):
+ * element i of the gradient is sum(dy * forward(basis_i)).
+ */
+function depthwiseReferenceByBasis(
+  c: ConvCase,
+  dy: HostTensor,
+  other: HostTensor,
+  wrt: 'x' | 'filter',
+): Float32Array {
+  const attrs = { strides: c.strides, pad: c.pad, dilations: c.dilations ?? 1 };
+  const shape = wrt === 'x' ? c.x : c.f;
+  const size = shape.reduce((p, d) => p * d, 1);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    const basis = new Float32Array(size);
+    basis[i] = 1;
+    const e: HostTensor = { values: basis, shape, dtype: 'float32' };
+    const inputs = wrt === 'x' ? { x: e, filter: other } : { x: other, filter: e };
+    const y = runKernel(cpu, stock.get('DepthwiseConv2dNative')!, inputs, attrs);
+    let s = 0;
+    for (let j = 0; j < y.values.length; j++) s += y.values[j] * dy.values[j];
+    out[i] = s;
+  }
+  return out;
+}
+
+describe('DepthwiseConv2dNativeBackpropFilter / BackpropInput', () => {
+  for (const backend of ['wasm', 'cpu'] as const) {
+    for (const [i, c] of depthwiseCases.entries()) {
+      const attrs = { strides: c.strides, pad: c.pad, dilations: c.dilations ?? 1 };
+      if ((c.dilations ?? 1) > 1) {
+        it(`${backend} filter and input: ${label(c)} (reference from the forward kernel)`, () => {
+          const dy = host(outShape(c, true), 60 + i);
+          const x = host(c.x, 50 + i);
+          const filter = host(c.f, 80 + i);
+          const dW = runKernel(
+            backend === 'cpu' ? cpu : wasm,
+            ours('DepthwiseConv2dNativeBackpropFilter', backend),
+            { x, dy },
+            { ...attrs, filterShape: c.f },
+          );
+          expect(dW.leaked).toBe(0);
+          expect(
+            maxRelativeError(dW.values, depthwiseReferenceByBasis(c, dy, x, 'filter')),
+          ).toBeLessThan(1e-4);
+          const dx = runKernel(
+            backend === 'cpu' ? cpu : wasm,
+            ours('DepthwiseConv2dNativeBackpropInput', backend),
+            { dy, filter },
+            { ...attrs, inputShape: c.x },
+          );
+          expect(dx.leaked).toBe(0);
+          expect(
+            maxRelativeError(dx.values, depthwiseReferenceByBasis(c, dy, filter, 'x')),
+          ).toBeLessThan(1e-4);
+        });
+        continue;
+      }
+      it(`${backend} filter: ${label(c)}`, () => {
+        compare(
+          'DepthwiseConv2dNativeBackpropFilter',
+          backend,
+          { x: host(c.x, 50 + i), dy: host(outShape(c, true), 60 + i) },
+          { ...attrs, filterShape: c.f },
+        );
+      });
+      it(`${backend} input: ${label(c)}`, () => {
+        compare(
+          'DepthwiseConv2dNativeBackpropInput',
+          backend,
+          { dy: host(outShape(c, true), 70 + i), filter: host(c.f, 80 + i) },
+          { ...attrs, inputShape: c.x },
+        );
+      });
+    }
+  }
+});
+
+describe('UnsortedSegmentSum', () => {
+  const ids = (values: number[]): HostTensor => ({
+    values: Int32Array.from(values),
+    shape: [values.length],
+    dtype: 'int32',
+  });
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`${backend}: rows of a rank-3 tensor, repeated and missing ids`, () => {
+      compare(
+        'UnsortedSegmentSum',
+        backend,
+        { x: host([6, 3, 2], 5), segmentIds: ids([0, 2, 2, 4, 0, 2]) },
+        { numSegments: 5 },
+      );
+    });
+    it(`${backend}: a vector, batch of 1`, () => {
+      compare(
+        'UnsortedSegmentSum',
+        backend,
+        { x: host([1], 6), segmentIds: ids([1]) },
+        { numSegments: 3 },
+      );
+    });
+    it(`${backend}: the gradient shape of gather over 7 rows`, () => {
+      compare(
+        'UnsortedSegmentSum',
+        backend,
+        { x: host([9, 5], 7), segmentIds: ids([6, 0, 3, 3, 1, 6, 2, 5, 4]) },
+        { numSegments: 7 },
+      );
+    });
+  }
+});
+
+describe('MaxPoolGrad / AvgPoolGrad', () => {
+  const poolCases: {
+    x: [number, number, number, number];
+    size: number;
+    strides: number;
+    pad: Pad;
+  }[] = [
+    { x: [2, 8, 8, 3], size: 2, strides: 2, pad: 'valid' },
+    { x: [1, 9, 7, 4], size: 3, strides: 2, pad: 'same' },
+    { x: [2, 7, 7, 2], size: 3, strides: 1, pad: 'same' },
+    { x: [1, 11, 9, 3], size: 5, strides: 2, pad: 'valid' },
+    { x: [1, 6, 5, 2], size: 2, strides: 2, pad: 'same' },
+  ];
+  for (const backend of ['wasm', 'cpu'] as const) {
+    for (const [i, c] of poolCases.entries()) {
+      const attrs = { filterSize: c.size, strides: c.strides, pad: c.pad };
+      const name = `x ${c.x} size ${c.size} stride ${c.strides} ${c.pad}`;
+      it(`${backend} MaxPoolGrad ${name}`, () => {
+        const x = host(c.x, 90 + i);
+        const y = runKernel(cpu, stock.get('MaxPool')!, { x }, attrs);
+        const output: HostTensor = { values: y.values, shape: y.shape, dtype: 'float32' };
+        compare('MaxPoolGrad', backend, { dy: host(y.shape, 95 + i), input: x, output }, attrs);
+      });
+      it(`${backend} AvgPoolGrad ${name} (adjoint of the stock cpu avgPool)`, () => {
+        const x = host(c.x, 98 + i);
+        const yShape = runKernel(cpu, stock.get('AvgPool')!, { x }, attrs).shape;
+        const dy = host(yShape, 99 + i);
+        const result = runKernel(
+          backend === 'cpu' ? cpu : wasm,
+          ours('AvgPoolGrad', backend),
+          { dy, input: x },
+          attrs,
+        );
+        expect(result.leaked).toBe(0);
+        const reference = adjointReference('AvgPool', 'x', c.x, {}, attrs, dy);
+        expect(maxRelativeError(result.values, reference)).toBeLessThan(1e-4);
+      });
+    }
+  }
+});
+
+describe('ResizeNearestNeighborGrad (adjoint of the stock cpu resizeNearestNeighbor)', () => {
+  const cases: { x: number[]; size: [number, number]; alignCorners: boolean; half: boolean }[] = [
+    { x: [2, 4, 4, 3], size: [8, 8], alignCorners: false, half: false },
+    { x: [1, 5, 3, 2], size: [10, 6], alignCorners: false, half: true },
+    { x: [1, 5, 7, 2], size: [9, 4], alignCorners: true, half: false },
+    { x: [2, 6, 6, 1], size: [3, 4], alignCorners: false, half: true },
+    { x: [1, 1, 1, 3], size: [2, 2], alignCorners: false, half: false },
+  ];
+  for (const backend of ['wasm', 'cpu'] as const) {
+    for (const [i, c] of cases.entries()) {
+      it(`${backend}: x ${c.x} to ${c.size} alignCorners ${c.alignCorners} halfPixelCenters ${c.half}`, () => {
+        const attrs = { alignCorners: c.alignCorners, halfPixelCenters: c.half, size: c.size };
+        const images = host(c.x, 110 + i);
+        const dy = host([c.x[0], c.size[0], c.size[1], c.x[3]], 120 + i);
+        const result = runKernel(
+          backend === 'cpu' ? cpu : wasm,
+          ours('ResizeNearestNeighborGrad', backend),
+          { images, dy },
+          attrs,
+        );
+        expect(result.leaked).toBe(0);
+        expect(result.shape).toEqual(c.x);
+        const reference = adjointReference('ResizeNearestNeighbor', 'images', c.x, {}, attrs, dy);
+        expect(maxRelativeError(result.values, reference)).toBeLessThan(1e-4);
+      });
+    }
+  }
+});
+
+describe('registerTrainingKernels', () => {
+  it('registers every listed kernel and is idempotent', () => {
+    const before = trainingKernelNames();
+    expect(before.wasm).toEqual(
+      expect.arrayContaining([
+        'Conv2DBackpropFilter',
+        'DepthwiseConv2dNativeBackpropFilter',
+        'DepthwiseConv2dNativeBackpropInput',
+        'UnsortedSegmentSum',
+      ]),
+    );
+    const configs = [
+      ...before.wasm.map((n) => tf.getKernel(n, 'wasm')),
+      ...before.cpu.map((n) => tf.getKernel(n, 'cpu')),
+    ];
+    expect(configs.every((c) => c != null)).toBe(true);
+    registerTrainingKernels();
+    registerTrainingKernels();
+    expect([
+      ...before.wasm.map((n) => tf.getKernel(n, 'wasm')),
+      ...before.cpu.map((n) => tf.getKernel(n, 'cpu')),
+    ]).toEqual(configs);
+  });
+});
