@@ -70,8 +70,8 @@ let cleanedUp = false;
 async function cleanup() {
   if (cleanedUp) return;
   cleanedUp = true;
-  if (registry) await registry.stop().catch(() => {});
   killChildren();
+  if (registry) await registry.stop().catch(() => {});
   if (keep) {
     console.log(`\nkept: ${temp} (log: ${logFile})\n      ${consumerRoot}`);
   } else {

@@ -13,6 +13,11 @@ const app = await runServer(configPath);
 const server = app.listen(Number(port), '127.0.0.1', () => {
   console.log(`verdaccio listening on http://127.0.0.1:${port}/`);
 });
-const stop = () => server.close(() => process.exit(0));
+// storage is a throw-away folder: nothing to flush, so no waiting for keep-alive sockets
+const stop = () => {
+  server.closeAllConnections?.();
+  server.close();
+  process.exit(0);
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
