@@ -106,7 +106,8 @@ export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     let p: number;
     if (cycle) {
-      const mult = step === 0 ? 1 : Math.ceil(step / decaySteps);
+      // Keras uses 1 at step 0; max() also covers tiny steps whose ratio rounds to 0.
+      const mult = Math.max(1, Math.ceil(step / decaySteps));
       p = step / (decaySteps * mult);
     } else {
       p = step < decaySteps ? step / decaySteps : 1;
