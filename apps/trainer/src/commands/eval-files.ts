@@ -1,0 +1,77 @@
+import { access } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { evaluateCocoFiles } from '@burnin/metrics';
+import { type CommandIo, EXIT_INPUT, EXIT_OK, EXIT_USAGE, processIo } from '../io/command-io.js';
+
+export const EVAL_FILES_USAGE = `Usage: burnin eval --gt GT.json --dt DT.json [--json]
+
+Evaluates COCO-format detections (DT.json: a list of { image_id, category_id, bbox, score })
+against COCO ground truth (GT.json) exactly as pycocotools' COCOeval (iouType 'bbox') does.
+
+  --gt FILE   ground truth (instances.json format)
+  --dt FILE   detection results
+  --json      print { "stats": [12 numbers], "perCategory": { ... } } instead of the summary
+`;
+
+/**
+ * `burnin eval --gt gt.json --dt dt.json [--json]`. `argv` holds the arguments
+ * after `eval`. Prints pycocotools' 12-line summary (or, with `--json`, the 12
+ * `stats` and the per-category numbers as JSON) to stdout. Returns the exit code:
+ * 0 on success, 1 when a file is missing or malformed (the message names the
+ * file, entry and field), 2 for a bad command line.
+ */
+export async function runEvalFilesCommand(
+  argv: string[],
+  io: CommandIo = processIo,
+): Promise<number> {
+  let values: { gt?: string; dt?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        gt: { type: 'string' },
+        dt: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    io.stderr(`burnin eval: ${(err as Error).message}\n\n${EVAL_FILES_USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (values.help) {
+    io.stdout(EVAL_FILES_USAGE);
+    return EXIT_OK;
+  }
+  if (!values.gt || !values.dt) {
+    io.stderr(`burnin eval: both --gt and --dt are required\n\n${EVAL_FILES_USAGE}`);
+    return EXIT_USAGE;
+  }
+  for (const [flag, path] of [
+    ['--gt', values.gt],
+    ['--dt', values.dt],
+  ] as const) {
+    try {
+      await access(path);
+    } catch {
+      io.stderr(`burnin eval: ${path}: file not found (${flag})\n`);
+      return EXIT_INPUT;
+    }
+  }
+  try {
+    const result = await evaluateCocoFiles(values.gt, values.dt);
+    if (values.json) {
+      io.stdout(
+        `${JSON.stringify({ stats: result.stats, perCategory: result.perCategory }, null, 2)}\n`,
+      );
+    } else {
+      io.stdout(`${result.summary}\n`);
+    }
+    return EXIT_OK;
+  } catch (err) {
+    io.stderr(`burnin eval: ${(err as Error).message}\n`);
+    return EXIT_INPUT;
+  }
+}
