@@ -511,7 +511,6 @@ export class CocoEvaluator {
     const K = p.useCats ? this.catIds.length : 1;
     const A = p.areaRanges.length;
     const M = p.maxDets.length;
-    const maxDetLast = p.maxDets[M - 1];
     const recThrs = Float64Array.from(p.recThrs);
     const precision = new Float64Array(T * R * K * A * M).fill(-1);
     const recall = new Float64Array(T * K * A * M).fill(-1);
@@ -522,9 +521,11 @@ export class CocoEvaluator {
     const idx = new Int32Array(maxN);
     const tmp = new Int32Array(maxN);
     const rankSorted = new Int32Array(maxN);
-    const codeSorted = new Uint8Array(maxN);
-    const rc = new Float64Array(maxN);
-    const pr = new Float64Array(maxN);
+    const maxDets = Int32Array.from(p.maxDets);
+    // Per maxDets entry: precision at each true positive ("event"), then its envelope.
+    const events = new Float64Array(M * maxN);
+    const tps = new Float64Array(M);
+    const fps = new Float64Array(M);
 
     for (let k = 0; k < K; k++) {
       const base = catStart[k];
@@ -540,33 +541,39 @@ export class CocoEvaluator {
         if (positives === 0) continue;
         for (let t = 0; t < T; t++) {
           const block = base * A * T + (a * T + t) * nk;
-          for (let j = 0; j < nk; j++) codeSorted[j] = outcome[block + idx[j]];
-          for (let m = 0; m < M; m++) {
-            const maxDet = p.maxDets[m];
-            const allKept = maxDet >= maxDetLast;
-            let tp = 0;
-            let fp = 0;
-            let L = 0;
-            for (let j = 0; j < nk; j++) {
-              if (!allKept && rankSorted[j] >= maxDet) continue;
-              const c = codeSorted[j];
-              if (c === OUTCOME_IGNORED) continue;
-              if (c === OUTCOME_TP) tp++;
-              else fp++;
-              // Ignored detections only repeat the previous (rc, pr) pair; dropping them
-              // changes neither the envelope nor the searchsorted result.
-              rc[L] = tp / positives;
-              pr[L] = tp / (fp + tp + EPS);
-              L++;
+          tps.fill(0);
+          fps.fill(0);
+          for (let j = 0; j < nk; j++) {
+            const c = outcome[block + idx[j]];
+            // Ignored detections leave tp and fp unchanged: they only repeat the previous
+            // (recall, precision) pair, which changes neither the envelope nor searchsorted.
+            if (c === OUTCOME_IGNORED) continue;
+            const r = rankSorted[j];
+            for (let m = 0; m < M; m++) {
+              if (r >= maxDets[m]) continue;
+              if (c === OUTCOME_TP) {
+                const tp = ++tps[m];
+                events[m * maxN + tp - 1] = tp / (fps[m] + tp + EPS);
+              } else fps[m]++;
             }
-            recall[((t * K + k) * A + a) * M + m] = L > 0 ? rc[L - 1] : 0;
-            for (let j = L - 1; j > 0; j--) if (pr[j] > pr[j - 1]) pr[j - 1] = pr[j];
-            // searchsorted(rc, recThrs, side='left'); past the end precision stays 0.
-            let j = 0;
+          }
+          for (let m = 0; m < M; m++) {
+            const n = tps[m];
+            const ev = m * maxN;
+            // rc[-1] (or 0 without detections) is tp / npig in both cases.
+            recall[((t * K + k) * A + a) * M + m] = n / positives;
+            // Precision falls after each false positive, so the monotone envelope of the full
+            // curve at a true positive is the running maximum over later true positives, and
+            // searchsorted(rc, thr, 'left') lands on the first true positive with rc >= thr
+            // (on index 0 for thr = 0, whose envelope is the maximum over all of them).
+            for (let e = n - 1; e > 0; e--) {
+              if (events[ev + e] > events[ev + e - 1]) events[ev + e - 1] = events[ev + e];
+            }
+            let e = 0;
             for (let r = 0; r < R; r++) {
               const thr = recThrs[r];
-              while (j < L && rc[j] < thr) j++;
-              precision[(((t * R + r) * K + k) * A + a) * M + m] = j < L ? pr[j] : 0;
+              while (e < n && (e + 1) / positives < thr) e++;
+              precision[(((t * R + r) * K + k) * A + a) * M + m] = e < n ? events[ev + e] : 0;
             }
           }
         }
