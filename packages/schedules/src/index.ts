@@ -10,6 +10,7 @@ export * as darknet from './darknet.js';
 export { ScheduleOptionError, ScheduleParseError, ScheduleStepError } from './errors.js';
 export { fromJSON, scheduleTypes, toJSON } from './json.js';
 export * as keras from './keras.js';
+export { fromKerasConfig, type KerasScheduleConfig, toKerasConfig } from './keras-config.js';
 export * as optax from './optax.js';
 export {
   type ConstantOptions,
@@ -33,5 +34,11 @@ export {
   type ExponentialDecayWithBurninOptions,
   exponentialDecayWithBurnin,
 } from './tfod.js';
+export {
+  type PipelineConfig,
+  parseLearningRateConfig,
+  parsePipelineConfig,
+  printLearningRateConfig,
+} from './tfod-config.js';
 export * as torch from './torch.js';
 export * as ultralytics from './ultralytics.js';
