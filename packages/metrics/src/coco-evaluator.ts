@@ -404,6 +404,21 @@ export class CocoEvaluator {
           dtArea[d] = dtBox[4 * j + 2] * dtBox[4 * j + 3];
         }
 
+        if (G === 0) {
+          // No ground truth: every detection is unmatched at every threshold (a false positive,
+          // or ignored outside the area range).
+          for (let ai = 0; ai < A; ai++) {
+            const lo = aMin[ai];
+            const hi = aMax[ai];
+            for (let d = 0; d < D; d++) {
+              const code = dtArea[d] < lo || dtArea[d] > hi ? OUTCOME_IGNORED : OUTCOME_FP;
+              for (let t = 0; t < T; t++) outcome[block + (ai * T + t) * nk + pos + d] = code;
+            }
+          }
+          pos += D;
+          continue;
+        }
+
         if (G > gtOrd.length) {
           const size = Math.max(G, 2 * gtOrd.length);
           gtOrd = new Int32Array(size);
