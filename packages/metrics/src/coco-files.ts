@@ -5,7 +5,10 @@ import { CocoFormatError } from './errors.js';
 
 /** Reads a UTF-8 file with a lazily imported `node:fs/promises` (keeps the core browser-safe). */
 async function readText(path: string): Promise<string> {
-  const { readFile } = await import('node:fs/promises');
+  // Bundlers for the browser can skip this import; only the file helpers need it.
+  const { readFile } = await import(
+    /* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises'
+  );
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
