@@ -147,6 +147,8 @@ export class CocoEvaluator {
   private readonly catIds: number[];
   private readonly catIndex: Map<number, number>;
   private readonly catNames: string[];
+  /** 1 for images taking part in the evaluation (`options.imageIds`). */
+  private readonly imgSelected: Uint8Array;
 
   // Ground truth, bucketed by (category, image) in annotation order.
   private readonly gtOrder: Int32Array;
@@ -174,6 +176,19 @@ export class CocoEvaluator {
     const gt = parseCocoGroundTruth(groundTruth);
     this.imgIds = gt.images.map((image) => image.id).sort((a, b) => a - b);
     this.imgIndex = new Map(this.imgIds.map((id, i) => [id, i]));
+    this.imgSelected = new Uint8Array(this.imgIds.length).fill(options.imageIds ? 0 : 1);
+    if (options.imageIds !== undefined) {
+      if (!Array.isArray(options.imageIds)) {
+        throw new MetricsInputError('imageIds', 'expected an array of image ids', options.imageIds);
+      }
+      options.imageIds.forEach((id, j) => {
+        const i = this.imgIndex.get(id);
+        if (i === undefined) {
+          throw new MetricsInputError(`imageIds[${j}]`, 'not an image of the ground truth', id);
+        }
+        this.imgSelected[i] = 1;
+      });
+    }
     const categories = [...gt.categories].sort((a, b) => a.id - b.id);
     this.catIds = categories.map((category) => category.id);
     this.catNames = categories.map((category) => category.name);
@@ -300,7 +315,7 @@ export class CocoEvaluator {
         maxDets: [...p.maxDets],
         areaRanges: p.areaRanges.map((r) => ({ ...r })),
         catIds: p.useCats ? [...this.catIds] : [-1],
-        imgIds: [...this.imgIds],
+        imgIds: this.imgIds.filter((_, i) => this.imgSelected[i] === 1),
         useCats: p.useCats,
       },
       timing: { evaluateMs: t1 - t0, accumulateMs: t2 - t1 },
@@ -359,6 +374,7 @@ export class CocoEvaluator {
     for (let k = 0; k < K; k++) {
       let kept = 0;
       for (let i = 0; i < nI; i++) {
+        if (this.imgSelected[i] === 0) continue;
         const b = k * nI + i;
         kept += Math.min(dtStart[(b + 1) * stride] - dtStart[b * stride], maxDet);
       }
@@ -389,6 +405,7 @@ export class CocoEvaluator {
       const block = base * A * T;
       let pos = 0; // position of the bucket's first detection inside the category block
       for (let i = 0; i < nI; i++) {
+        if (this.imgSelected[i] === 0) continue;
         const b = k * nI + i;
         const gs = this.gtStart[b * stride];
         const G = this.gtStart[(b + 1) * stride] - gs;

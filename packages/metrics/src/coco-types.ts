@@ -77,6 +77,11 @@ export interface CocoEvalOptions {
   areaRanges?: readonly CocoAreaRange[];
   /** Match detections to ground truth of the same category only (default `true`). */
   useCats?: boolean;
+  /**
+   * Evaluate only these images (pycocotools' `params.imgIds`); each must be in the ground
+   * truth. Ground truth and detections of other images are left out. Default: all images.
+   */
+  imageIds?: readonly number[];
 }
 
 /** The 12 summary numbers of one category, in pycocotools' order, `-1` where absent. */

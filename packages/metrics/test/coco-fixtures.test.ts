@@ -84,3 +84,29 @@ describe('CocoEvaluator against pycocotools 2.0.11', () => {
     expect(typeof result.perCategory['1'].name).toBe('string');
   });
 });
+
+describe('imageIds option (pycocotools params.imgIds)', () => {
+  it('equals evaluating ground truth and detections cut to those images', () => {
+    const gt = load('fx3_gt.json');
+    const dts: CocoResult[] = load('fx3_dt.json');
+    const chosen = gt.images
+      .map((im: { id: number }) => im.id)
+      .filter((_: number, i: number) => i % 3 !== 1);
+    const keep = new Set<number>(chosen);
+    const subset = new CocoEvaluator(gt, { imageIds: chosen });
+    subset.addDetections(dts);
+    const cut = new CocoEvaluator({
+      ...gt,
+      images: gt.images.filter((im: { id: number }) => keep.has(im.id)),
+      annotations: gt.annotations.filter((a: { image_id: number }) => keep.has(a.image_id)),
+    });
+    cut.addDetections(dts.filter((d) => keep.has(d.image_id)));
+    const a = subset.evaluate();
+    const b = cut.evaluate();
+    expect(a.stats).toEqual(b.stats);
+    expect(a.params.imgIds).toEqual(b.params.imgIds);
+    // And it differs from the full evaluation (the subset matters).
+    expect(a.stats).not.toEqual(expected.fx3);
+    expect(() => new CocoEvaluator(gt, { imageIds: [123456] })).toThrow(/imageIds\[0\]/);
+  });
+});
