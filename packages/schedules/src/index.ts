@@ -13,6 +13,13 @@ export * as keras from './keras.js';
 export { fromKerasConfig, type KerasScheduleConfig, toKerasConfig } from './keras-config.js';
 export * as optax from './optax.js';
 export {
+  type AsciiPlotOptions,
+  asciiPlot,
+  formatNumber,
+  type SvgPlotOptions,
+  svgPlot,
+} from './plot.js';
+export {
   type ConstantOptions,
   type CosineOptions,
   constant,
