@@ -1,11 +1,16 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/cli.ts'],
+  entry: process.env.BURNIN_DEV ? ['dev/*.ts'] : ['src/cli.ts', 'src/bench.ts'],
+  outDir: process.env.BURNIN_DEV ? 'dist/dev' : 'dist',
   format: ['esm'],
   dts: false,
-  clean: true,
+  clean: !process.env.BURNIN_DEV,
   sourcemap: false,
   target: 'node20',
+  // tfjs-core's gradient registrations only exist as extensionless ESM files, which Node
+  // cannot import directly: bundle them (they register into tfjs' global registry).
+  noExternal: [/register_all_gradients/],
+  external: ['@tensorflow/tfjs-node'],
   banner: { js: '#!/usr/bin/env node' },
 });

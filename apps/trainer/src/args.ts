@@ -1,0 +1,63 @@
+/** Error for bad command-line usage (exit code 2). */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Parsed arguments: flags by name (booleans for bare flags) and positionals. */
+export interface ParsedArgs {
+  flags: Record<string, string | boolean>;
+  positionals: string[];
+}
+
+/**
+ * Minimal parser: `--name value`, `--name=value`, `-o value`; names in `booleans` take no
+ * value. Unknown flags throw {@link UsageError} naming them.
+ */
+export function parseArgs(
+  argv: readonly string[],
+  spec: {
+    strings: readonly string[];
+    booleans?: readonly string[];
+    aliases?: Record<string, string>;
+  },
+): ParsedArgs {
+  const flags: Record<string, string | boolean> = {};
+  const positionals: string[] = [];
+  const booleans = new Set(spec.booleans ?? []);
+  const strings = new Set(spec.strings);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('-') || a === '-') {
+      positionals.push(a);
+      continue;
+    }
+    let name = a.replace(/^--?/, '');
+    let value: string | undefined;
+    const eq = name.indexOf('=');
+    if (eq >= 0) {
+      value = name.slice(eq + 1);
+      name = name.slice(0, eq);
+    }
+    name = spec.aliases?.[name] ?? name;
+    if (booleans.has(name)) {
+      if (value !== undefined) throw new UsageError(`--${name} takes no value`);
+      flags[name] = true;
+    } else if (strings.has(name)) {
+      if (value === undefined) {
+        value = argv[++i];
+        if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      }
+      flags[name] = value;
+    } else throw new UsageError(`unknown option ${a}`);
+  }
+  return { flags, positionals };
+}
+
+/** A positive integer flag value, or `fallback` when absent. */
+export function intFlag(v: string | boolean | undefined, name: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive integer, got ${String(v)}`);
+  return n;
+}

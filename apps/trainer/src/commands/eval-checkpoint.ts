@@ -1,0 +1,40 @@
+import { formatCocoSummary } from '@burnin/metrics';
+import { parseArgs, UsageError } from '../args.js';
+import { selectBackend } from '../backend.js';
+import { validateConfig } from '../config.js';
+import { readCheckpoint } from '../train/checkpoint.js';
+import { evaluateDetector } from '../train/evaluate.js';
+import {
+  type CheckpointMeta,
+  datasetsFromConfig,
+  modelFromConfig,
+  restoreCheckpoint,
+} from '../train/train.js';
+import { checkpointFile } from './predict.js';
+
+export const EVAL_CHECKPOINT_USAGE =
+  'Usage: burnin eval --checkpoint DIR|FILE.ckpt [--json] [--backend B]';
+
+/** `burnin eval --checkpoint`: COCO stats of a checkpoint on its run's validation set. */
+export async function runEvalCheckpointCommand(argv: string[]): Promise<number> {
+  const { flags } = parseArgs(argv, { strings: ['checkpoint', 'backend'], booleans: ['json'] });
+  if (!flags.checkpoint) throw new UsageError(EVAL_CHECKPOINT_USAGE);
+  const file = checkpointFile(flags.checkpoint as string);
+  const meta = readCheckpoint<CheckpointMeta>(file).meta;
+  const cfg = validateConfig(meta.config);
+  await selectBackend(flags.backend as string | undefined, () => {});
+  const { val } = datasetsFromConfig(cfg);
+  const model = modelFromConfig(cfg, meta.classNames.length);
+  try {
+    await restoreCheckpoint(file, model);
+    const r = evaluateDetector(model, val);
+    if (flags.json) console.log(JSON.stringify({ step: meta.step, stats: r.stats }));
+    else {
+      console.log(`checkpoint ${file} (step ${meta.step}), ${val.size} validation images`);
+      console.log(formatCocoSummary(r.stats));
+    }
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,230 @@
+import { readFileSync } from 'node:fs';
+import * as schedulesPkg from '@burnin/schedules';
+import { exponentialDecayWithBurnin } from '@burnin/schedules';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+/** Error for an invalid configuration; `path` names the bad field (e.g. `train.batchSize`). */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly path = '',
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+const posInt = z.number().int().positive();
+
+/** The schedule: a @burnin/schedules JSON spec, a Keras config, or a TF OD API text block. */
+const scheduleSchema = z.union([
+  z.object({ type: z.string() }).passthrough(),
+  z.object({ class_name: z.string(), config: z.record(z.unknown()) }).passthrough(),
+  z.string().min(1),
+]);
+
+export const configSchema = z
+  .object({
+    seed: z.number().int().nonnegative().default(0),
+    data: z
+      .object({
+        kind: z.enum(['synthetic', 'coco']).default('synthetic'),
+        imageSize: z.number().int().min(32).multipleOf(16).default(128),
+        trainSize: posInt.default(4000),
+        valSize: posInt.default(100),
+        maxObjects: posInt.max(50).default(5),
+        /** COCO-format datasets (when kind is 'coco'). */
+        train: z.object({ annotations: z.string(), images: z.string() }).strict().optional(),
+        val: z.object({ annotations: z.string(), images: z.string() }).strict().optional(),
+        augment: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
+    model: z
+      .object({
+        widths: z.tuple([posInt, posInt, posInt]).default([16, 32, 64]),
+        headWidth: posInt.default(32),
+      })
+      .strict()
+      .default({}),
+    train: z
+      .object({
+        steps: posInt.default(1000),
+        batchSize: posInt.max(256).default(16),
+        optimizer: z.enum(['adam', 'sgd', 'momentum']).default('adam'),
+        momentum: z.number().min(0).max(1).default(0.9),
+        clipNorm: z.number().positive().optional(),
+        lossWeights: z
+          .object({ heatmap: z.number().nonnegative(), box: z.number().nonnegative() })
+          .strict()
+          .default({ heatmap: 1, box: 2 }),
+        schedule: scheduleSchema.optional(),
+        logEvery: posInt.default(10),
+        evalEvery: posInt.default(200),
+        checkpointEvery: posInt.default(100),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+/** A validated, fully defaulted run configuration. */
+export type TrainConfig = z.infer<typeof configSchema>;
+/** Input form of {@link TrainConfig} (every field optional). */
+export type TrainConfigInput = z.input<typeof configSchema>;
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** Named presets; `default` is the schema defaults. */
+export const PRESETS: Record<string, DeepPartial<TrainConfigInput>> = {
+  default: {},
+  smoke: {
+    data: { imageSize: 64, trainSize: 64, valSize: 8, maxObjects: 3 },
+    model: { widths: [8, 8, 16], headWidth: 8 },
+    train: { steps: 30, batchSize: 4, logEvery: 5, evalEvery: 15, checkpointEvery: 10 },
+  },
+  demo: {
+    data: { imageSize: 96, trainSize: 4000, valSize: 100, maxObjects: 4 },
+    model: { widths: [16, 32, 48], headWidth: 32 },
+    train: { steps: 1200, batchSize: 16, logEvery: 20, evalEvery: 300, checkpointEvery: 100 },
+  },
+};
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge (objects merge, arrays and scalars replace). */
+export function mergeConfig(base: unknown, over: unknown): unknown {
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = mergeConfig(base[k], v);
+  return out;
+}
+
+/** Validates a config object; throws {@link ConfigError} naming the first bad field. */
+export function validateConfig(input: unknown, file?: string): TrainConfig {
+  const r = configSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const path = issue.path.join('.');
+  const where = file ? `${file}: ` : '';
+  throw new ConfigError(
+    `${where}invalid config at '${path || '(root)'}': ${issue.message}`,
+    path,
+    file,
+  );
+}
+
+/** Reads a YAML or JSON config file (JSON is valid YAML). */
+export function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`, '', file);
+  }
+  try {
+    return YAML.parse(text) ?? {};
+  } catch (e) {
+    throw new ConfigError(`${file}: not valid YAML/JSON: ${(e as Error).message}`, '', file);
+  }
+}
+
+/** Options of {@link resolveConfig}. */
+export interface ResolveOptions {
+  preset?: string;
+  configFile?: string;
+  /** TF OD API pipeline.config text: supplies the schedule, batch size and num_steps. */
+  pipelineConfigText?: string;
+  pipelineConfigFile?: string;
+}
+
+/** Preset, then config file, then pipeline config, validated. */
+export function resolveConfig(o: ResolveOptions = {}): TrainConfig {
+  const presetName = o.preset ?? 'default';
+  const preset = PRESETS[presetName];
+  if (!preset)
+    throw new ConfigError(
+      `unknown preset '${presetName}' (allowed: ${Object.keys(PRESETS).join(', ')})`,
+      'preset',
+    );
+  let merged: unknown = preset;
+  if (o.configFile) merged = mergeConfig(merged, readConfigFile(o.configFile));
+  if (o.pipelineConfigText !== undefined) {
+    const p = parsePipeline(o.pipelineConfigText, o.pipelineConfigFile);
+    merged = mergeConfig(merged, {
+      train: {
+        schedule: o.pipelineConfigText,
+        ...(p.batchSize ? { batchSize: p.batchSize } : {}),
+        ...(p.numSteps ? { steps: p.numSteps } : {}),
+      },
+    });
+  }
+  const cfg = validateConfig(merged, o.configFile);
+  buildSchedule(cfg); // fail early on a bad schedule
+  return cfg;
+}
+
+interface PipelineInfo {
+  batchSize?: number;
+  numSteps?: number;
+}
+const S = schedulesPkg as unknown as Record<string, unknown>;
+
+function parsePipeline(text: string, file?: string): PipelineInfo {
+  const parse = S.parsePipelineConfig as ((t: string) => PipelineInfo) | undefined;
+  if (!parse)
+    throw new ConfigError('pipeline configs need @burnin/schedules parsePipelineConfig', '', file);
+  try {
+    return parse(text);
+  } catch (e) {
+    throw new ConfigError(`${file ?? 'pipeline config'}: ${(e as Error).message}`, '', file);
+  }
+}
+
+/** The default schedule: TF OD API exponential decay with burn-in, scaled to `steps`. */
+export function defaultSchedule(steps: number): (step: number) => number {
+  const burnin = Math.max(1, Math.round(steps * 0.05));
+  return exponentialDecayWithBurnin({
+    learningRateBase: 2e-3,
+    learningRateDecaySteps: Math.max(1, Math.round(steps / 4)),
+    learningRateDecayFactor: 0.5,
+    burninLearningRate: 2e-4,
+    burninSteps: burnin,
+    minLearningRate: 5e-5,
+  });
+}
+
+/** Builds `step -> learning rate` from the config (default when none is given). */
+export function buildSchedule(cfg: TrainConfig): (step: number) => number {
+  const spec = cfg.train.schedule;
+  if (spec === undefined) return defaultSchedule(cfg.train.steps);
+  const call = (name: string, arg: unknown): ((step: number) => number) => {
+    const f = S[name] as ((a: unknown) => unknown) | undefined;
+    if (!f)
+      throw new ConfigError(`train.schedule needs @burnin/schedules ${name}`, 'train.schedule');
+    try {
+      const out = f(arg) as ((s: number) => number) | { learningRate: (s: number) => number };
+      return typeof out === 'function' ? out : out.learningRate;
+    } catch (e) {
+      throw new ConfigError(
+        `invalid config at 'train.schedule': ${(e as Error).message}`,
+        'train.schedule',
+      );
+    }
+  };
+  if (typeof spec === 'string') {
+    if (/train_config\s*[:{]/.test(spec) || /\boptimizer\s*[:{]/.test(spec)) {
+      const p = call('parsePipelineConfig', spec) as unknown as {
+        learningRate: (s: number) => number;
+      };
+      return p as unknown as (s: number) => number;
+    }
+    return call('parseLearningRateConfig', spec);
+  }
+  if ('class_name' in spec) return call('fromKerasConfig', spec);
+  return call('fromJSON', spec);
+}

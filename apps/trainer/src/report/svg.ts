@@ -1,0 +1,77 @@
+/** One named series of (x, y) points. */
+export interface Series {
+  name: string;
+  points: [number, number][];
+  color: string;
+}
+
+function esc(s: string): string {
+  return s.replace(
+    /[<>&"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c,
+  );
+}
+
+function fmt(v: number): string {
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  return a >= 1000 || a < 0.01 ? v.toExponential(1) : Number(v.toPrecision(3)).toString();
+}
+
+/**
+ * A self-contained SVG line chart (axes, 5 ticks per axis, legend). Non-finite points are
+ * skipped. `logY` plots log10(y) for positive y.
+ */
+export function lineChart(
+  series: readonly Series[],
+  o: { title: string; width?: number; height?: number; xLabel?: string; logY?: boolean },
+): string {
+  const W = o.width ?? 560;
+  const H = o.height ?? 260;
+  const m = { l: 60, r: 12, t: 28, b: 36 };
+  const ty = (y: number) => (o.logY ? Math.log10(y) : y);
+  const pts = series.flatMap((s) =>
+    s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(ty(y))),
+  );
+  if (pts.length === 0)
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
+  let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
+  let [y0, y1] = [Math.min(...pts.map((p) => ty(p[1]))), Math.max(...pts.map((p) => ty(p[1])))];
+  if (x1 === x0) x1 = x0 + 1;
+  if (y1 === y0) {
+    y0 -= 0.5;
+    y1 += 0.5;
+  }
+  const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const sy = (y: number) => H - m.b - ((ty(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(o.title)}</text>`,
+    `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const xv = x0 + ((x1 - x0) * i) / 4;
+    const yv = y0 + ((y1 - y0) * i) / 4;
+    const X = sx(xv);
+    const Y = H - m.b - ((H - m.t - m.b) * i) / 4;
+    parts.push(
+      `<text x="${X}" y="${H - m.b + 14}" text-anchor="middle">${fmt(xv)}</text>`,
+      `<text x="${m.l - 4}" y="${Y + 4}" text-anchor="end">${fmt(o.logY ? 10 ** yv : yv)}</text>`,
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y}" y2="${Y}" stroke="#eee"/>`,
+    );
+  }
+  if (o.xLabel)
+    parts.push(`<text x="${W / 2}" y="${H - 4}" text-anchor="middle">${esc(o.xLabel)}</text>`);
+  series.forEach((s, k) => {
+    const d = s.points
+      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(ty(y)))
+      .map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
+      .join('');
+    parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`);
+    parts.push(
+      `<text x="${m.l + 8}" y="${m.t + 14 + k * 13}" fill="${s.color}">${esc(s.name)}</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}

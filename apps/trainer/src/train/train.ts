@@ -1,0 +1,421 @@
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { type ScheduledOptimizer, withSchedule } from '@burnin/tfjs-adapter';
+import { buildSchedule, ConfigError, type TrainConfig } from '../config.js';
+import { createRng, hashSeed, permutation } from '../data/rng.js';
+import { createSyntheticDataset } from '../data/synthetic.js';
+import type { DetectionDataset, Sample } from '../data/types.js';
+import {
+  createDetector,
+  type Detector,
+  OUTPUT_STRIDE,
+  parameterCount,
+} from '../model/centernet.js';
+import { detectionLoss, imagesToTensor, LOSS_TERMS } from '../model/loss.js';
+import { encodeTargets } from '../model/targets.js';
+import * as tf from '../tf.js';
+import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { evaluateDetector } from './evaluate.js';
+import { createProgress } from './progress.js';
+
+/** Error for an unusable dataset (e.g. empty). */
+export class DatasetError extends Error {
+  override name = 'DatasetError';
+}
+
+/** Metadata stored in every checkpoint. */
+export interface CheckpointMeta {
+  format: 'burnin-centernet';
+  /** Optimizer updates done (= schedule step of the next update). */
+  step: number;
+  /** Data position: samples consumed so far (epoch = floor(position / train size)). */
+  dataPosition: number;
+  epoch: number;
+  /** Seed from which data order and augmentation RNG streams derive (per position). */
+  rngSeed: number;
+  /** State of the augmentation RNG of the next sample (derived from seed and position). */
+  rngState: number;
+  config: TrainConfig;
+  classNames: string[];
+  /** Best validation AP so far and its step. */
+  best: { ap: number; step: number } | null;
+  modelVariables: string[];
+}
+
+/** Options of {@link train}. */
+export interface TrainOptions {
+  config: TrainConfig;
+  outDir: string;
+  resume?: boolean;
+  /** Datasets to use instead of the ones the config describes. */
+  datasets?: { train: DetectionDataset; val: DetectionDataset };
+  /** Log sink (default console.log). */
+  log?: (line: string) => void;
+  /** Draw a progress bar (TTY) instead of periodic lines. */
+  progressBar?: boolean;
+  /** Aborting saves a checkpoint and returns with status 'interrupted'. */
+  signal?: AbortSignal;
+  /** Called after every completed step. */
+  onStep?: (step: number) => void;
+  /** Fault injection for tests: the loss term that becomes NaN at this step. */
+  injectNaN?: { step: number; term: (typeof LOSS_TERMS)[number] };
+  /** Backend name recorded in summary.json (the caller selects the backend). */
+  backendName?: string;
+}
+
+/** Outcome of {@link train}. */
+export interface TrainResult {
+  status: 'completed' | 'interrupted' | 'diverged';
+  step: number;
+  summary: TrainSummary;
+}
+
+/** Contents of summary.json. */
+export interface TrainSummary {
+  status: TrainResult['status'];
+  steps: number;
+  backend: string;
+  wallTimeSec: number;
+  imagesPerSec: number;
+  parameters: number;
+  final: { step: number; stats: number[] } | null;
+  best: { step: number; stats: number[] } | null;
+  message?: string;
+}
+
+/** Builds the train/val datasets a config describes (synthetic only here). */
+export function datasetsFromConfig(cfg: TrainConfig): {
+  train: DetectionDataset;
+  val: DetectionDataset;
+} {
+  if (cfg.data.kind !== 'synthetic')
+    throw new ConfigError("data.kind 'coco' datasets are loaded with loadDatasets()", 'data.kind');
+  const common = { imageSize: cfg.data.imageSize, seed: cfg.seed, maxObjects: cfg.data.maxObjects };
+  return {
+    train: createSyntheticDataset({ split: 'train', size: cfg.data.trainSize, ...common }),
+    val: createSyntheticDataset({ split: 'val', size: cfg.data.valSize, ...common }),
+  };
+}
+
+/** Creates the model for a config. */
+export function modelFromConfig(cfg: TrainConfig, numClasses: number): Detector {
+  return createDetector(
+    {
+      inputSize: cfg.data.imageSize,
+      numClasses,
+      widths: cfg.model.widths as [number, number, number],
+      headWidth: cfg.model.headWidth,
+    },
+    cfg.seed,
+  );
+}
+
+/** Samples (and their augmentation RNG) at data positions [pos, pos + n). */
+export function batchAt(
+  ds: DetectionDataset,
+  seed: number,
+  pos: number,
+  n: number,
+  augment: boolean,
+): Sample[] {
+  const out: Sample[] = [];
+  let perm: Int32Array | null = null;
+  let permEpoch = -1;
+  for (let p = pos; p < pos + n; p++) {
+    const epoch = Math.floor(p / ds.size);
+    if (epoch !== permEpoch) {
+      perm = permutation(ds.size, hashSeed(seed, 0xe90c, epoch));
+      permEpoch = epoch;
+    }
+    const idx = (perm as Int32Array)[p % ds.size];
+    out.push(ds.get(idx, augment ? { rng: createRng(hashSeed(seed, 0xa06, p)) } : undefined));
+  }
+  return out;
+}
+
+function makeOptimizer(cfg: TrainConfig, schedule: (s: number) => number): ScheduledOptimizer {
+  const lr0 = schedule(0);
+  const inner =
+    cfg.train.optimizer === 'adam'
+      ? tf.train.adam(lr0)
+      : cfg.train.optimizer === 'momentum'
+        ? tf.train.momentum(lr0, cfg.train.momentum)
+        : tf.train.sgd(lr0);
+  return withSchedule(inner, schedule, cfg.train.clipNorm ? { clipNorm: cfg.train.clipNorm } : {});
+}
+
+/** Loads a checkpoint into a model (and optimizer). Returns its metadata. */
+export async function restoreCheckpoint(
+  file: string,
+  model: Detector,
+  optimizer?: ScheduledOptimizer,
+): Promise<CheckpointMeta> {
+  const ck = readCheckpoint<CheckpointMeta>(file);
+  const byName = new Map(ck.tensors.map((t) => [t.name, t]));
+  for (const v of model.variables) {
+    const t = byName.get(`model/${v.name}`);
+    if (!t || t.shape.join() !== v.shape.join())
+      throw new ConfigError(`checkpoint ${file} does not match the model (variable ${v.name})`);
+    v.assign(tf.tensor(t.data, t.shape));
+  }
+  if (optimizer) {
+    const opt = ck.tensors.filter((t) => t.name.startsWith('opt/'));
+    const named = opt.map((t) => ({
+      name: t.name.slice(4),
+      tensor: tf.tensor(t.data, t.shape, t.dtype),
+    }));
+    await optimizer.setWeights(named);
+    tf.dispose(named.map((n) => n.tensor));
+  }
+  return ck.meta;
+}
+
+async function saveCheckpoint(
+  file: string,
+  model: Detector,
+  optimizer: ScheduledOptimizer,
+  meta: CheckpointMeta,
+): Promise<void> {
+  const tensors: Checkpoint['tensors'] = model.variables.map((v) => ({
+    name: `model/${v.name}`,
+    shape: v.shape,
+    dtype: 'float32',
+    data: v.dataSync() as Float32Array,
+  }));
+  const ow = await optimizer.getWeights();
+  for (const w of ow) {
+    tensors.push({
+      name: `opt/${w.name}`,
+      shape: w.tensor.shape,
+      dtype: w.tensor.dtype === 'int32' ? 'int32' : 'float32',
+      data: (await w.tensor.data()) as Float32Array | Int32Array,
+    });
+  }
+  writeCheckpoint(file, { meta, tensors });
+}
+
+function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, file); // atomic on POSIX
+}
+
+/** Reads metrics.jsonl lines. */
+export function readMetrics(file: string): Record<string, unknown>[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/**
+ * Trains the detector described by `config`, writing into `outDir`: config.resolved.json,
+ * metrics.jsonl, checkpoints/{latest,best}.ckpt, summary.json (and diagnostic.json when
+ * the loss stops being finite). The current tfjs backend is used as it is.
+ */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const { config: cfg, outDir } = options;
+  const log = options.log ?? ((l: string) => console.log(l));
+  const ds = options.datasets ?? datasetsFromConfig(cfg);
+  if (ds.train.size === 0) throw new DatasetError(`training dataset ${ds.train.name} is empty`);
+  if (ds.val.size === 0) throw new DatasetError(`validation dataset ${ds.val.name} is empty`);
+  if (ds.train.imageSize !== cfg.data.imageSize)
+    throw new DatasetError(
+      `dataset image size ${ds.train.imageSize} differs from data.imageSize ${cfg.data.imageSize}`,
+    );
+  const ckptDir = join(outDir, 'checkpoints');
+  const latestFile = join(ckptDir, 'latest.ckpt');
+  const bestFile = join(ckptDir, 'best.ckpt');
+  const metricsFile = join(outDir, 'metrics.jsonl');
+  const resolvedFile = join(outDir, 'config.resolved.json');
+  mkdirSync(ckptDir, { recursive: true });
+
+  const schedule = buildSchedule(cfg);
+  const classNames = [...ds.train.classNames];
+  const model = modelFromConfig(cfg, classNames.length);
+  const optimizer = makeOptimizer(cfg, schedule);
+  const B = cfg.train.batchSize;
+  let step = 0;
+  let best: CheckpointMeta['best'] = null;
+  let bestStats: number[] | null = null;
+  let lastEval: { step: number; stats: number[] } | null = null;
+
+  if (options.resume) {
+    if (!existsSync(latestFile))
+      throw new ConfigError(`--resume: no checkpoint at ${latestFile}`, 'resume');
+    const prev = JSON.parse(readFileSync(resolvedFile, 'utf8'));
+    if (JSON.stringify(prev) !== JSON.stringify(cfg))
+      throw new ConfigError(
+        `--resume: the configuration differs from ${resolvedFile}; use the same config/preset`,
+        'resume',
+      );
+    const meta = await restoreCheckpoint(latestFile, model, optimizer);
+    step = meta.step;
+    best = meta.best;
+    // drop log lines written after the checkpoint by the interrupted run
+    const kept = readMetrics(metricsFile).filter((m) => (m.step as number) <= step);
+    writeFileSync(metricsFile, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+    for (const m of kept) {
+      if (m.type !== 'eval') continue;
+      lastEval = { step: m.step as number, stats: m.stats as number[] };
+      if (best && m.step === best.step) bestStats = m.stats as number[];
+    }
+    log(`resumed from ${latestFile} at step ${step}`);
+  } else {
+    writeJsonAtomic(resolvedFile, cfg);
+    writeFileSync(metricsFile, '');
+  }
+
+  const metaAt = (s: number): CheckpointMeta => ({
+    format: 'burnin-centernet',
+    step: s,
+    dataPosition: s * B,
+    epoch: Math.floor((s * B) / ds.train.size),
+    rngSeed: cfg.seed,
+    rngState: createRng(hashSeed(cfg.seed, 0xa06, s * B)).state(),
+    config: cfg,
+    classNames,
+    best,
+    modelVariables: model.variables.map((v) => v.name),
+  });
+  const appendMetric = (m: Record<string, unknown>) =>
+    appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
+
+  const total = cfg.train.steps;
+  const startStep = step;
+  const t0 = performance.now();
+  let imagesDone = 0;
+  let trainMs = 0;
+  const progress = createProgress(total, options.progressBar ?? false, log);
+  const summary = (status: TrainResult['status'], message?: string): TrainSummary => {
+    const wall = (performance.now() - t0) / 1000;
+    return {
+      status,
+      steps: step,
+      backend: options.backendName ?? tf.getBackend(),
+      wallTimeSec: wall,
+      imagesPerSec: trainMs > 0 ? imagesDone / (trainMs / 1000) : 0,
+      parameters: parameterCount(model),
+      final: lastEval,
+      best: best && bestStats ? { step: best.step, stats: bestStats } : null,
+      ...(message ? { message } : {}),
+    };
+  };
+  const finish = (status: TrainResult['status'], message?: string): TrainResult => {
+    progress.done();
+    const s = summary(status, message);
+    writeJsonAtomic(join(outDir, 'summary.json'), s);
+    model.dispose();
+    optimizer.dispose();
+    return { status, step, summary: s };
+  };
+
+  const runEval = async () => {
+    const r = evaluateDetector(model, ds.val, { batchSize: Math.max(B, 8) });
+    lastEval = { step, stats: r.stats };
+    appendMetric({
+      type: 'eval',
+      step,
+      epoch: Math.floor((step * B) / ds.train.size),
+      stats: r.stats,
+    });
+    progress.note(`eval step ${step}: AP ${r.stats[0].toFixed(3)} AP50 ${r.stats[1].toFixed(3)}`);
+    if (!best || r.stats[0] > best.ap) {
+      best = { ap: r.stats[0], step };
+      bestStats = r.stats;
+      await saveCheckpoint(bestFile, model, optimizer, metaAt(step));
+    }
+  };
+
+  let window = { loss: 0, terms: [0, 0], n: 0, ms: 0, images: 0 };
+  while (step < total) {
+    if (options.signal?.aborted) {
+      await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
+      return finish('interrupted', `interrupted at step ${step}; continue with --resume`);
+    }
+    const ts = performance.now();
+    const samples = batchAt(ds.train, cfg.seed, step * B, B, cfg.data.augment);
+    const targets = encodeTargets(samples, cfg.data.imageSize, classNames.length, OUTPUT_STRIDE);
+    const x = imagesToTensor(
+      samples.map((s) => s.image),
+      cfg.data.imageSize,
+    );
+    let terms: tf.Tensor1D | null = null;
+    const { value, grads } = optimizer.computeGradients(() => {
+      const r = detectionLoss(model, x, targets, cfg.train.lossWeights);
+      terms = tf.keep(r.terms);
+      return r.total;
+    }, model.variables);
+    const termValues = Array.from((terms as unknown as tf.Tensor1D).dataSync());
+    const loss = value.dataSync()[0];
+    tf.dispose([x, value, terms as unknown as tf.Tensor]);
+    if (options.injectNaN && options.injectNaN.step === step)
+      termValues[LOSS_TERMS.indexOf(options.injectNaN.term)] = Number.NaN;
+    const bad = termValues.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0 || !Number.isFinite(loss)) {
+      tf.dispose(Object.values(grads));
+      const term = bad >= 0 ? LOSS_TERMS[bad] : 'total';
+      const message = `loss term '${term}' is ${termValues[bad] ?? loss} at step ${step}; training stopped. The last good checkpoint is ${latestFile}.`;
+      const diag = {
+        step,
+        term,
+        terms: Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])])),
+        learningRate: schedule(step),
+        lastGradientNorm: optimizer.lastGradientNorm,
+        batchImageIds: samples.map((s) => s.imageId),
+        checkpoint: latestFile,
+      };
+      // the weights are still those before the bad update: keep them as the latest checkpoint
+      await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
+      writeJsonAtomic(join(outDir, 'diagnostic.json'), diag);
+      log(`error: ${message}`);
+      return finish('diverged', message);
+    }
+    const lr = schedule(step);
+    optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+    step++;
+    const ms = performance.now() - ts;
+    trainMs += ms;
+    imagesDone += B;
+    window = {
+      loss: window.loss + loss,
+      terms: window.terms.map((v, i) => v + termValues[i]),
+      n: window.n + 1,
+      ms: window.ms + ms,
+      images: window.images + B,
+    };
+    const ips = window.images / (window.ms / 1000);
+    progress.update(step, { loss, lr, ips });
+    if (step % cfg.train.logEvery === 0 || step === total) {
+      const entry: Record<string, unknown> = {
+        type: 'train',
+        step,
+        epoch: Math.floor((step * B) / ds.train.size),
+        lr,
+        loss: window.loss / window.n,
+        imagesPerSec: ips,
+        gradNorm: optimizer.lastGradientNorm,
+      };
+      LOSS_TERMS.forEach((n, i) => {
+        entry[n] = window.terms[i] / window.n;
+      });
+      appendMetric(entry);
+      window = { loss: 0, terms: [0, 0], n: 0, ms: 0, images: 0 };
+    }
+    if (step % cfg.train.evalEvery === 0 || step === total) await runEval();
+    if (step % cfg.train.checkpointEvery === 0 || step === total)
+      await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
+    options.onStep?.(step);
+  }
+  if (startStep === total && !lastEval) await runEval();
+  return finish('completed');
+}
