@@ -130,7 +130,8 @@ export function vocApFromCurve(
  * takes the ground-truth object of its class and image with the highest overlap (first one on
  * ties); overlap > `iouThreshold` on a non-difficult, not yet taken object is a true
  * positive, on a taken one a false positive, on a difficult one neither; otherwise a false
- * positive. Precision uses `max(tp + fp, eps)` so a leading ignored detection gives 0, not NaN.
+ * positive. Precision uses `max(tp + fp, eps)` so a leading ignored detection gives 0, not NaN;
+ * an overlap with an empty union (zero-area boxes without `plusOnePixel`) counts as 0, not NaN.
  *
  * ```ts
  * const { mAP, perClass } = vocAP({
