@@ -26,6 +26,7 @@ import {
   cpuResizeNearestNeighborGradConfig,
   wasmResizeNearestNeighborGradConfig,
 } from './kernels/resize-nearest-grad.js';
+import { wasmTileConfig } from './kernels/tile.js';
 import {
   cpuUnsortedSegmentSumConfig,
   wasmUnsortedSegmentSumConfig,
@@ -33,7 +34,7 @@ import {
 
 /**
  * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
- * depthwise convs or `tf.gather`), a faster `Conv2DBackpropInput`, and corrected
+ * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput` and `Tile`, and corrected
  * `MaxPoolGrad`, `AvgPoolGrad` and `ResizeNearestNeighborGrad` (tfjs 4.22's are wrong).
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -45,6 +46,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmMaxPoolGradConfig,
   wasmAvgPoolGradConfig,
   wasmResizeNearestNeighborGradConfig,
+  wasmTileConfig,
 ];
 
 /**

@@ -19,6 +19,7 @@ const names = [
   'AvgPoolGrad',
   'AvgPool',
   'ResizeNearestNeighbor',
+  'Tile',
 ];
 const stock = new Map<string, KernelConfig>(names.map((n) => [n, tf.getKernel(n, 'cpu')!]));
 
@@ -373,6 +374,35 @@ describe('ResizeNearestNeighborGrad (adjoint of the stock cpu resizeNearestNeigh
         expect(maxRelativeError(result.values, reference)).toBeLessThan(1e-4);
       });
     }
+  }
+});
+
+describe('Tile (wasm)', () => {
+  const cases: { shape: number[]; reps: number[]; dtype: 'float32' | 'int32' | 'bool' }[] = [
+    { shape: [1, 1, 1, 16], reps: [32, 13, 13, 1], dtype: 'float32' },
+    { shape: [3, 2], reps: [2, 5], dtype: 'float32' },
+    { shape: [5], reps: [1], dtype: 'float32' },
+    { shape: [2, 3, 4], reps: [1, 3, 1], dtype: 'int32' },
+    { shape: [4, 1, 40], reps: [2, 3, 2], dtype: 'float32' },
+    { shape: [2, 2], reps: [3, 1], dtype: 'bool' },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`shape ${c.shape} reps ${c.reps} ${c.dtype}`, () => {
+      const base = host(c.shape, 130 + i);
+      const values =
+        c.dtype === 'float32'
+          ? base.values
+          : c.dtype === 'int32'
+            ? Int32Array.from(base.values, (v) => Math.round(v * 100))
+            : Uint8Array.from(base.values, (v) => (v > 0 ? 1 : 0));
+      const x = { values, shape: c.shape, dtype: c.dtype } as unknown as HostTensor;
+      const attrs = { reps: c.reps };
+      const reference = runKernel(cpu, stock.get('Tile')!, { x }, attrs);
+      const result = runKernel(wasm, ours('Tile', 'wasm'), { x }, attrs);
+      expect(result.leaked).toBe(0);
+      expect(result.shape).toEqual(reference.shape);
+      expect(Array.from(result.values)).toEqual(Array.from(reference.values));
+    });
   }
 });
 

@@ -36,31 +36,33 @@ export function maxPoolGradient(
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   dx.fill(0);
-  const best = new Float64Array(C);
-  const where = new Int32Array(C);
+  const taps = new Int32Array(FH * FW);
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
-        best.fill(Number.NEGATIVE_INFINITY);
-        where.fill(-1);
+        // In-range window offsets in row-major scan order.
+        let count = 0;
         for (let kh = 0; kh < FH; kh++) {
           const ih = oh * sh - top + kh * dh;
           if (ih < 0 || ih >= H) continue;
           for (let kw = 0; kw < FW; kw++) {
             const iw = ow * sw - left + kw * dw;
-            if (iw < 0 || iw >= W) continue;
-            const off = ((n * H + ih) * W + iw) * C;
-            for (let c = 0; c < C; c++) {
-              const v = x[off + c];
-              if (v > best[c]) {
-                best[c] = v;
-                where[c] = off + c;
-              }
-            }
+            if (iw >= 0 && iw < W) taps[count++] = ((n * H + ih) * W + iw) * C;
           }
         }
         const dyOff = ((n * OH + oh) * OW + ow) * C;
-        for (let c = 0; c < C; c++) if (where[c] >= 0) dx[where[c]] += dy[dyOff + c];
+        for (let c = 0; c < C; c++) {
+          let best = Number.NEGATIVE_INFINITY;
+          let where = -1;
+          for (let t = 0; t < count; t++) {
+            const v = x[taps[t] + c];
+            if (v > best) {
+              best = v;
+              where = taps[t] + c;
+            }
+          }
+          if (where >= 0) dx[where] += dy[dyOff + c];
+        }
       }
     }
   }
