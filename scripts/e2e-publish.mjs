@@ -21,6 +21,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,16 +68,22 @@ baseEnv.COREPACK_ENABLE_DOWNLOAD_PROMPT = '0';
 let registry;
 let cleanedUp = false;
 
+/** Stops Verdaccio and every command still running, removes the temp folders; true if done. */
 async function cleanup() {
-  if (cleanedUp) return;
+  if (cleanedUp) return true;
   cleanedUp = true;
   killChildren();
   if (registry) await registry.stop().catch(() => {});
   if (keep) {
     console.log(`\nkept: ${temp} (log: ${logFile})\n      ${consumerRoot}`);
-  } else {
-    for (const dir of [temp, consumerRoot]) rmSync(dir, { recursive: true, force: true });
+    return true;
   }
+  await Promise.all(
+    [temp, consumerRoot].map((dir) =>
+      rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => {}),
+    ),
+  );
+  return !existsSync(temp) && !existsSync(consumerRoot);
 }
 
 for (const [signal, code] of [
@@ -317,30 +324,29 @@ try {
     '@types/node': rootPkg.devDependencies['@types/node'],
   };
 
-  await steps.run('consumer (a) ESM TypeScript + @burnin/schedules: tsc, run', async () => {
-    const { dir, env } = await installConsumer('esm-ts', {
+  // The consumers are independent projects: install and run them concurrently.
+  const consumers = [
+    {
+      step: 'consumer (a) ESM TypeScript + @burnin/schedules: tsc, run',
+      name: 'esm-ts',
       type: 'module',
       dependencies: { '@burnin/schedules': version },
       devDependencies: tooling,
-    });
-    await exec(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: dir, env, log });
-    const { stdout } = await exec(process.execPath, ['out/index.js'], { cwd: dir, env, log });
-    console.log(`  ${stdout.trim()}`);
-  });
-
-  await steps.run('consumer (b) CommonJS require @burnin/losses + tfjs: tsc, run', async () => {
-    const { dir, env } = await installConsumer('cjs', {
+      tsc: true,
+      main: 'out/index.js',
+    },
+    {
+      step: 'consumer (b) CommonJS require @burnin/losses + tfjs: tsc --checkJs, run',
+      name: 'cjs',
       type: 'commonjs',
       dependencies: { '@burnin/losses': version, '@tensorflow/tfjs': tfjsRange },
       devDependencies: tooling,
-    });
-    await exec(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: dir, env, log });
-    const { stdout } = await exec(process.execPath, ['index.js'], { cwd: dir, env, log });
-    console.log(`  ${stdout.trim().split('\n').at(-1)}`);
-  });
-
-  await steps.run('consumer (c) train with adapter + schedules + backend + tfjs', async () => {
-    const { dir, env } = await installConsumer('train', {
+      tsc: true,
+      main: 'index.js',
+    },
+    {
+      step: 'consumer (c) train: tfjs-adapter + schedules + backend + tfjs',
+      name: 'train',
       type: 'module',
       dependencies: {
         '@burnin/backend': version,
@@ -348,10 +354,31 @@ try {
         '@burnin/tfjs-adapter': version,
         '@tensorflow/tfjs': tfjsRange,
       },
-    });
-    const { stdout } = await exec(process.execPath, ['train.mjs'], { cwd: dir, env, log });
-    console.log(`  ${stdout.trim().split('\n').at(-1)}`);
-  });
+      main: 'train.mjs',
+    },
+    {
+      step: 'consumer (d) CommonJS TypeScript + @burnin/metrics: tsc, run',
+      name: 'metrics-cts',
+      type: 'commonjs',
+      dependencies: { '@burnin/metrics': version },
+      devDependencies: tooling,
+      tsc: true,
+      main: 'out/index.js',
+    },
+  ];
+  await steps.runAll(
+    consumers.map((c) => [
+      c.step,
+      async () => {
+        const { dir, env } = await installConsumer(c.name, c);
+        if (c.tsc) {
+          await exec(join(dir, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: dir, env, log });
+        }
+        const { stdout } = await exec(process.execPath, [c.main], { cwd: dir, env, log });
+        console.log(`  ${stdout.trim().split('\n').at(-1)}`);
+      },
+    ]),
+  );
 
   const tarballs = join(temp, 'tarballs');
   for (const pkg of packages) {
@@ -368,14 +395,25 @@ try {
   }
 } catch (err) {
   exitCode = 1;
-  const step = err instanceof StepFailed ? err.step : '(outside a step)';
-  const cause = err instanceof StepFailed ? err.cause : err;
-  console.error(`\n✘ e2e:publish failed at step "${step}":\n${cause?.message ?? cause}`);
-  const detail = err.detail || cause?.detail;
-  if (detail) console.error(`\n--- last output of the failed command ---\n${detail}\n---`);
-  if (!(cause instanceof E2eError) && cause?.stack) console.error(cause.stack);
+  const failures = steps.results.filter((r) => !r.ok);
+  if (failures.length === 0) failures.push({ name: '(outside a step)', error: err });
+  for (const { name, error } of failures) {
+    const cause = error instanceof StepFailed ? error.cause : error;
+    console.error(`\n✘ e2e:publish failed at step "${name}":\n${cause?.message ?? cause}`);
+    if (cause?.detail) {
+      console.error(`\n--- last output of the failed command ---\n${cause.detail}\n---`);
+    }
+    if (!(cause instanceof E2eError) && cause?.stack) console.error(cause.stack);
+  }
 } finally {
-  await cleanup();
+  const t = performance.now();
+  const removed = await cleanup();
+  const name = keep ? 'stop Verdaccio (temp folders kept)' : 'stop Verdaccio, remove temp folders';
+  steps.record(name, removed, performance.now() - t);
+  if (!removed) {
+    exitCode = 1;
+    console.error(`\n✘ could not remove ${temp} or ${consumerRoot}`);
+  }
 }
 
 const total = performance.now() - started;

@@ -128,18 +128,36 @@ export class Steps {
 
   async run(name, fn) {
     const started = performance.now();
+    // the slot is taken at the start, so concurrent steps keep their order in the table
+    const slot = this.results.push({ name, ok: false, ms: 0, running: true }) - 1;
     process.stdout.write(`\n▶ ${name}\n`);
     try {
       const value = await fn();
       const ms = performance.now() - started;
-      this.results.push({ name, ok: true, ms });
+      this.results[slot] = { name, ok: true, ms };
       process.stdout.write(`✔ ${name} (${(ms / 1000).toFixed(1)} s)\n`);
       return value;
     } catch (err) {
       const ms = performance.now() - started;
-      this.results.push({ name, ok: false, ms, error: err });
+      this.results[slot] = { name, ok: false, ms, error: err };
       throw new StepFailed(name, err);
     }
+  }
+
+  /**
+   * Runs `[name, fn]` steps concurrently (each timed on its own); when all have settled,
+   * throws the first failure, so every one of them gets a row in the table.
+   */
+  async runAll(entries) {
+    const settled = await Promise.allSettled(entries.map(([name, fn]) => this.run(name, fn)));
+    const failed = settled.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => r.value);
+  }
+
+  /** Records a step that was timed elsewhere (the clean-up). */
+  record(name, ok, ms, error) {
+    this.results.push({ name, ok, ms, error });
   }
 
   /** The summary table: one row per step with its time, and a total row. */

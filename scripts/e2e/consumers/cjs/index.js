@@ -22,4 +22,11 @@ assert.ok(Math.abs(got - want) <= 1e-6 * Math.abs(want), `meanSquaredError = ${g
 tf.dispose([y, p, loss]);
 assert.equal(tf.memory().numTensors, before, 'meanSquaredError leaked tensors');
 
+// The types are real, not `any` (checked by tsc only, never called).
+function wrongArgumentsDoNotTypeCheck() {
+  // @ts-expect-error meanSquaredError takes tensors
+  return meanSquaredError([1], [2]);
+}
+void wrongArgumentsDoNotTypeCheck;
+
 console.log(`cjs: meanSquaredError = ${got} (want ${want}) on backend ${tf.getBackend()}`);

@@ -7,12 +7,15 @@ import { exponentialDecayWithBurnin } from '@burnin/schedules';
 import { withSchedule } from '@burnin/tfjs-adapter';
 import * as tf from '@tensorflow/tfjs';
 
-const choice = await initBackend('cpu');
+// 'auto': neither tfjs-node nor the optional wasm peer is installed here, so it must fall
+// back to the cpu backend that @tensorflow/tfjs brings.
+const choice = await initBackend();
 assert.equal(
   tf.getBackend(),
   choice.name,
   'initBackend and @tensorflow/tfjs disagree on the backend',
 );
+assert.equal(choice.name, 'cpu', `initBackend chose ${choice.name}: ${choice.reason}`);
 
 // y = 2x + 1, fitted by one dense unit from zero weights, one full batch per epoch.
 const x = [-1, -0.5, 0, 0.5, 1, 1.5];
@@ -89,6 +92,6 @@ for (let i = 1; i < losses.length; i++) {
 assert.ok(losses.at(-1) < 0.25 * losses[0], `loss only went from ${losses[0]} to ${losses.at(-1)}`);
 
 console.log(
-  `train: backend ${choice.name}; ${epochs} scheduled SGD updates in model.fit, ` +
+  `train: backend ${choice.name} (${choice.reason}); ${epochs} scheduled SGD updates in model.fit, ` +
     `lr ${schedule(0)} -> ${schedule(epochs - 1)}; loss ${losses[0].toFixed(4)} -> ${losses.at(-1).toFixed(4)}`,
 );
