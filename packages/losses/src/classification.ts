@@ -133,12 +133,33 @@ export function binaryCrossentropy(
   const reduction = resolveReduction(fn, options.reduction);
   const s = options.labelSmoothing ?? 0;
   checkUnit(fn, 'labelSmoothing', s);
+  const lo = KERAS_EPSILON;
+  const hi = 1 - KERAS_EPSILON;
   return tf.tidy(() => {
     const weights = resolveWeights(fn, options.weights, predictions.shape);
     const t = s > 0 ? tf.add(tf.mul(targets, 1 - s), 0.5 * s) : targets;
-    const p = tf.clipByValue(predictions, KERAS_EPSILON, 1 - KERAS_EPSILON);
-    const bce = tf.neg(tf.add(tf.mul(t, tf.log(p)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, p)))));
-    return reduceLoss(bce, weights, reduction);
+    return fusedLoss(
+      predictions,
+      predictions.shape,
+      (x) => {
+        const p = tf.clipByValue(x, lo, hi);
+        const q = tf.sub(1, p);
+        const loss = tf.neg(tf.add(tf.mul(t, tf.log(p)), tf.mul(tf.sub(1, t), tf.log(q))));
+        return { loss, saved: [t] };
+      },
+      (x, [tt], g) => {
+        // d/dp of the clipped loss: (p - t) / (p (1 - p)) inside [eps, 1 - eps], 0 outside.
+        const p = tf.clipByValue(x, lo, hi);
+        const inside = tf.cast(
+          tf.logicalAnd(tf.greaterEqual(x, lo), tf.lessEqual(x, hi)),
+          'float32',
+        );
+        const d = tf.div(tf.sub(p, tt), tf.mul(p, tf.sub(1, p)));
+        return tf.mul(tf.mul(d, inside), g);
+      },
+      weights,
+      reduction,
+    );
   });
 }
 

@@ -64,7 +64,8 @@ export function sigmoidFocalLoss(
     // alpha_t = (1 - alpha) + (2 alpha - 1) t
     const alphaT = alpha === null ? null : tf.add(tf.mul(targets, 2 * alpha - 1), 1 - alpha);
     const oneMinusT = tf.sub(1, targets);
-    const saved = alphaT === null ? [targets, oneMinusT] : [targets, oneMinusT, alphaT];
+    // gamma (1 - 2t), a constant of the gradient
+    const c1 = gamma === 0 ? null : tf.mul(tf.sub(1, tf.mul(targets, 2)), gamma);
     return fusedLoss(
       logits,
       logits.shape,
@@ -76,24 +77,21 @@ export function sigmoidFocalLoss(
         const mg = focal(m);
         let loss = mg === null ? ce : tf.mul(ce, mg);
         if (alphaT !== null) loss = tf.mul(loss, alphaT);
-        return { loss, saved };
+        // saved for the gradient: p, q, m, ce, m^gamma (and alpha_t)
+        const keep = mg === null ? [targets, p] : [targets, p, q, m, ce, mg, c1 as tf.Tensor];
+        return { loss, saved: alphaT === null ? keep : [alphaT, ...keep] };
       },
-      (x, [t, u, aT], g) => {
-        const p = tf.sigmoid(x);
-        const q = tf.sigmoid(tf.neg(x));
-        let inner = tf.sub(p, t);
-        const m = tf.add(tf.mul(t, q), tf.mul(u, p));
-        const mg = focal(m);
-        if (mg !== null) {
-          const ce = sigmoidCrossEntropyElementwise(t, x);
+      (_x, saved, g) => {
+        const [aT, t, p, q, m, ce, mg, k]: (tf.Tensor | undefined)[] =
+          alphaT === null ? [undefined, ...saved] : saved;
+        let inner = tf.sub(p as tf.Tensor, t as tf.Tensor);
+        if (mg !== undefined && p && q && m && ce && k) {
           // p (1 - p) / (1 - p_t) <= 1; where 1 - p_t underflows to 0 so does p (1 - p).
-          const ratio = tf.divNoNan(tf.mul(p, q), m);
-          const oneMinus2t = tf.sub(1, tf.mul(t, 2));
-          inner = tf.add(inner, tf.mul(tf.mul(ce, ratio), tf.mul(oneMinus2t, gamma)));
-          inner = tf.mul(inner, mg);
+          const ratio = tf.div(tf.mul(p, q), tf.add(m, 1e-30));
+          inner = tf.mul(tf.add(inner, tf.mul(tf.mul(ce, ratio), k)), mg);
         }
-        if (aT !== undefined) inner = tf.mul(inner, aT);
-        return tf.mul(inner, g);
+        const scale = aT === undefined ? g : tf.mul(aT, g);
+        return tf.mul(inner, scale);
       },
       weights,
       reduction,
@@ -153,26 +151,22 @@ export function penaltyReducedFocalLoss(
       logits.shape,
       (x0) => {
         const x = clipX(x0);
+        const nx = tf.neg(x);
         const p = tf.sigmoid(x);
-        const q = tf.sigmoid(tf.neg(x));
-        const logP = tf.neg(tf.softplus(tf.neg(x)));
-        const logQ = tf.neg(tf.softplus(x));
-        const pos = tf.mul(pow(q, alpha), logP);
-        const neg = tf.mul(tf.mul(negWeight, pow(p, alpha)), logQ);
-        // select, not multiply by a mask: the unused branch may be -inf for infinite logits
-        const loss = tf.neg(tf.where(isPos, pos, neg));
-        return { loss, saved: [isPos, negWeight] };
+        const q = tf.sigmoid(nx);
+        const spNeg = tf.softplus(nx); // -log(p)
+        const spPos = tf.softplus(x); // -log(1 - p)
+        const qa = pow(q, alpha);
+        const pa = pow(p, alpha);
+        // select, not multiply by a mask: the unused branch may be inf for infinite logits
+        const loss = tf.where(isPos, tf.mul(qa, spNeg), tf.mul(tf.mul(negWeight, pa), spPos));
+        return { loss, saved: [isPos, negWeight, p, q, spNeg, spPos, qa, pa] };
       },
-      (x0, [pos, nw], g) => {
-        const x = clipX(x0);
-        const p = tf.sigmoid(x);
-        const q = tf.sigmoid(tf.neg(x));
-        const logP = tf.neg(tf.softplus(tf.neg(x)));
-        const logQ = tf.neg(tf.softplus(x));
-        // d/dx of -(q^a log p) = q^a (a p log p - q); of -(p^a log q) = p^a (p - a q log q).
-        const dPos = tf.mul(pow(q, alpha), tf.sub(tf.mul(tf.mul(p, logP), alpha), q));
-        const dNeg = tf.mul(pow(p, alpha), tf.sub(p, tf.mul(tf.mul(q, logQ), alpha)));
-        let d = tf.where(pos, dPos, tf.mul(dNeg, nw));
+      (x0, [pos, nw, p, q, spNeg, spPos, qa, pa], g) => {
+        // d/dx of q^a (-log p) = -q^a (a p (-log p) + q); of p^a (-log q) = p^a (p + a q (-log q))
+        const dPos = tf.neg(tf.mul(qa, tf.add(tf.mul(tf.mul(p, spNeg), alpha), q)));
+        const dNeg = tf.mul(tf.mul(pa, tf.add(p, tf.mul(tf.mul(q, spPos), alpha))), nw);
+        let d = tf.where(pos, dPos, dNeg);
         if (clip > 0) {
           d = tf.mul(d, tf.cast(tf.lessEqual(tf.abs(x0), limit), 'float32'));
         }

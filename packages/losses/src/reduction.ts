@@ -183,6 +183,11 @@ export function fusedLoss(
   reduction: tf.Reduction,
   rowLoss = false,
 ): tf.Tensor {
+  // Without weights the denominator is a plain number (no scalar-tensor bookkeeping).
+  const size = lossShape.reduce((a, b) => a * b, 1);
+  const divideBySize =
+    weights === null &&
+    (reduction === tf.Reduction.MEAN || reduction === tf.Reduction.SUM_BY_NONZERO_WEIGHTS);
   const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const { loss, saved } = forward(x);
     const weighted = weights === null ? loss : tf.mul(loss, weights);
@@ -190,6 +195,8 @@ export function fusedLoss(
     let denominator: tf.Scalar | null = null;
     if (reduction === tf.Reduction.NONE) {
       value = weighted;
+    } else if (divideBySize) {
+      value = size === 0 ? tf.zeros([]) : tf.div(tf.sum(weighted), size);
     } else {
       denominator = reductionDenominator(lossShape, weights, reduction);
       const total = tf.sum(weighted);
@@ -205,7 +212,9 @@ export function fusedLoss(
       gradFunc: (dy: tf.Tensor, all: tf.Tensor[]) => {
         const xs = all[0];
         let i = 1;
-        let g: tf.Tensor = denominator === null ? dy : safeDiv(dy, all[i++]);
+        let g: tf.Tensor = dy;
+        if (divideBySize) g = size === 0 ? tf.zerosLike(dy) : tf.div(dy, size);
+        else if (denominator !== null) g = safeDiv(dy, all[i++]);
         if (weights !== null) g = tf.mul(g, all[i++]);
         if (rowLoss && g.rank > 0) g = tf.expandDims(g, -1);
         return backward(xs, all.slice(1 + nExtra), g);
