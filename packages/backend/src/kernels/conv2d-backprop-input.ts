@@ -1,6 +1,8 @@
 import {
+  Conv2D,
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
+  getKernel,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
@@ -49,6 +51,56 @@ export function col2imAdd(
   }
 }
 
+/**
+ * Stride-1 NHWC input gradient as a forward convolution (XNNPACK): dy convolved with the filter
+ * rotated by 180 degrees and its channel axes swapped, padded by `filter - 1 - pad` on each side.
+ * Returns null when that padding would be negative (then the matmul path is used).
+ */
+function stride1AsForwardConv(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: Conv2DInfo,
+): TensorInfo | null {
+  const { filterHeight: FH, filterWidth: FW, inChannels: C, outChannels: OC } = info;
+  const padTop = FH - 1 - info.padInfo.top;
+  const padLeft = FW - 1 - info.padInfo.left;
+  const padBottom = info.inHeight - info.outHeight + info.padInfo.top;
+  const padRight = info.inWidth - info.outWidth + info.padInfo.left;
+  if (Math.min(padTop, padLeft, padBottom, padRight) < 0) return null;
+  const conv = getKernel(Conv2D, 'wasm');
+  if (conv == null) return null;
+  const flipped = backend.makeOutput([FH, FW, OC, C], 'float32');
+  const w = wasmF32(backend, filter);
+  const f = wasmF32(backend, flipped);
+  for (let kh = 0; kh < FH; kh++) {
+    for (let kw = 0; kw < FW; kw++) {
+      const src = ((FH - 1 - kh) * FW + (FW - 1 - kw)) * C * OC;
+      const dst = (kh * FW + kw) * OC * C;
+      for (let ic = 0; ic < C; ic++) {
+        for (let oc = 0; oc < OC; oc++) f[dst + oc * C + ic] = w[src + ic * OC + oc];
+      }
+    }
+  }
+  const out = conv.kernelFunc({
+    inputs: { x: dy, filter: flipped },
+    backend: backend as never,
+    attrs: {
+      strides: 1,
+      pad: [
+        [0, 0],
+        [padTop, padBottom],
+        [padLeft, padRight],
+        [0, 0],
+      ],
+      dataFormat: 'NHWC',
+      dilations: 1,
+    },
+  }) as TensorInfo;
+  backend.disposeData(flipped.dataId);
+  return out;
+}
+
 function wasmConv2DBackpropInput(args: {
   inputs: { dy: TensorInfo; filter: TensorInfo };
   backend: unknown;
@@ -71,6 +123,10 @@ function wasmConv2DBackpropInput(args: {
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const rowsPerImage = OH * OW;
   const channelsFirst = info.dataFormat === 'channelsFirst';
+  if (!channelsFirst && info.strideHeight === 1 && info.strideWidth === 1) {
+    const viaConv = stride1AsForwardConv(backend, dy, filter, info);
+    if (viaConv != null) return viaConv;
+  }
 
   // Filter [K, OC] -> its transpose [OC, K], so the matmul below needs no transposed operand.
   const filterT = backend.makeOutput([OC, K], 'float32');
@@ -117,8 +173,9 @@ function wasmConv2DBackpropInput(args: {
 }
 
 /**
- * `Conv2DBackpropInput` for wasm: dy times the transposed filter with wasm's matmul, then
- * col2im in JS (tfjs-backend-wasm's own kernel is a scalar loop).
+ * `Conv2DBackpropInput` for wasm (tfjs-backend-wasm's own kernel is a scalar loop): stride 1 as
+ * a forward convolution with the rotated filter (XNNPACK); otherwise dy times the transposed
+ * filter with wasm's matmul, then col2im in JS.
  */
 export const wasmConv2DBackpropInputConfig: KernelConfig = {
   kernelName: Conv2DBackpropInput,
