@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { check, E2eError, exec, killChildren, StepFailed, Steps } from './e2e/lib.mjs';
-import { checkPublishedPackage } from './e2e/package-checks.mjs';
+import { checkPublishedPackage, selfCheckPackageChecks } from './e2e/package-checks.mjs';
 import { startRegistry } from './e2e/registry.mjs';
 import {
   assertLocalRegistries,
@@ -37,6 +37,15 @@ import {
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const consumersDir = join(repo, 'scripts', 'e2e', 'consumers');
 const args = new Set(process.argv.slice(2));
+const known = new Set(['--keep', '--verbose', '--source=head', '--source=worktree']);
+const unknown = [...args].filter((a) => !known.has(a));
+if (unknown.length > 0 || args.has('--help')) {
+  console.error(
+    `${unknown.length > 0 ? `e2e:publish: unknown option ${unknown.join(' ')}\n` : ''}` +
+      'usage: pnpm e2e:publish [--keep] [--verbose] [--source=head|worktree]',
+  );
+  process.exit(2);
+}
 const keep = args.has('--keep');
 const verbose = args.has('--verbose');
 const source = args.has('--source=head') ? 'head' : 'worktree';
@@ -380,6 +389,8 @@ try {
     ]),
   );
 
+  await steps.run('package checks detect planted problems (self-check)', selfCheckPackageChecks);
+
   const tarballs = join(temp, 'tarballs');
   for (const pkg of packages) {
     await steps.run(`published ${pkg.name}: manifest + tarball contents`, async () => {
@@ -417,8 +428,10 @@ try {
 }
 
 const total = performance.now() - started;
+const fmtSeconds = (ms) => `${(ms / 1000).toFixed(0)} s`;
 console.log(`\n${steps.table(total)}\n`);
 const passed = steps.results.filter((r) => r.ok).length;
 const failed = steps.results.length - passed;
+if (total > 300_000) console.log(`warning: took ${fmtSeconds(total)}, over the 5 minute budget`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = exitCode;

@@ -35,9 +35,14 @@ const tail = (text, lines = 40) => text.trimEnd().split('\n').slice(-lines).join
 
 /**
  * Runs `command args` without a shell and resolves with its output; rejects with an E2eError
- * holding the last lines of the output when it exits non-zero. `log` receives every chunk.
+ * holding the last lines of the output when it exits non-zero or runs longer than `timeoutMs`
+ * (then its process group is killed). `log` receives every chunk.
  */
-export function exec(command, args, { cwd, env = process.env, log, allowFailure = false } = {}) {
+export function exec(
+  command,
+  args,
+  { cwd = process.cwd(), env = process.env, log, allowFailure = false, timeoutMs = 240_000 } = {},
+) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
@@ -46,6 +51,15 @@ export function exec(command, args, { cwd, env = process.env, log, allowFailure 
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.add(child);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
     let stdout = '';
     let output = '';
     child.stdout.on('data', (chunk) => {
@@ -58,18 +72,22 @@ export function exec(command, args, { cwd, env = process.env, log, allowFailure 
       log?.(chunk);
     });
     child.on('error', (err) => {
+      clearTimeout(timer);
       children.delete(child);
       reject(new E2eError(`could not start \`${command}\`: ${err.message}`));
     });
     child.on('close', (code, signal) => {
+      clearTimeout(timer);
       children.delete(child);
-      if (code === 0 || allowFailure) resolve({ code, stdout, output });
-      else {
-        const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        reject(
-          new E2eError(`\`${[command, ...args].join(' ')}\` ${how} (in ${cwd})`, tail(output)),
-        );
+      if (!timedOut && (code === 0 || allowFailure)) {
+        resolve({ code, stdout, output });
+        return;
       }
+      let how = `exited with code ${code}`;
+      if (timedOut) how = `did not finish within ${timeoutMs / 1000} s and was killed`;
+      else if (signal) how = `was killed by ${signal}`;
+      const cmd = [command, ...args].join(' ');
+      reject(new E2eError(`\`${cmd}\` ${how} (in ${cwd})`, tail(output)));
     });
   });
 }

@@ -139,3 +139,55 @@ export async function checkPublishedPackage({ url, name, version, tag, workDir }
   }
   return { files: files.length, bytes: tgz.length, dir: dirname(tgzPath) };
 }
+
+/**
+ * Plants each kind of problem in a fake package and throws unless every check above reports
+ * it, so that a green run means the checks can fail.
+ */
+export function selfCheckPackageChecks() {
+  const expectFound = (what, found, want) => {
+    for (const w of want) {
+      check(
+        found.some((f) => f.includes(w)),
+        `the package checks missed ${what} ${w} (found ${JSON.stringify(found)})`,
+      );
+    }
+  };
+  expectFound(
+    'a workspace range',
+    workspaceRanges({ dependencies: { a: 'workspace:^' }, peerDependencies: { b: 'workspace:*' } }),
+    ['dependencies.a', 'peerDependencies.b'],
+  );
+  expectFound(
+    'a test file',
+    testFiles([
+      'dist/index.js',
+      'test/a.test.ts',
+      'dist/b.spec.js',
+      'bench/c.bench.ts',
+      'README.md',
+    ]),
+    ['test/a.test.ts', 'dist/b.spec.js', 'bench/c.bench.ts'],
+  );
+  check(
+    testFiles(['dist/index.js', 'dist/index.d.ts']).length === 0,
+    'dist files flagged as tests',
+  );
+  expectFound(
+    'an entry point',
+    entryPoints({
+      exports: { '.': { require: { types: './dist/index.d.cts', default: './dist/index.cjs' } } },
+      main: './dist/main.cjs',
+    }),
+    ['dist/index.d.cts', 'dist/index.cjs', 'dist/main.cjs'],
+  );
+  const files = {
+    'dist/a.js': '//# sourceMappingURL=a.js.map',
+    'dist/a.js.map': JSON.stringify({ sources: ['../src/a.ts'] }),
+    'dist/b.cjs': '//# sourceMappingURL=b.cjs.map',
+    'dist/c.js.map': JSON.stringify({ sources: ['../src/c.ts'], sourcesContent: ['export {}'] }),
+  };
+  const problems = sourceMapProblems(Object.keys(files), (f) => files[f]);
+  expectFound('a source map problem', problems, ['../src/a.ts', 'b.cjs.map']);
+  check(problems.length === 2, `unexpected source map problems: ${JSON.stringify(problems)}`);
+}
