@@ -86,4 +86,34 @@ describe('withSchedule inside model.fit', () => {
     tf.dispose([x, y]);
     model.dispose();
   });
+
+  it('clipNorm and lastGradientNorm inside model.fit', async () => {
+    const opt = withSchedule(tf.train.sgd(1), schedule, { clipNorm: 0.25 });
+    const model = tinyModel(opt);
+    const x = tf.ones([3, 1]);
+    const y = tf.zeros([3, 1]);
+    const norms: number[] = [];
+    const kernels: number[] = [];
+    await model.fit(x, y, {
+      batchSize: 1,
+      epochs: 1,
+      shuffle: false,
+      verbose: 0,
+      callbacks: {
+        onBatchEnd: () => {
+          norms.push(opt.lastGradientNorm);
+          kernels.push((model.layers[0].getWeights()[0] as tf.Tensor).dataSync()[0]);
+        },
+      },
+    });
+    // The gradient is 1 (norm 1 > 0.25), so each step moves by -schedule(k) * 0.25.
+    expect(norms).toEqual([1, 1, 1]);
+    let expected = 0;
+    for (let k = 0; k < 3; k++) {
+      expected -= schedule(k) * 0.25;
+      expectClose(kernels[k], expected);
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+  });
 });
