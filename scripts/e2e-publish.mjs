@@ -163,6 +163,46 @@ function publicPackages() {
   return out;
 }
 
+/**
+ * The pending changesets of the copy, each with the first problem of its frontmatter (a
+ * `---` fenced block of `'package': major|minor|patch` lines naming workspace packages).
+ */
+function pendingChangesets() {
+  const dir = join(copy, '.changeset');
+  const names = new Set(
+    ['packages', 'apps'].flatMap((group) =>
+      existsSync(join(copy, group))
+        ? readdirSync(join(copy, group))
+            .map((d) => join(copy, group, d, 'package.json'))
+            .filter((f) => existsSync(f))
+            .map((f) => readJson(f).name)
+        : [],
+    ),
+  );
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.md') && f !== 'README.md')
+    .map((file) => {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const m = /^---\r?\n([\s\S]*?)\r?\n---(\r?\n|$)/.exec(text);
+      if (!m)
+        return {
+          file,
+          problem: "has no frontmatter block ('---', 'package': bump lines, '---') on top",
+        };
+      for (const line of m[1].split(/\r?\n/).filter((l) => l.trim())) {
+        const entry = /^\s*(['"]?)([^'"]+)\1\s*:\s*(major|minor|patch)\s*$/.exec(line);
+        if (!entry)
+          return {
+            file,
+            problem: `frontmatter line ${JSON.stringify(line)} is not 'package': bump`,
+          };
+        if (!names.has(entry[2]))
+          return { file, problem: `${entry[2]} is not a workspace package` };
+      }
+      return { file };
+    });
+}
+
 /** Writes a consumer project (template files + package.json + .npmrc) and installs it with npm. */
 async function installConsumer(name, { type, dependencies, devDependencies = {} }) {
   const dir = join(consumerRoot, name);
@@ -249,6 +289,14 @@ try {
   check(packages.length > 0, 'no public packages found');
 
   const version = await steps.run(`changeset version --snapshot ${SNAPSHOT_TAG}`, async () => {
+    // changesets' own parse error does not name the file: name it first
+    const bad = pendingChangesets()
+      .map(({ file, problem }) => problem && `.changeset/${file}: ${problem}`)
+      .filter(Boolean);
+    check(
+      bad.length === 0,
+      `malformed changesets (a real release would fail too):\n  - ${bad.join('\n  - ')}`,
+    );
     // a changeset for every public package, so that each one gets a snapshot version
     const frontmatter = packages.map((p) => `'${p.name}': patch`).join('\n');
     writeFileSync(
