@@ -3,6 +3,7 @@
  * AlexeyAB fork). `step` is darknet's batch number (`get_current_batch`).
  * @module
  */
+import { powLn, powNonNeg } from './math.js';
 import { badStep, defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optNum } from './validate.js';
 
@@ -89,7 +90,16 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       const stepSize = optNum(ctx, 'step', o.step, 1, { int: true, gt: 0 });
       const scale = optNum(ctx, 'scale', o.scale, 1, { min: 0 });
       Object.assign(spec, { step: stepSize, scale });
-      rate = (b) => learningRate * scale ** Math.floor(b / stepSize);
+      let lastK = 0;
+      let lastV = learningRate;
+      rate = (b) => {
+        const k = Math.floor(b / stepSize);
+        if (k !== lastK) {
+          lastK = k;
+          lastV = learningRate * scale ** k;
+        }
+        return lastV;
+      };
       break;
     }
     case 'steps': {
@@ -111,7 +121,8 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
     case 'exp': {
       const gamma = optNum(ctx, 'gamma', o.gamma, 1, { min: 0 });
       spec.gamma = gamma;
-      rate = (b) => learningRate * gamma ** b;
+      const ln = Math.log(gamma);
+      rate = (b) => learningRate * powLn(ln, b);
       break;
     }
     case 'poly': {
@@ -120,7 +131,7 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       rate = (b) => {
         if (b > maxBatches)
           badStep(ctx, b, `a finite number in [0, maxBatches = ${maxBatches}] (policy poly)`);
-        return learningRate * (1 - b / maxBatches) ** power;
+        return learningRate * powNonNeg(1 - b / maxBatches, power);
       };
       break;
     }
@@ -145,15 +156,20 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       const mult = optNum(ctx, 'sgdrMult', o.sgdrMult, 2, { int: true, min: 1 });
       const lrMin = optNum(ctx, 'learningRateMin', o.learningRateMin, 0.00001);
       Object.assign(spec, { maxBatches, sgdrCycle: cycle, sgdrMult: mult, learningRateMin: lrMin });
+      // Cycle cache: the cycle (start, start + size] darknet's loop found for the last step.
+      let start = 0;
+      let size = cycle;
       rate = (b) => {
-        let start = 0;
-        let size = cycle;
-        if (mult === 1) {
-          if (b > size) start = (Math.ceil(b / size) - 1) * size;
-        } else {
-          while (start + size < b) {
-            start += size;
-            size *= mult;
+        if (!((b > start || start === 0) && b <= start + size)) {
+          start = 0;
+          size = cycle;
+          if (mult === 1) {
+            if (b > size) start = (Math.ceil(b / size) - 1) * size;
+          } else {
+            while (start + size < b) {
+              start += size;
+              size *= mult;
+            }
           }
         }
         return (
@@ -165,7 +181,7 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
   }
   return defineSchedule(ctx, spec, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    if (step < burnIn) return learningRate * (step / burnIn) ** power;
+    if (step < burnIn) return learningRate * powNonNeg(step / burnIn, power);
     return rate(step);
   });
 }

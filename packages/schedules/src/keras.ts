@@ -3,6 +3,7 @@
  * optimizer's `iterations`.
  * @module
  */
+import { powLn, powNonNeg } from './math.js';
 import { badStep, defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
 
@@ -26,10 +27,11 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
   const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { gt: 0 });
   const decayRate = num(ctx, 'decayRate', o.decayRate, { min: 0 });
   const staircase = optBool(ctx, 'staircase', o.staircase, false);
+  const ln = Math.log(decayRate);
   return defineSchedule(ctx, { initialLearningRate, decaySteps, decayRate, staircase }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const p = step / decaySteps;
-    return initialLearningRate * decayRate ** (staircase ? Math.floor(p) : p);
+    return initialLearningRate * powLn(ln, staircase ? Math.floor(p) : p);
   });
 }
 
@@ -112,7 +114,7 @@ export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
     } else {
       p = step < decaySteps ? step / decaySteps : 1;
     }
-    return span * (1 - p) ** power + endLearningRate;
+    return span * powNonNeg(1 - p, power) + endLearningRate;
   });
 }
 
@@ -191,6 +193,15 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
   });
 }
 
+/** Index `i` of the period containing fraction `f`: `start(i) <= f < start(i + 1)`, `start(i) = (t^i - 1) / (t - 1)`. */
+function restartIndex(f: number, t: number, logT: number): number {
+  let i = Math.floor(Math.log(1 - f * (1 - t)) / logT);
+  // Exact correction of the log rounding at period boundaries.
+  while ((t ** (i + 1) - 1) / (t - 1) <= f) i++;
+  while (i > 0 && (t ** i - 1) / (t - 1) > f) i--;
+  return i;
+}
+
 /** Options of {@link cosineDecayRestarts}. */
 export interface CosineDecayRestartsOptions {
   /** Learning rate at step 0. */
@@ -220,22 +231,22 @@ export function cosineDecayRestarts(options: CosineDecayRestartsOptions): Schedu
   const alpha = optNum(ctx, 'alpha', o.alpha, 0);
   const logT = Math.log(tMul);
   const spec = { initialLearningRate, firstDecaySteps, tMul, mMul, alpha };
+  // Period cache: period i covers completed fractions [lo, hi); peak factor fac = mMul ** i.
+  let lo = 0;
+  let hi = 1;
+  let len = 1;
+  let fac = 1;
   return defineSchedule(ctx, spec, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    let f = step / firstDecaySteps;
-    let i: number;
-    if (tMul === 1) {
-      i = Math.floor(f);
-      f -= i;
-    } else {
-      i = Math.floor(Math.log(1 - f * (1 - tMul)) / logT);
-      // Exact correction of the log rounding: start(i) = (tMul^i - 1) / (tMul - 1) <= f < start(i + 1).
-      while ((tMul ** (i + 1) - 1) / (tMul - 1) <= f) i++;
-      while (i > 0 && (tMul ** i - 1) / (tMul - 1) > f) i--;
-      const ti = tMul ** i;
-      f = (f - (ti - 1) / (tMul - 1)) / ti;
+    const f = step / firstDecaySteps;
+    if (!(f >= lo && f < hi)) {
+      const i = tMul === 1 ? Math.floor(f) : restartIndex(f, tMul, logT);
+      len = tMul === 1 ? 1 : tMul ** i;
+      lo = tMul === 1 ? i : (len - 1) / (tMul - 1);
+      hi = tMul === 1 ? i + 1 : (tMul ** (i + 1) - 1) / (tMul - 1);
+      fac = mMul ** i;
     }
-    const cosineDecayed = 0.5 * mMul ** i * (1 + Math.cos(Math.PI * f));
+    const cosineDecayed = 0.5 * fac * (1 + Math.cos((Math.PI * (f - lo)) / len));
     return initialLearningRate * ((1 - alpha) * cosineDecayed + alpha);
   });
 }

@@ -2,7 +2,9 @@
  * optax schedules (`optax.schedules`, 0.2.x). `step` is optax's `count`.
  * @module
  */
+
 import { join } from './combinators.js';
+import { powLn, powNonNeg } from './math.js';
 import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
@@ -55,7 +57,7 @@ function poly(ctx: string, o: Record<string, unknown>, power: number): Schedule 
     if (transitionSteps === 0) return initValue;
     let c = step - transitionBegin;
     c = c < 0 ? 0 : Math.min(c, transitionSteps);
-    return span * (1 - c / transitionSteps) ** power + endValue;
+    return span * powNonNeg(1 - c / transitionSteps, power) + endValue;
   });
 }
 
@@ -124,6 +126,7 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
     o.endValue === undefined || o.endValue === null ? null : num(ctx, 'endValue', o.endValue);
   const spec = { initValue, transitionSteps, decayRate, transitionBegin, staircase, endValue };
   const constantValue = transitionSteps === 0 || decayRate === 0;
+  const ln = Math.log(decayRate);
   const lo = endValue !== null && decayRate < 1 ? endValue : -Infinity;
   const hi = endValue !== null && decayRate >= 1 ? endValue : Infinity;
   return defineSchedule(ctx, spec, (step) => {
@@ -133,7 +136,7 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
     let v = initValue;
     if (d > 0) {
       const p = d / transitionSteps;
-      v = initValue * decayRate ** (staircase ? Math.floor(p) : p);
+      v = initValue * powLn(ln, staircase ? Math.floor(p) : p);
     }
     return v < lo ? lo : Math.min(v, hi);
   });
@@ -163,7 +166,7 @@ export function cosineDecaySchedule(options: CosineDecayScheduleOptions): Schedu
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const c = Math.min(step, decaySteps);
     const f = 0.5 * (1 + Math.cos((Math.PI * c) / decaySteps));
-    return initValue * ((1 - alpha) * f ** exponent + alpha);
+    return initValue * ((1 - alpha) * powNonNeg(f, exponent) + alpha);
   });
 }
 

@@ -1,3 +1,4 @@
+import { powLn, powNonNeg } from './math.js';
 import { badStep, defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
@@ -69,7 +70,7 @@ export function polynomial(options: PolynomialOptions): Schedule {
   return defineSchedule('polynomial', { from, to, steps, power }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep('polynomial', step);
     if (step >= steps) return to;
-    return span * (1 - step / steps) ** power + to;
+    return span * powNonNeg(1 - step / steps, power) + to;
   });
 }
 
@@ -96,10 +97,18 @@ export function exponential(options: ExponentialOptions): Schedule {
   const rate = num('exponential', 'rate', o.rate, { min: 0 });
   const steps = num('exponential', 'steps', o.steps, { gt: 0 });
   const staircase = optBool('exponential', 'staircase', o.staircase, false);
+  const ln = Math.log(rate);
+  let lastK = 0;
+  let lastV = from;
   return defineSchedule('exponential', { from, rate, steps, staircase }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep('exponential', step);
-    const p = step / steps;
-    return from * rate ** (staircase ? Math.floor(p) : p);
+    if (!staircase) return from * powLn(ln, step / steps);
+    const k = Math.floor(step / steps);
+    if (k !== lastK) {
+      lastK = k;
+      lastV = from * rate ** k;
+    }
+    return lastV;
   });
 }
 
@@ -129,7 +138,7 @@ export function cosine(options: CosineOptions): Schedule {
   return defineSchedule('cosine', { from, to, steps, exponent }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep('cosine', step);
     if (step >= steps) return to;
-    return to + span * (0.5 * (1 + Math.cos((Math.PI * step) / steps))) ** exponent;
+    return to + span * powNonNeg(0.5 * (1 + Math.cos((Math.PI * step) / steps)), exponent);
   });
 }
 

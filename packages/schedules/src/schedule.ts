@@ -50,8 +50,10 @@ export function defineSchedule(
 ): Schedule {
   const clean: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (v !== undefined) clean[k] = v;
+  // The spec gets its own (frozen) copy: arrays captured by `fn` stay unfrozen, fast arrays.
+  const copy = structuredClone(clean);
   Object.defineProperty(fn, 'spec', {
-    value: deepFreeze({ type, options: clean }),
+    value: deepFreeze({ type, options: copy }),
     enumerable: true,
     writable: false,
     configurable: false,

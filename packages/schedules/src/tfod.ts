@@ -3,6 +3,7 @@
  * current TF2 semantics). `step` is TF's `global_step`.
  * @module
  */
+import { powLn } from './math.js';
 import { badStep, defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
 
@@ -56,6 +57,7 @@ export function exponentialDecayWithBurnin(options: ExponentialDecayWithBurninOp
   const burninSteps = optNum(ctx, 'burninSteps', o.burninSteps, 0, { int: true, min: 0 });
   const minLearningRate = optNum(ctx, 'minLearningRate', o.minLearningRate, 0);
   const staircase = optBool(ctx, 'staircase', o.staircase, true);
+  const ln = Math.log(learningRateDecayFactor);
   const burnin = Math.max(
     burninLearningRate === 0 ? learningRateBase : burninLearningRate,
     minLearningRate,
@@ -74,7 +76,7 @@ export function exponentialDecayWithBurnin(options: ExponentialDecayWithBurninOp
     if (step < burninSteps) return burnin;
     let p = (step - burninSteps) / learningRateDecaySteps;
     if (staircase) p = Math.floor(p);
-    const v = learningRateBase * learningRateDecayFactor ** p;
+    const v = learningRateBase * powLn(ln, p);
     return Math.max(v, minLearningRate);
   });
 }
@@ -125,6 +127,7 @@ export function exponentialDecayWithWarmup(options: ExponentialDecayWithWarmupOp
   const minLearningRate = optNum(ctx, 'minLearningRate', o.minLearningRate, 0);
   const staircase = optBool(ctx, 'staircase', o.staircase, true);
   const slope = warmupSteps > 0 ? (learningRateBase - warmupLearningRate) / warmupSteps : 0;
+  const lnW = Math.log(learningRateDecayFactor);
   const spec = {
     learningRateBase,
     learningRateDecaySteps,
@@ -139,7 +142,7 @@ export function exponentialDecayWithWarmup(options: ExponentialDecayWithWarmupOp
     if (step < warmupSteps) return warmupLearningRate + slope * step;
     let p = (step - warmupSteps) / learningRateDecaySteps;
     if (staircase) p = Math.floor(p);
-    const v = learningRateBase * learningRateDecayFactor ** p;
+    const v = learningRateBase * powLn(lnW, p);
     return Math.max(v, minLearningRate);
   });
 }

@@ -4,7 +4,9 @@
  * value right after construction). `lr` is the optimizer's initial learning rate.
  * @module
  */
+
 import { join } from './combinators.js';
+import { powLn, powNonNeg } from './math.js';
 import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
@@ -25,9 +27,16 @@ export function stepLR(options: StepLROptions): Schedule {
   const lr = num(ctx, 'lr', o.lr);
   const stepSize = num(ctx, 'stepSize', o.stepSize, { int: true, gt: 0 });
   const gamma = optNum(ctx, 'gamma', o.gamma, 0.1, { min: 0 });
+  let lastK = 0;
+  let lastV = lr;
   return defineSchedule(ctx, { lr, stepSize, gamma }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    return lr * gamma ** Math.floor(step / stepSize);
+    const k = Math.floor(step / stepSize);
+    if (k !== lastK) {
+      lastK = k;
+      lastV = lr * gamma ** k;
+    }
+    return lastV;
   });
 }
 
@@ -55,11 +64,13 @@ export function multiStepLR(options: MultiStepLROptions): Schedule {
   );
   const gamma = optNum(ctx, 'gamma', o.gamma, 0.1, { min: 0 });
   const n = milestones.length;
+  const values = milestones.map((_, i) => lr * gamma ** (i + 1));
+  values.unshift(lr);
   return defineSchedule(ctx, { lr, milestones, gamma }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     let i = 0;
     while (i < n && step >= milestones[i]) i++;
-    return lr * gamma ** i;
+    return values[i];
   });
 }
 
@@ -128,9 +139,10 @@ export function exponentialLR(options: ExponentialLROptions): Schedule {
   const o = keys(ctx, options, ['lr', 'gamma']);
   const lr = num(ctx, 'lr', o.lr);
   const gamma = num(ctx, 'gamma', o.gamma, { min: 0 });
+  const ln = Math.log(gamma);
   return defineSchedule(ctx, { lr, gamma }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    return lr * gamma ** step;
+    return lr * powLn(ln, step);
   });
 }
 
@@ -153,7 +165,7 @@ export function polynomialLR(options: PolynomialLROptions): Schedule {
   const power = optNum(ctx, 'power', o.power, 1, { min: 0 });
   return defineSchedule(ctx, { lr, totalIters, power }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    return lr * (1 - Math.min(step, totalIters) / totalIters) ** power;
+    return lr * powNonNeg(1 - Math.min(step, totalIters) / totalIters, power);
   });
 }
 
@@ -209,20 +221,23 @@ export function cosineAnnealingWarmRestarts(options: CosineAnnealingWarmRestarts
   const etaMin = optNum(ctx, 'etaMin', o.etaMin, 0);
   const half = (lr - etaMin) / 2;
   const logM = Math.log(tMult);
+  // Period cache: the current period starts at `start` and lasts `tI` steps.
+  let start = 0;
+  let tI = t0;
   return defineSchedule(ctx, { lr, t0, tMult, etaMin }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    let tCur: number;
-    let tI: number;
-    if (tMult === 1) {
-      tCur = step % t0;
-      tI = t0;
-    } else {
-      let n = Math.floor(Math.log((step / t0) * (tMult - 1) + 1) / logM);
-      while ((t0 * (tMult ** (n + 1) - 1)) / (tMult - 1) <= step) n++;
-      while (n > 0 && (t0 * (tMult ** n - 1)) / (tMult - 1) > step) n--;
-      tCur = step - (t0 * (tMult ** n - 1)) / (tMult - 1);
-      tI = t0 * tMult ** n;
+    if (!(step >= start && step < start + tI)) {
+      if (tMult === 1) {
+        start = step - (step % t0);
+      } else {
+        let n = Math.floor(Math.log((step / t0) * (tMult - 1) + 1) / logM);
+        while ((t0 * (tMult ** (n + 1) - 1)) / (tMult - 1) <= step) n++;
+        while (n > 0 && (t0 * (tMult ** n - 1)) / (tMult - 1) > step) n--;
+        start = (t0 * (tMult ** n - 1)) / (tMult - 1);
+        tI = t0 * tMult ** n;
+      }
     }
+    const tCur = step - start;
     return etaMin + half * (1 + Math.cos((Math.PI * tCur) / tI));
   });
 }
@@ -293,6 +308,7 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
     maxMomentum,
   };
   const modeIndex = mode === 'triangular' ? 0 : mode === 'triangular2' ? 1 : 2;
+  const lnGamma = Math.log(gamma);
   // momentum: max - height * scale; lr: base + height * scale.
   const lo = momentum ? maxMomentum : baseLr;
   const amp = momentum ? -(maxMomentum - baseMomentum) : maxLr - baseLr;
@@ -307,7 +323,12 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
     const cycle = Math.floor(1 + step / totalSize);
     const x = 1 + step / totalSize - cycle;
     const factor = x <= stepRatio ? x / stepRatio : (x - 1) / (stepRatio - 1);
-    const s = modeIndex === 0 ? 1 : modeIndex === 1 ? 1 / 2 ** (cycle - 1) : gamma ** step;
+    const s =
+      modeIndex === 0
+        ? 1
+        : modeIndex === 1
+          ? Math.exp(-(cycle - 1) * Math.LN2)
+          : powLn(lnGamma, step);
     return lo + amp * factor * s;
   });
 }

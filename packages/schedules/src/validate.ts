@@ -38,7 +38,7 @@ export function satisfies(v: unknown, rule: NumRule): v is number {
 /** Validates a required number option. */
 export function num(ctx: string, name: string, v: unknown, rule: NumRule = {}): number {
   if (!satisfies(v, rule)) throw new ScheduleOptionError(ctx, name, v, ruleText(rule));
-  return v;
+  return v === 0 ? 0 : v; // -0 -> 0, so that JSON (which drops the sign of zero) round-trips exactly
 }
 
 /** Validates an optional number option, returning `dflt` when it is `undefined`. */

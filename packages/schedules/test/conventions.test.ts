@@ -78,6 +78,19 @@ describe('step conventions', () => {
   });
 });
 
+describe('evaluation order', () => {
+  it('random-order evaluation equals a fresh schedule per step (caches are invisible)', () => {
+    const order = [5000, 3, 999, 0, 1e6, 17, 16, 4096, 2, 1023, 1024, 1025, 250, 7, 123456, 1, 64];
+    for (const s of all) {
+      for (const step of order) {
+        if (step > lastStep(s)) continue;
+        const fresh = fromJSON(s.spec);
+        expect(Object.is(s(step), fresh(step)), `${s.spec.type} at ${step}`).toBe(true);
+      }
+    }
+  });
+});
+
 describe('JSON specs', () => {
   it('toJSON -> JSON text -> fromJSON evaluates identically for every sample', () => {
     for (const s of all) {
