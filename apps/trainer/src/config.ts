@@ -81,14 +81,14 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]>
 export const PRESETS: Record<string, DeepPartial<TrainConfigInput>> = {
   default: {},
   smoke: {
-    data: { imageSize: 64, trainSize: 64, valSize: 8, maxObjects: 3 },
-    model: { widths: [8, 8, 16], headWidth: 8 },
-    train: { steps: 30, batchSize: 4, logEvery: 5, evalEvery: 15, checkpointEvery: 10 },
+    data: { imageSize: 32, trainSize: 32, valSize: 4, maxObjects: 2 },
+    model: { widths: [4, 8, 8], headWidth: 8 },
+    train: { steps: 16, batchSize: 4, logEvery: 2, evalEvery: 8, checkpointEvery: 4 },
   },
   demo: {
     data: { imageSize: 96, trainSize: 4000, valSize: 100, maxObjects: 4 },
     model: { widths: [16, 32, 48], headWidth: 32 },
-    train: { steps: 1200, batchSize: 16, logEvery: 20, evalEvery: 300, checkpointEvery: 100 },
+    train: { steps: 1500, batchSize: 8, logEvery: 20, evalEvery: 250, checkpointEvery: 100 },
   },
 };
 
