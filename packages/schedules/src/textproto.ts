@@ -117,21 +117,6 @@ export function parseTextProto(src: string): TextField[] {
   function peek(): Token | undefined {
     return tokens[pos];
   }
-  function expectPunct(text: string): Token {
-    const t = tokens[pos];
-    if (!t || t.type !== 'punct' || t.text !== text) {
-      const line = t ? t.line : eofLine;
-      const col = t ? t.column : 1;
-      throw new ScheduleParseError(
-        `expected "${text}" but found ${t ? JSON.stringify(t.text) : 'end of input'}`,
-        line,
-        col,
-      );
-    }
-    pos++;
-    return t;
-  }
-
   function message(close: string | null): TextField[] {
     const fields: TextField[] = [];
     for (;;) {

@@ -30,7 +30,9 @@ function getCurrentRate(net: Record<string, number | number[] | string>, batch: 
         size *= net.sgdrMult as number;
       }
       const min = net.learningRateMin as number;
-      return min + 0.5 * (lr - min) * (1 + Math.cos(((batch - start) * 3.14159265) / size));
+      // biome-ignore lint/suspicious/noApproximativeNumericConstant: darknet's literal
+      const pi = 3.14159265;
+      return min + 0.5 * (lr - min) * (1 + Math.cos(((batch - start) * pi) / size));
     }
     default:
       throw new Error('unknown policy');
