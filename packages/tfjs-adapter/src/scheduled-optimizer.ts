@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
 
-type NamedTensor = { name: string; tensor: tf.Tensor };
-
 import { clipByGlobalNorm } from './clip-by-global-norm.js';
 import {
   AdapterOptionError,
@@ -12,6 +10,9 @@ import {
 } from './errors.js';
 import { type OptimizerKind, optimizerKind } from './optimizer-kind.js';
 import type { Schedule } from './schedule.js';
+
+/** tfjs-core's `NamedTensor` (not re-exported from its index). */
+type NamedTensor = { name: string; tensor: tf.Tensor };
 
 /** Options of {@link withSchedule}. */
 export interface WithScheduleOptions {
