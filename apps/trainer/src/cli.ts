@@ -29,14 +29,16 @@ export async function main(argv: string[]): Promise<number> {
       }
       case 'eval':
         if (rest.some((a) => a === '--checkpoint' || a.startsWith('--checkpoint=')))
-          return (await import('./commands/eval-checkpoint.js')).runEvalCheckpointCommand(rest);
-        return (await import('./commands/eval-files.js')).runEvalFilesCommand(rest);
+          return await (await import('./commands/eval-checkpoint.js')).runEvalCheckpointCommand(
+            rest,
+          );
+        return await (await import('./commands/eval-files.js')).runEvalFilesCommand(rest);
       case 'predict':
-        return (await import('./commands/predict.js')).runPredictCommand(rest);
+        return await (await import('./commands/predict.js')).runPredictCommand(rest);
       case 'compare':
-        return (await import('./commands/compare.js')).runCompareCommand(rest);
+        return await (await import('./commands/compare.js')).runCompareCommand(rest);
       case 'schedule':
-        return (await import('./commands/schedule.js')).runScheduleCommand(rest);
+        return await (await import('./commands/schedule.js')).runScheduleCommand(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -1,0 +1,101 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli.js';
+import { createSyntheticDataset } from '../src/data/synthetic.js';
+import { encodePng } from '../src/io/image.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'burnin-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
+    out.push(a.join(' '));
+  });
+  const info = vi.spyOn(console, 'info').mockImplementation(() => {});
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => {
+    err.push(a.join(' '));
+  });
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    log.mockRestore();
+    info.mockRestore();
+    error.mockRestore();
+  }
+}
+
+describe('burnin CLI end to end', () => {
+  const runDir = join(dir, 'run');
+
+  it('train --preset smoke writes a run with a report', async () => {
+    const r = await run(['train', '--preset', 'smoke', '--out', runDir, '--backend', 'wasm']);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/completed at step 16/);
+    expect(r.out).toMatch(/final AP \d\.\d{3}\s+AP50 \d\.\d{3}/);
+    expect(r.out).toContain(join(runDir, 'report.html'));
+    expect(existsSync(join(runDir, 'report.html'))).toBe(true);
+  });
+
+  it('eval --checkpoint prints the 12 COCO stats of the run', async () => {
+    const r = await run(['eval', '--checkpoint', runDir, '--json', '--backend', 'wasm']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect(j.step).toBe(16);
+    expect(j.stats).toHaveLength(12);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+    expect(j.stats).toEqual(summary.final.stats);
+  });
+
+  it('predict draws boxes and prints COCO results in original-image pixels', async () => {
+    const ds = createSyntheticDataset({ split: 'val', size: 1, imageSize: 32 });
+    const img = join(dir, 'in.png');
+    // a 64x48 image: letterboxed to 32x32 (scale 0.5, padY 4)
+    const small = await encodePng(ds.get(0).image, 32);
+    writeFileSync(img, await sharp(small).resize(64, 48, { fit: 'fill' }).png().toBuffer());
+    const outPng = join(dir, 'out.png');
+    const r = await run([
+      'predict',
+      '--checkpoint',
+      runDir,
+      img,
+      '-o',
+      outPng,
+      '--json',
+      '--score',
+      '0',
+      '--backend',
+      'wasm',
+    ]);
+    expect(r.code).toBe(0);
+    const results = JSON.parse(r.out) as { bbox: number[]; score: number; category_id: number }[];
+    expect(Array.isArray(results)).toBe(true);
+    for (const d of results) {
+      expect(d.bbox[0]).toBeGreaterThanOrEqual(0);
+      expect(d.bbox[0] + d.bbox[2]).toBeLessThanOrEqual(64 + 1e-6);
+      expect(d.bbox[1] + d.bbox[3]).toBeLessThanOrEqual(48 + 1e-6);
+      expect([1, 2, 3]).toContain(d.category_id);
+    }
+    const meta = await sharp(outPng).metadata();
+    expect(meta.format).toBe('png');
+  });
+
+  it('bad usage and bad input give non-zero exit codes with a message', async () => {
+    expect((await run(['predict', '--checkpoint', runDir])).code).toBe(2);
+    const missing = await run(['eval', '--checkpoint', join(dir, 'nope'), '--json']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/cannot read checkpoint/);
+    const cfg = join(dir, 'bad.yaml');
+    writeFileSync(cfg, 'train:\n  steps: 0\n');
+    const bad = await run(['train', '--config', cfg, '--out', join(dir, 'bad')]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/bad\.yaml: invalid config at 'train\.steps'/);
+    expect(existsSync(join(dir, 'bad'))).toBe(false);
+    expect((await run(['frobnicate'])).code).toBe(2);
+  });
+});
