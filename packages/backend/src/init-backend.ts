@@ -103,6 +103,7 @@ async function tryWasm(): Promise<Attempt> {
     }
     return { ok: false, reason: `tfjs-backend-wasm failed to load (${firstLine(error)})` };
   }
+  registerTrainingKernels();
   if (!(await trySetBackend('wasm'))) {
     return { ok: false, reason: 'the wasm backend failed to initialize' };
   }
@@ -145,6 +146,9 @@ export async function initBackend(
     throw new InvalidBackendOptionError('preference', preference, PREFERENCES);
   }
   const log = options.log ?? ((line: string) => console.info(line));
+  // Import the wasm backend (when installed) before registering: its module registers its own
+  // kernels on import and would otherwise replace ours.
+  await import('@tensorflow/tfjs-backend-wasm').catch(() => undefined);
   registerTrainingKernels();
 
   const attempts: [Exclude<BackendPreference, 'auto'>, () => Promise<Attempt>][] = [

@@ -82,9 +82,9 @@ function install(config: KernelConfig): void {
  * Registers this package's training kernels in tfjs's global kernel registry: the wasm kernels
  * listed in {@link WASM_TRAINING_KERNELS} and the faster cpu kernels of
  * {@link CPU_TRAINING_KERNELS} (replacing the stock ones). Idempotent: calling it again changes
- * nothing. Works before or after `@tensorflow/tfjs-backend-wasm` is imported (registration is by
- * backend name); the cpu backend is imported here so its own registration cannot later override
- * ours.
+ * nothing. Call it after importing `@tensorflow/tfjs-backend-wasm`: that module registers its
+ * own kernels when first imported and would replace ours (`initBackend` takes care of the
+ * order). The cpu backend is imported here, so its registration always precedes ours.
  */
 export function registerTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) install(config);
