@@ -1,7 +1,13 @@
 // Benchmark: evaluates each schedule family over 10^7 steps and prints ns/evaluation and
 // bytes allocated per call. Run after `pnpm build`:
 //   node --expose-gc --max-semi-space-size=64 bench/run.mjs [--steps N]
-import * as S from '../dist/index.js';
+import { existsSync } from 'node:fs';
+
+if (!existsSync(new URL('../dist/index.js', import.meta.url))) {
+  console.error('dist/ is missing: run `pnpm --filter @burnin/schedules build` first');
+  process.exit(1);
+}
+const S = await import('../dist/index.js');
 
 const argSteps = process.argv.indexOf('--steps');
 const N = argSteps > 0 ? Number(process.argv[argSteps + 1]) : 10_000_000;

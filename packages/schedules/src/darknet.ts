@@ -81,26 +81,31 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
   const power = optNum(ctx, 'power', o.power, 4, { min: 0 });
   const policy = oneOf(ctx, 'policy', o.policy, POLICIES, 'constant');
   const spec: Record<string, unknown> = { learningRate, burnIn, power, policy };
-  let rate: (b: number) => number;
+  // One closure per policy (monomorphic, allocation-free); burn-in checked inline in each.
+  const def = (fn: (step: number) => number) => defineSchedule(ctx, spec, fn);
   switch (policy) {
     case 'constant':
-      rate = () => learningRate;
-      break;
+      return def((b) => {
+        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
+        if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
+        return learningRate;
+      });
     case 'step': {
       const stepSize = optNum(ctx, 'step', o.step, 1, { int: true, gt: 0 });
       const scale = optNum(ctx, 'scale', o.scale, 1, { min: 0 });
       Object.assign(spec, { step: stepSize, scale });
       let lastK = 0;
       let lastV = learningRate;
-      rate = (b) => {
+      return def((b) => {
+        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
+        if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         const k = Math.floor(b / stepSize);
         if (k !== lastK) {
           lastK = k;
           lastV = learningRate * scale ** k;
         }
         return lastV;
-      };
-      break;
+      });
     }
     case 'steps': {
       const steps = numArray(ctx, 'steps', o.steps ?? [], { int: true, min: 0 }, 'nondecreasing');
@@ -111,36 +116,44 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       const n = steps.length;
       const values = [learningRate];
       for (const s of scales) values.push(values[values.length - 1] * s);
-      rate = (b) => {
+      return def((b) => {
+        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
+        if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         let i = 0;
         while (i < n && steps[i] <= b) i++;
         return values[i];
-      };
-      break;
+      });
     }
     case 'exp': {
       const gamma = optNum(ctx, 'gamma', o.gamma, 1, { min: 0 });
       spec.gamma = gamma;
       const ln = Math.log(gamma);
-      rate = (b) => learningRate * powLn(ln, b);
-      break;
+      return def((b) => {
+        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
+        if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
+        return learningRate * powLn(ln, b);
+      });
     }
     case 'poly': {
       const maxBatches = num(ctx, 'maxBatches', o.maxBatches, { int: true, gt: 0 });
       spec.maxBatches = maxBatches;
-      rate = (b) => {
+      return def((b) => {
+        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
+        if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         if (b > maxBatches)
           badStep(ctx, b, `a finite number in [0, maxBatches = ${maxBatches}] (policy poly)`);
         return learningRate * powNonNeg(1 - b / maxBatches, power);
-      };
-      break;
+      });
     }
     case 'sig': {
       const mid = optNum(ctx, 'step', o.step, 1);
       const gamma = optNum(ctx, 'gamma', o.gamma, 1);
       Object.assign(spec, { step: mid, gamma });
-      rate = (b) => learningRate * (1 / (1 + Math.exp(gamma * (b - mid))));
-      break;
+      return def((b) => {
+        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
+        if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
+        return learningRate * (1 / (1 + Math.exp(gamma * (b - mid))));
+      });
     }
     case 'sgdr': {
       const maxBatches =
@@ -159,7 +172,9 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       // Cycle cache: the cycle (start, start + size] darknet's loop found for the last step.
       let start = 0;
       let size = cycle;
-      rate = (b) => {
+      return def((b) => {
+        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
+        if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         if (!((b > start || start === 0) && b <= start + size)) {
           start = 0;
           size = cycle;
@@ -175,13 +190,7 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
         return (
           lrMin + 0.5 * (learningRate - lrMin) * (1 + Math.cos(((b - start) * DARKNET_PI) / size))
         );
-      };
-      break;
+      });
     }
   }
-  return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    if (step < burnIn) return learningRate * powNonNeg(step / burnIn, power);
-    return rate(step);
-  });
 }

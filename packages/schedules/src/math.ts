@@ -4,11 +4,16 @@
  * @internal
  */
 
-/** `x ** y` for `x >= 0`, `y >= 0`, with exact fast paths for `y` = 0, 1, 2. */
+/** `x ** y` for `x >= 0`, `y >= 0`, with fast paths for `y` = 0, 1, 2, 3, 4 (darknet's default power). */
 export function powNonNeg(x: number, y: number): number {
   if (y === 1) return x;
   if (y === 2) return x * x;
   if (y === 0) return 1;
+  if (y === 4) {
+    const x2 = x * x;
+    return x2 * x2;
+  }
+  if (y === 3) return x * x * x;
   return x > 0 ? Math.exp(y * Math.log(x)) : 0;
 }
 
