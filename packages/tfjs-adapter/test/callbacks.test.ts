@@ -1,5 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -158,6 +159,32 @@ describe('reduceLROnPlateau (PyTorch ReduceLROnPlateau semantics)', () => {
     }
     model.dispose();
     return { lrs, cb };
+  }
+
+  const torch = JSON.parse(
+    readFileSync(new URL('./fixtures/torch-reduce-lr-on-plateau.json', import.meta.url), 'utf8'),
+  ) as {
+    cases: {
+      name: string;
+      lr: number;
+      options: Record<string, unknown>;
+      metrics: number[];
+      targets: number[];
+    }[];
+  };
+  for (const c of torch.cases) {
+    it(`matches PyTorch's test vectors: ${c.name}`, async () => {
+      const opt = tf.train.sgd(c.lr);
+      const model = tinyModel(opt);
+      const cb = reduceLROnPlateau({ monitor: 'metric', ...c.options });
+      cb.setModel(model);
+      await cb.onTrainBegin();
+      for (let e = 0; e < c.metrics.length; e++) {
+        await cb.onEpochEnd(e, { metric: c.metrics[e] });
+        expect(Math.abs(getLearningRate(opt) - c.targets[e])).toBeLessThanOrEqual(1e-5);
+      }
+      model.dispose();
+    });
   }
 
   it('patience 2: reduces at the end of the third epoch without improvement', async () => {
