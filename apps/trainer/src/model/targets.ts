@@ -14,23 +14,27 @@ export interface BatchTargets {
 }
 
 /**
- * CenterNet's gaussian radius: the largest radius r such that a box whose corners move by
- * up to r cells still has IoU >= `minOverlap` with the true box (`h`, `w` in cells).
+ * Gaussian radius (cells) of CenterNet/CornerNet: the largest r such that a box whose
+ * corners move by up to r cells keeps IoU >= `minOverlap` with the true box (`h`, `w` in
+ * cells), as the minimum over the three cases (shifted, shrunk, grown). These are the exact
+ * smaller roots of the three quadratics; the upstream code's well-known variant divides
+ * differently and can return radii for which the IoU is below `minOverlap`.
  */
 export function gaussianRadius(h: number, w: number, minOverlap = 0.7): number {
-  const a1 = 1;
+  const m = minOverlap;
+  // shifted by (r, r): (w-r)(h-r) >= 2whm/(1+m)
   const b1 = h + w;
-  const c1 = (w * h * (1 - minOverlap)) / (1 + minOverlap);
-  const r1 = (b1 + Math.sqrt(b1 * b1 - 4 * a1 * c1)) / 2;
-  const a2 = 4;
+  const c1 = (w * h * (1 - m)) / (1 + m);
+  const r1 = (b1 - Math.sqrt(Math.max(0, b1 * b1 - 4 * c1))) / 2;
+  // shrunk by r on every side: (w-2r)(h-2r) >= m wh
   const b2 = 2 * (h + w);
-  const c2 = (1 - minOverlap) * w * h;
-  const r2 = (b2 + Math.sqrt(b2 * b2 - 4 * a2 * c2)) / 2;
-  const a3 = 4 * minOverlap;
-  const b3 = -2 * minOverlap * (h + w);
-  const c3 = (minOverlap - 1) * w * h;
-  const r3 = (b3 + Math.sqrt(b3 * b3 - 4 * a3 * c3)) / 2;
-  return Math.min(r1, r2, r3);
+  const c2 = (1 - m) * w * h;
+  const r2 = (b2 - Math.sqrt(Math.max(0, b2 * b2 - 16 * c2))) / 8;
+  // grown by r on every side: wh >= m (w+2r)(h+2r)
+  const b3 = 2 * m * (h + w);
+  const c3 = (1 - m) * w * h;
+  const r3 = (-b3 + Math.sqrt(b3 * b3 + 16 * m * c3)) / (8 * m);
+  return Math.max(0, Math.min(r1, r2, r3));
 }
 
 /**

@@ -1,0 +1,183 @@
+import '@tensorflow/tfjs-backend-cpu';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '../src/data/rng.js';
+import { createSyntheticDataset, SyntheticDatasetError } from '../src/data/synthetic.js';
+import { createDetector } from '../src/model/centernet.js';
+import { convSame } from '../src/model/conv.js';
+import { decodeDetections, nms } from '../src/model/decode.js';
+import { detectionLoss, imagesToTensor } from '../src/model/loss.js';
+import { encodeTargets, gaussianRadius } from '../src/model/targets.js';
+import * as tf from '../src/tf.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function iou(a: number[], b: number[]): number {
+  const iw = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const ih = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const i = iw * ih;
+  return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i);
+}
+
+describe('convSame (im2col)', () => {
+  it('equals tf.conv2d(same) and its gradients for stride 1 and 2, 3x3 and 1x1', () => {
+    for (const [k, stride, h, cin] of [
+      [3, 1, 6, 3],
+      [3, 2, 8, 5],
+      [1, 1, 4, 2],
+      [1, 2, 6, 3],
+    ] as const) {
+      tf.tidy(() => {
+        const x = tf.randomNormal([2, h, h, cin], 0, 1, 'float32', 1) as tf.Tensor4D;
+        const w = tf.randomNormal([k, k, cin, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
+        const ref = tf.conv2d(x, w, stride, 'same');
+        const got = convSame(x, w, stride);
+        expect(got.shape).toEqual(ref.shape);
+        expect(tf.max(tf.abs(tf.sub(ref, got))).dataSync()[0]).toBeLessThan(1e-4);
+        const g = (f: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(tf.square(f(a as tf.Tensor4D, b as tf.Tensor4D))),
+          )([x, w]);
+        const [rx, rw] = g((a, b) => tf.conv2d(a, b, stride, 'same'));
+        const [gx, gw] = g((a, b) => convSame(a, b, stride));
+        expect(tf.max(tf.abs(tf.sub(rx, gx))).dataSync()[0]).toBeLessThan(1e-3);
+        expect(tf.max(tf.abs(tf.sub(rw, gw))).dataSync()[0]).toBeLessThan(1e-3);
+      });
+    }
+  });
+});
+
+describe('synthetic dataset', () => {
+  it('is deterministic, keeps boxes inside the image and respects the size range', () => {
+    const a = createSyntheticDataset({ split: 'train', size: 20, imageSize: 64, seed: 3 });
+    const b = createSyntheticDataset({ split: 'train', size: 20, imageSize: 64, seed: 3 });
+    const v = createSyntheticDataset({ split: 'val', size: 20, imageSize: 64, seed: 3 });
+    for (let i = 0; i < 20; i++) {
+      const s = a.get(i);
+      expect(Array.from(s.image)).toEqual(Array.from(b.get(i).image));
+      expect(Array.from(s.image)).not.toEqual(Array.from(v.get(i).image));
+      expect(s.classes.length).toBeGreaterThan(0);
+      for (let j = 0; j < s.classes.length; j++) {
+        const [x1, y1, x2, y2] = s.boxes.subarray(j * 4, j * 4 + 4);
+        expect(x1).toBeGreaterThanOrEqual(0);
+        expect(y2).toBeLessThanOrEqual(64);
+        expect(Math.min(x2 - x1, y2 - y1)).toBeGreaterThanOrEqual(6);
+        expect(Math.max(x2 - x1, y2 - y1)).toBeLessThanOrEqual(32 * 1.3 + 1);
+      }
+      for (const p of s.image) expect(p >= 0 && p <= 1).toBe(true);
+    }
+  });
+
+  it('flip augmentation mirrors image and boxes', () => {
+    const ds = createSyntheticDataset({ split: 'train', size: 4, imageSize: 32 });
+    const plain = ds.get(1);
+    const flipped = ds.get(1, { rng: () => 0 });
+    expect(flipped.image[0]).toBe(plain.image[31 * 3]);
+    expect(flipped.boxes[0]).toBe(32 - plain.boxes[2]);
+  });
+
+  it('rejects bad options with a typed error naming the option', () => {
+    expect(() => createSyntheticDataset({ split: 'train', size: 0 })).toThrow(
+      SyntheticDatasetError,
+    );
+    expect(() => createSyntheticDataset({ split: 'train', size: 2, imageSize: 20 })).toThrow(
+      /imageSize/,
+    );
+    const ds = createSyntheticDataset({ split: 'train', size: 2 });
+    expect(() => ds.get(2)).toThrow(/index must be an integer in \[0, 2\)/);
+  });
+});
+
+describe('targets', () => {
+  it('gaussianRadius: corners moved by r keep IoU >= minOverlap (CenterNet definition)', () => {
+    const rng = createRng(5);
+    for (let t = 0; t < 50; t++) {
+      const w = 2 + rng() * 30;
+      const h = 2 + rng() * 30;
+      const r = gaussianRadius(h, w, 0.7);
+      const box = [0, 0, w, h];
+      // the three cases of the derivation: both corners inward/outward, one shifted
+      expect(iou(box, [r, r, w + r, h + r])).toBeGreaterThanOrEqual(0.7 - 1e-6);
+      expect(iou(box, [r, r, w - r, h - r])).toBeGreaterThanOrEqual(0.7 - 1e-6);
+      expect(iou(box, [-r, -r, w + r, h + r])).toBeGreaterThanOrEqual(0.7 - 1e-6);
+      // and it is the largest such radius: one of the cases is tight
+      const tight = Math.min(
+        iou(box, [r, r, w + r, h + r]),
+        iou(box, [r, r, w - r, h - r]),
+        iou(box, [-r, -r, w + r, h + r]),
+      );
+      expect(tight).toBeCloseTo(0.7, 6);
+    }
+  });
+
+  it('puts a peak of exactly 1 at each object centre cell on its class channel', () => {
+    const ds = createSyntheticDataset({ split: 'val', size: 3, imageSize: 64 });
+    const samples = [0, 1, 2].map((i) => ds.get(i));
+    const t = encodeTargets(samples, 64, 3, 4);
+    expect(t.shape).toEqual([3, 16, 16, 3]);
+    let n = 0;
+    samples.forEach((s, b) => {
+      for (let j = 0; j < s.classes.length; j++, n++) {
+        const cx = Math.floor((s.boxes[j * 4] + s.boxes[j * 4 + 2]) / 8);
+        const cy = Math.floor((s.boxes[j * 4 + 1] + s.boxes[j * 4 + 3]) / 8);
+        expect(Array.from(t.centers.subarray(n * 3, n * 3 + 3))).toEqual([b, cy, cx]);
+        expect(t.heatmap[((b * 16 + cy) * 16 + cx) * 3 + s.classes[j]]).toBe(1);
+      }
+    });
+    expect(t.count).toBe(n);
+    for (const v of t.heatmap) expect(v >= 0 && v <= 1).toBe(true);
+  });
+});
+
+describe('decode', () => {
+  it('finds the peak and its box, suppresses duplicates', () => {
+    const hm = new Float32Array(8 * 8 * 2).fill(-10);
+    hm[(3 * 8 + 5) * 2 + 1] = 4; // class 1 at row 3, col 5
+    const reg = new Float32Array(8 * 8 * 4);
+    const o = (3 * 8 + 5) * 4;
+    reg.set([Math.log(2), 0, 0, 0], o); // w = 32, h = 16, offsets 0.5
+    const dets = tf.tidy(() =>
+      decodeDetections(tf.tensor4d(hm, [1, 8, 8, 2]), tf.tensor4d(reg, [1, 8, 8, 4]), {
+        scoreThreshold: 0.5,
+      }),
+    );
+    expect(dets[0]).toHaveLength(1);
+    const d = dets[0][0];
+    expect(d.classId).toBe(1);
+    expect(d.score).toBeCloseTo(1 / (1 + Math.exp(-4)), 5);
+    expect(d.box.map((v) => Math.round(v * 1000) / 1000)).toEqual([6, 6, 38, 22]);
+    const a = { box: [0, 0, 10, 10] as [number, number, number, number], classId: 0, score: 0.9 };
+    const b = { box: [1, 1, 11, 11] as [number, number, number, number], classId: 0, score: 0.8 };
+    const c = { ...b, classId: 1 };
+    expect(nms([b, a, c], 0.5)).toEqual([a, c]);
+  });
+});
+
+describe('tensor memory', () => {
+  it('loss, gradients and decoding do not leak tensors', () => {
+    const model = createDetector({ inputSize: 32, numClasses: 3, widths: [4, 4, 8], headWidth: 4 });
+    const ds = createSyntheticDataset({ split: 'train', size: 2, imageSize: 32 });
+    const samples = [ds.get(0), ds.get(1)];
+    const targets = encodeTargets(samples, 32, 3, 4);
+    const x = imagesToTensor(
+      samples.map((s) => s.image),
+      32,
+    );
+    const before = tf.memory().numTensors;
+    const r = detectionLoss(model, x, targets, { heatmap: 1, box: 2 });
+    expect(Number.isFinite(r.total.dataSync()[0])).toBe(true);
+    tf.dispose([r.total, r.terms]);
+    const g = tf.variableGrads(
+      () => detectionLoss(model, x, targets, { heatmap: 1, box: 1 }).total,
+      model.variables,
+    );
+    tf.dispose([g.value, ...Object.values(g.grads)]);
+    const out = model.apply(x);
+    decodeDetections(out.heatmap, out.reg);
+    tf.dispose([out.heatmap, out.reg]);
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
+    model.dispose();
+  });
+});
