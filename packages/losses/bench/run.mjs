@@ -20,8 +20,11 @@ const reps = Number(args.reps ?? 5);
 const only = args.only;
 const defaultScale = Number(args.scale ?? 1);
 // The tfjs cpu backend allocates a fresh typed array per op; on small shared VMs this is
-// dominated by page faults, so by default cpu runs at 1/10 of the anchors (override --cpu-scale).
+// dominated by page faults (time per op grows faster than the size), so by default cpu runs box
+// and regression cases at 1/10 of the anchors and the 80-class cases at 1/100
+// (override with --cpu-scale / --cpu-class-scale).
 const cpuScale = Number(args['cpu-scale'] ?? 0.1);
+const cpuClassScale = Number(args['cpu-class-scale'] ?? 0.01);
 // wasm (32-bit memory, single thread here) runs the 12.8M-element classification cases at a
 // quarter of the anchors unless --wasm-scale says otherwise; the table prints the sizes used.
 const wasmScale = Number(args['wasm-scale'] ?? 0.25);
@@ -263,7 +266,7 @@ for (const backend of backends) {
     if (only && !name.includes(only)) continue;
     const big = kind === 'logits' || kind === 'heatmap' || kind === 'probs' || kind === 'onehot';
     let scale = defaultScale;
-    if (backend === 'cpu') scale = Math.min(cpuScale, defaultScale);
+    if (backend === 'cpu') scale = Math.min(big ? cpuClassScale : cpuScale, defaultScale);
     if (backend === 'wasm' && big) scale = Math.min(wasmScale, defaultScale);
     const anchors = Math.round(20000 * scale);
     const [t, p] = makeInputs(kind, anchors);
@@ -290,7 +293,7 @@ for (const backend of backends) {
   }
 }
 console.log(
-  `\nforward+backward (tf.grad of the default SUM_BY_NONZERO_WEIGHTS loss), median of ${reps} after 1 warm-up`,
+  `\nforward+backward (tf.grad of the default SUM_BY_NONZERO_WEIGHTS loss); ms = min / median of ${reps} after 1 warm-up; ratios of the minima`,
 );
 console.table(rows);
 console.log(

@@ -4,6 +4,7 @@ import {
   checkBroadcastable,
   checkFloat,
   checkPair,
+  fusedLoss,
   type LossOptions,
   reduceLoss,
   resolveReduction,
@@ -70,14 +71,27 @@ export function weightedSmoothL1LocalizationLoss(
   if (!(Number.isFinite(delta) && delta > 0)) {
     throw new LossOptionError(fn, 'delta', delta, 'a finite number > 0');
   }
-  const { reduction, weights } = prepare(fn, targets, predictions, options);
+  const { reduction, weights, lossShape } = prepare(fn, targets, predictions, options);
   return tf.tidy(() => {
     const w = typeof options.weights === 'number' ? tf.scalar(options.weights) : weights;
-    const t = cleanTargets(targets, predictions, options.ignoreNanTargets);
-    const a = tf.abs(tf.sub(predictions, t));
-    const q = tf.minimum(a, delta);
-    const perAnchor = tf.sum(tf.mul(q, tf.sub(a, tf.mul(q, 0.5))), -1);
-    return reduceLoss(w === null ? perAnchor : tf.mul(perAnchor, w), w, reduction, true);
+    // The anchor weight multiplies the per-anchor sum, exactly what fusedLoss's weighting does.
+    return fusedLoss(
+      predictions,
+      lossShape,
+      (p) => {
+        // TF OD API ignore_nan_targets: a NaN target is replaced by the prediction (d = 0).
+        const d = options.ignoreNanTargets
+          ? tf.where(tf.isNaN(targets), tf.zerosLike(p), tf.sub(p, targets))
+          : tf.sub(p, targets);
+        const a = tf.abs(d);
+        const q = tf.minimum(a, delta);
+        return { loss: tf.sum(tf.mul(q, tf.sub(a, tf.mul(q, 0.5))), -1), saved: [d] };
+      },
+      (_p, [d], g) => tf.mul(tf.clipByValue(d, -delta, delta), g),
+      w,
+      reduction,
+      true,
+    );
   });
 }
 

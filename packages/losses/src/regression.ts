@@ -38,8 +38,11 @@ function elementwiseOfDiff(
     return fusedLoss(
       predictions,
       predictions.shape,
-      (p) => ({ loss: forward(tf.sub(p, targets)), saved: [targets] }),
-      (p, [t], g) => grad(tf.sub(p, t), g),
+      (p) => {
+        const d = tf.sub(p, targets);
+        return { loss: forward(d), saved: [d] };
+      },
+      (_p, [d], g) => grad(d, g),
       weights,
       reduction,
     );
