@@ -11,11 +11,18 @@ import {
 } from './kernels/conv2d-backprop-filter.js';
 import { wasmConv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import {
+  cpuAddConfig,
+  cpuMultiplyConfig,
+  cpuSubConfig,
+  cpuSumConfig,
+} from './kernels/cpu-elementwise.js';
+import {
   cpuDepthwiseBackpropFilterConfig,
   cpuDepthwiseBackpropInputConfig,
   wasmDepthwiseBackpropFilterConfig,
   wasmDepthwiseBackpropInputConfig,
 } from './kernels/depthwise-backprop.js';
+import { rememberReplaced } from './kernels/fallback.js';
 import {
   cpuAvgPoolGradConfig,
   cpuMaxPoolGradConfig,
@@ -50,8 +57,9 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
 ];
 
 /**
- * Replacements for the cpu backend's slowest training kernels, and corrected `AvgPoolGrad` and
- * `ResizeNearestNeighborGrad`.
+ * Replacements for the cpu backend's slowest training kernels (including float32 `Add`, `Sub`,
+ * `Multiply` with broadcasting and `Sum`, which dominate batch-norm gradients), and corrected
+ * `AvgPoolGrad` and `ResizeNearestNeighborGrad`.
  */
 export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
   cpuConv2DBackpropFilterConfig,
@@ -61,6 +69,10 @@ export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
   cpuAvgPoolGradConfig,
   cpuUnsortedSegmentSumConfig,
   cpuResizeNearestNeighborGradConfig,
+  cpuAddConfig,
+  cpuSubConfig,
+  cpuMultiplyConfig,
+  cpuSumConfig,
 ];
 
 /** Kernel names per backend that this package registers (for documentation and tests). */
@@ -71,10 +83,15 @@ export function trainingKernelNames(): { wasm: string[]; cpu: string[] } {
   };
 }
 
+const OURS: readonly KernelConfig[] = [...WASM_TRAINING_KERNELS, ...CPU_TRAINING_KERNELS];
+
 function install(config: KernelConfig): void {
   const current = getKernel(config.kernelName, config.backendName);
   if (current?.kernelFunc === config.kernelFunc) return;
-  if (current != null) unregisterKernel(config.kernelName, config.backendName);
+  if (current != null) {
+    rememberReplaced(current, OURS);
+    unregisterKernel(config.kernelName, config.backendName);
+  }
   registerKernel(config);
 }
 

@@ -20,6 +20,10 @@ const names = [
   'AvgPool',
   'ResizeNearestNeighbor',
   'Tile',
+  'Add',
+  'Sub',
+  'Multiply',
+  'Sum',
 ];
 const stock = new Map<string, KernelConfig>(names.map((n) => [n, tf.getKernel(n, 'cpu')!]));
 
@@ -402,6 +406,66 @@ describe('Tile (wasm)', () => {
       expect(result.leaked).toBe(0);
       expect(result.shape).toEqual(reference.shape);
       expect(Array.from(result.values)).toEqual(Array.from(reference.values));
+    });
+  }
+});
+
+describe('cpu Add / Sub / Multiply with broadcasting, Sum', () => {
+  const pairs: [number[], number[]][] = [
+    [
+      [2, 3, 4],
+      [2, 3, 4],
+    ],
+    [[2, 3, 4], [4]],
+    [
+      [2, 1, 4],
+      [3, 1],
+    ],
+    [[], [2, 3]],
+    [
+      [5, 1, 1, 3],
+      [1, 4, 6, 1],
+    ],
+    [
+      [32, 13, 13, 16],
+      [1, 1, 1, 16],
+    ],
+    [[1], [7]],
+  ];
+  for (const name of ['Add', 'Sub', 'Multiply']) {
+    for (const [i, [a, b]] of pairs.entries()) {
+      it(`${name} [${a}] and [${b}]`, () => {
+        compare(name, 'cpu', { a: host(a, 140 + i), b: host(b, 150 + i) }, {});
+        compare(name, 'cpu', { a: host(b, 160 + i), b: host(a, 170 + i) }, {});
+      });
+    }
+    it(`${name} int32 delegates to the stock kernel`, () => {
+      const a: HostTensor = { values: Int32Array.from([1, -2, 3]), shape: [3], dtype: 'int32' };
+      const b: HostTensor = { values: Int32Array.from([4]), shape: [1], dtype: 'int32' };
+      const reference = runKernel(cpu, stock.get(name)!, { a, b }, {});
+      const result = runKernel(cpu, ours(name, 'cpu'), { a, b }, {});
+      expect(result.leaked).toBe(0);
+      expect(Array.from(result.values)).toEqual(Array.from(reference.values));
+      expect(result.values).toBeInstanceOf(Int32Array);
+    });
+  }
+  const sums: { shape: number[]; axis: number | number[] | null; keepDims: boolean }[] = [
+    { shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: false },
+    { shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: true },
+    { shape: [3, 5, 4, 6], axis: -1, keepDims: false },
+    { shape: [3, 5, 4], axis: [0, 2], keepDims: true },
+    { shape: [4, 7], axis: null, keepDims: false },
+    { shape: [1], axis: 0, keepDims: false },
+    { shape: [2, 3], axis: [], keepDims: false },
+  ];
+  for (const [i, c] of sums.entries()) {
+    it(`Sum [${c.shape}] axis ${JSON.stringify(c.axis)} keepDims ${c.keepDims}`, () => {
+      compare(
+        'Sum',
+        'cpu',
+        { x: host(c.shape, 180 + i) },
+        { axis: c.axis ?? undefined, keepDims: c.keepDims },
+      );
     });
   }
 });
