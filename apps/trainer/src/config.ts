@@ -85,6 +85,11 @@ export const PRESETS: Record<string, DeepPartial<TrainConfigInput>> = {
     model: { widths: [4, 8, 8], headWidth: 8 },
     train: { steps: 16, batchSize: 4, logEvery: 2, evalEvery: 8, checkpointEvery: 4 },
   },
+  compare: {
+    data: { imageSize: 64, trainSize: 2000, valSize: 50, maxObjects: 3 },
+    model: { widths: [8, 16, 32], headWidth: 16 },
+    train: { steps: 300, batchSize: 8, logEvery: 10, evalEvery: 30, checkpointEvery: 100 },
+  },
   demo: {
     data: { imageSize: 96, trainSize: 4000, valSize: 100, maxObjects: 4 },
     model: { widths: [16, 32, 48], headWidth: 32 },

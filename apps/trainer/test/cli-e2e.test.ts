@@ -85,6 +85,32 @@ describe('burnin CLI end to end', () => {
     expect(meta.format).toBe('png');
   });
 
+  it('compare trains each schedule and seed and writes compare.json and compare.html', async () => {
+    const out = join(dir, 'cmp');
+    const r = await run([
+      'compare',
+      '--schedules',
+      'constant,burnin',
+      '--steps',
+      '4',
+      '--seeds',
+      '2',
+      '--preset',
+      'smoke',
+      '--out',
+      out,
+      '--backend',
+      'wasm',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/constant\s+\d\.\d{3} ± \d\.\d{3}/);
+    const j = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    expect(j.runs).toHaveLength(4);
+    expect(j.rows.map((x: { schedule: string }) => x.schedule)).toEqual(['constant', 'burnin']);
+    expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain('<svg');
+    expect((await run(['compare', '--schedules', 'nope'])).code).toBe(2);
+  });
+
   it('bad usage and bad input give non-zero exit codes with a message', async () => {
     expect((await run(['predict', '--checkpoint', runDir])).code).toBe(2);
     const missing = await run(['eval', '--checkpoint', join(dir, 'nope'), '--json']);

@@ -137,11 +137,10 @@ describe('decode', () => {
     const reg = new Float32Array(8 * 8 * 4);
     const o = (3 * 8 + 5) * 4;
     reg.set([Math.log(2), 0, 0, 0], o); // w = 32, h = 16, offsets 0.5
-    const dets = tf.tidy(() =>
-      decodeDetections(tf.tensor4d(hm, [1, 8, 8, 2]), tf.tensor4d(reg, [1, 8, 8, 4]), {
-        scoreThreshold: 0.5,
-      }),
-    );
+    const hmT = tf.tensor4d(hm, [1, 8, 8, 2]);
+    const regT = tf.tensor4d(reg, [1, 8, 8, 4]);
+    const dets = decodeDetections(hmT, regT, { scoreThreshold: 0.5 });
+    tf.dispose([hmT, regT]);
     expect(dets[0]).toHaveLength(1);
     const d = dets[0][0];
     expect(d.classId).toBe(1);
