@@ -1,6 +1,13 @@
 import { readFileSync } from 'node:fs';
-import * as schedulesPkg from '@burnin/schedules';
-import { exponentialDecayWithBurnin } from '@burnin/schedules';
+import {
+  exponentialDecayWithBurnin,
+  fromJSON,
+  fromKerasConfig,
+  type PipelineConfig,
+  parseLearningRateConfig,
+  parsePipelineConfig,
+  type Schedule,
+} from '@burnin/schedules';
 import YAML from 'yaml';
 import { z } from 'zod';
 
@@ -160,11 +167,25 @@ export function resolveConfig(o: ResolveOptions = {}): TrainConfig {
   if (o.configFile) merged = mergeConfig(merged, readConfigFile(o.configFile));
   if (o.pipelineConfigText !== undefined) {
     const p = parsePipeline(o.pipelineConfigText, o.pipelineConfigFile);
+    const optimizer =
+      p.optimizer === 'adam_optimizer'
+        ? 'adam'
+        : p.optimizer === 'momentum_optimizer'
+          ? 'momentum'
+          : undefined;
+    if (p.optimizer && !optimizer)
+      throw new ConfigError(
+        `${o.pipelineConfigFile ?? 'pipeline config'}: optimizer '${p.optimizer}' is not supported (adam_optimizer, momentum_optimizer)`,
+        'train.optimizer',
+        o.pipelineConfigFile,
+      );
     merged = mergeConfig(merged, {
       train: {
         schedule: o.pipelineConfigText,
         ...(p.batchSize ? { batchSize: p.batchSize } : {}),
         ...(p.numSteps ? { steps: p.numSteps } : {}),
+        ...(optimizer ? { optimizer } : {}),
+        ...(optimizer === 'momentum' && p.momentum !== undefined ? { momentum: p.momentum } : {}),
       },
     });
   }
@@ -173,18 +194,9 @@ export function resolveConfig(o: ResolveOptions = {}): TrainConfig {
   return cfg;
 }
 
-interface PipelineInfo {
-  batchSize?: number;
-  numSteps?: number;
-}
-const S = schedulesPkg as unknown as Record<string, unknown>;
-
-function parsePipeline(text: string, file?: string): PipelineInfo {
-  const parse = S.parsePipelineConfig as ((t: string) => PipelineInfo) | undefined;
-  if (!parse)
-    throw new ConfigError('pipeline configs need @burnin/schedules parsePipelineConfig', '', file);
+function parsePipeline(text: string, file?: string): PipelineConfig {
   try {
-    return parse(text);
+    return parsePipelineConfig(text);
   } catch (e) {
     throw new ConfigError(`${file ?? 'pipeline config'}: ${(e as Error).message}`, '', file);
   }
@@ -207,29 +219,21 @@ export function defaultSchedule(steps: number): (step: number) => number {
 export function buildSchedule(cfg: TrainConfig): (step: number) => number {
   const spec = cfg.train.schedule;
   if (spec === undefined) return defaultSchedule(cfg.train.steps);
-  const call = (name: string, arg: unknown): ((step: number) => number) => {
-    const f = S[name] as ((a: unknown) => unknown) | undefined;
-    if (!f)
-      throw new ConfigError(`train.schedule needs @burnin/schedules ${name}`, 'train.schedule');
-    try {
-      const out = f(arg) as ((s: number) => number) | { learningRate: (s: number) => number };
-      return typeof out === 'function' ? out : out.learningRate;
-    } catch (e) {
-      throw new ConfigError(
-        `invalid config at 'train.schedule': ${(e as Error).message}`,
-        'train.schedule',
-      );
-    }
-  };
-  if (typeof spec === 'string') {
-    if (/train_config\s*[:{]/.test(spec) || /\boptimizer\s*[:{]/.test(spec)) {
-      const p = call('parsePipelineConfig', spec) as unknown as {
-        learningRate: (s: number) => number;
-      };
-      return p as unknown as (s: number) => number;
-    }
-    return call('parseLearningRateConfig', spec);
+  let schedule: Schedule;
+  try {
+    if (typeof spec === 'string')
+      schedule = /\btrain_config\b|\boptimizer\s*[:{]/.test(spec)
+        ? parsePipelineConfig(spec).learningRate
+        : parseLearningRateConfig(spec);
+    else if ('class_name' in spec)
+      schedule = fromKerasConfig(spec as Parameters<typeof fromKerasConfig>[0]);
+    else schedule = fromJSON(spec);
+    schedule(0);
+  } catch (e) {
+    throw new ConfigError(
+      `invalid config at 'train.schedule': ${(e as Error).message}`,
+      'train.schedule',
+    );
   }
-  if ('class_name' in spec) return call('fromKerasConfig', spec);
-  return call('fromJSON', spec);
+  return schedule;
 }
