@@ -12,7 +12,9 @@ import {
 import { wasmConv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
 import {
   cpuAddConfig,
+  cpuMeanConfig,
   cpuMultiplyConfig,
+  cpuRealDivConfig,
   cpuSubConfig,
   cpuSumConfig,
 } from './kernels/cpu-elementwise.js';
@@ -58,7 +60,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
 
 /**
  * Replacements for the cpu backend's slowest training kernels (including float32 `Add`, `Sub`,
- * `Multiply` with broadcasting and `Sum`, which dominate batch-norm gradients), and corrected
+ * `Multiply`, `RealDiv` with broadcasting, `Sum` and `Mean`, which dominate batch-norm
+ * gradients), and corrected
  * `AvgPoolGrad` and `ResizeNearestNeighborGrad`.
  */
 export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
@@ -72,7 +75,9 @@ export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
   cpuAddConfig,
   cpuSubConfig,
   cpuMultiplyConfig,
+  cpuRealDivConfig,
   cpuSumConfig,
+  cpuMeanConfig,
 ];
 
 /** Kernel names per backend that this package registers (for documentation and tests). */

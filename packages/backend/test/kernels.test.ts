@@ -23,7 +23,9 @@ const names = [
   'Add',
   'Sub',
   'Multiply',
+  'RealDiv',
   'Sum',
+  'Mean',
 ];
 const stock = new Map<string, KernelConfig>(names.map((n) => [n, tf.getKernel(n, 'cpu')!]));
 
@@ -432,7 +434,7 @@ describe('cpu Add / Sub / Multiply with broadcasting, Sum', () => {
     ],
     [[1], [7]],
   ];
-  for (const name of ['Add', 'Sub', 'Multiply']) {
+  for (const name of ['Add', 'Sub', 'Multiply', 'RealDiv']) {
     for (const [i, [a, b]] of pairs.entries()) {
       it(`${name} [${a}] and [${b}]`, () => {
         compare(name, 'cpu', { a: host(a, 140 + i), b: host(b, 150 + i) }, {});
@@ -459,13 +461,15 @@ describe('cpu Add / Sub / Multiply with broadcasting, Sum', () => {
     { shape: [2, 3], axis: [], keepDims: false },
   ];
   for (const [i, c] of sums.entries()) {
-    it(`Sum [${c.shape}] axis ${JSON.stringify(c.axis)} keepDims ${c.keepDims}`, () => {
-      compare(
-        'Sum',
-        'cpu',
-        { x: host(c.shape, 180 + i) },
-        { axis: c.axis ?? undefined, keepDims: c.keepDims },
-      );
+    it(`Sum and Mean [${c.shape}] axis ${JSON.stringify(c.axis)} keepDims ${c.keepDims}`, () => {
+      for (const name of ['Sum', 'Mean']) {
+        compare(
+          name,
+          'cpu',
+          { x: host(c.shape, 180 + i) },
+          { axis: c.axis ?? undefined, keepDims: c.keepDims },
+        );
+      }
     });
   }
 });

@@ -3,7 +3,9 @@ import {
   backend_util,
   type KernelConfig,
   type KernelFunc,
+  Mean,
   Multiply,
+  RealDiv,
   Sub,
   Sum,
   type SumAttrs,
@@ -13,7 +15,7 @@ import {
 import { type CpuBackendLike, cpuValues } from './backend-io.js';
 import { runReplaced } from './fallback.js';
 
-type BinaryOp = 'add' | 'sub' | 'mul';
+type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
 
 /** Row-major strides of `shape` aligned to `rank` dims, 0 along broadcast (size-1/missing) dims. */
 function broadcastStrides(shape: number[], outShape: number[]): number[] {
@@ -46,7 +48,8 @@ export function broadcastBinary(
   if (a.length === size && b.length === size) {
     if (op === 'add') for (let i = 0; i < size; i++) out[i] = a[i] + b[i];
     else if (op === 'sub') for (let i = 0; i < size; i++) out[i] = a[i] - b[i];
-    else for (let i = 0; i < size; i++) out[i] = a[i] * b[i];
+    else if (op === 'mul') for (let i = 0; i < size; i++) out[i] = a[i] * b[i];
+    else for (let i = 0; i < size; i++) out[i] = a[i] / b[i];
     return;
   }
   const rank = outShape.length;
@@ -63,8 +66,10 @@ export function broadcastBinary(
       for (let j = 0; j < inner; j++) out[k + j] = a[aOff + j * ai] + b[bOff + j * bi];
     } else if (op === 'sub') {
       for (let j = 0; j < inner; j++) out[k + j] = a[aOff + j * ai] - b[bOff + j * bi];
-    } else {
+    } else if (op === 'mul') {
       for (let j = 0; j < inner; j++) out[k + j] = a[aOff + j * ai] * b[bOff + j * bi];
+    } else {
+      for (let j = 0; j < inner; j++) out[k + j] = a[aOff + j * ai] / b[bOff + j * bi];
     }
     for (let d = rank - 2; d >= 0; d--) {
       index[d]++;
@@ -80,9 +85,15 @@ export function broadcastBinary(
 
 /**
  * Sums `x` (shape `shape`) over `axes` into `out` (the kept dims, row-major), reading `x` once in
- * order and accumulating in float64.
+ * order and accumulating in float64; each sum is divided by `divisor` (1: sum, count: mean).
  */
-export function sumAxes(x: Float32Array, shape: number[], axes: number[], out: Float32Array): void {
+export function sumAxes(
+  x: Float32Array,
+  shape: number[],
+  axes: number[],
+  out: Float32Array,
+  divisor = 1,
+): void {
   const rank = shape.length;
   const reduced = new Array<boolean>(rank).fill(false);
   for (const a of axes) reduced[a] = true;
@@ -117,7 +128,7 @@ export function sumAxes(x: Float32Array, shape: number[], axes: number[], out: F
       }
     }
   }
-  for (let i = 0; i < out.length; i++) out[i] = acc[i];
+  for (let i = 0; i < out.length; i++) out[i] = acc[i] / divisor;
 }
 
 function binaryKernel(kernelName: string, op: BinaryOp): KernelConfig {
@@ -144,29 +155,34 @@ function binaryKernel(kernelName: string, op: BinaryOp): KernelConfig {
   return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };
 }
 
-function cpuSum(args: {
-  inputs: { x: TensorInfo };
-  backend: unknown;
-  attrs: SumAttrs;
-}): TensorInfo {
-  const { x } = args.inputs;
-  if (x.dtype !== 'float32') return runReplaced(Sum, 'cpu', args);
-  const backend = args.backend as CpuBackendLike;
-  const axes = util.parseAxisParam(args.attrs.axis, x.shape);
-  const kept = x.shape.filter((_, d) => !axes.includes(d));
-  const out = new Float32Array(util.sizeFromShape(kept));
-  sumAxes(cpuValues(backend, x) as Float32Array, x.shape, axes, out);
-  const shape = args.attrs.keepDims ? backend_util.expandShapeToKeepDim(kept, axes) : kept;
-  return backend.makeTensorInfo(shape, 'float32', out);
+function reduceKernel(kernelName: string, mean: boolean): KernelConfig {
+  const kernelFunc = (args: {
+    inputs: { x: TensorInfo };
+    backend: unknown;
+    attrs: SumAttrs;
+  }): TensorInfo => {
+    const { x } = args.inputs;
+    if (x.dtype !== 'float32') return runReplaced(kernelName, 'cpu', args);
+    const backend = args.backend as CpuBackendLike;
+    const axes = util.parseAxisParam(args.attrs.axis, x.shape);
+    const kept = x.shape.filter((_, d) => !axes.includes(d));
+    const out = new Float32Array(util.sizeFromShape(kept));
+    const count = mean ? axes.reduce((p, a) => p * x.shape[a], 1) : 1;
+    sumAxes(cpuValues(backend, x) as Float32Array, x.shape, axes, out, count);
+    const shape = args.attrs.keepDims ? backend_util.expandShapeToKeepDim(kept, axes) : kept;
+    return backend.makeTensorInfo(shape, 'float32', out);
+  };
+  return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };
 }
 
-/** float32 `Add`, `Sub`, `Multiply` for cpu with a strided broadcast loop; other dtypes delegate. */
+/**
+ * float32 `Add`, `Sub`, `Multiply`, `RealDiv` for cpu with a strided broadcast loop; other
+ * dtypes delegate to the stock kernels.
+ */
 export const cpuAddConfig = binaryKernel(Add, 'add');
 export const cpuSubConfig = binaryKernel(Sub, 'sub');
 export const cpuMultiplyConfig = binaryKernel(Multiply, 'mul');
-/** float32 `Sum` for cpu in one ordered pass (stock transposes first); other dtypes delegate. */
-export const cpuSumConfig: KernelConfig = {
-  kernelName: Sum,
-  backendName: 'cpu',
-  kernelFunc: cpuSum as unknown as KernelFunc,
-};
+export const cpuRealDivConfig = binaryKernel(RealDiv, 'div');
+/** float32 `Sum` and `Mean` for cpu in one ordered pass (stock transposes first). */
+export const cpuSumConfig = reduceKernel(Sum, false);
+export const cpuMeanConfig = reduceKernel(Mean, true);
