@@ -126,7 +126,7 @@ export function keys(
         ctx,
         k,
         (options as Record<string, unknown>)[k],
-        `one of the known options (${allowed.join(', ')}); unknown option`,
+        `left out: it is not an option (known options: ${allowed.join(', ')})`,
       );
     }
   }
