@@ -194,20 +194,22 @@ describe('torch: upstream test_lrscheduler vectors', () => {
     );
   });
 
-  it('SequentialLR: each scheduler restarts at its milestone', () => {
-    // test_sequentiallr1: ConstantLR(factor=0.1, total_iters=2) then ExponentialLR(gamma=0.9) at milestone 3.
+  it('SequentialLR: each scheduler restarts at its milestone (test_sequentiallr1)', () => {
     const s = torch.sequentialLR({
       schedulers: [
-        torch.constantLR({ lr, factor: 0.1, totalIters: 2 }),
-        torch.exponentialLR({ lr, gamma: 0.9 }),
+        torch.exponentialLR({ lr, gamma: 0.8 }),
+        torch.stepLR({ lr, gamma: 0.1, stepSize: 4 }),
       ],
       milestones: [3],
     });
-    expectClose(evalAt(s, range(10)), [
-      0.005,
-      0.005,
+    expectClose(evalAt(s, range(19)), [
       0.05,
-      ...range(7).map((i) => 0.05 * 0.9 ** i),
+      0.04,
+      0.032,
+      ...Array(4).fill(0.05),
+      ...Array(4).fill(0.05 * 0.1),
+      ...Array(4).fill(0.05 * 0.01),
+      ...Array(4).fill(0.05 * 0.001),
     ]);
   });
 
