@@ -6,7 +6,7 @@ import { readCheckpoint } from '../train/checkpoint.js';
 import { evaluateDetector } from '../train/evaluate.js';
 import {
   type CheckpointMeta,
-  datasetsFromConfig,
+  loadDatasets,
   modelFromConfig,
   restoreCheckpoint,
 } from '../train/train.js';
@@ -23,7 +23,7 @@ export async function runEvalCheckpointCommand(argv: string[]): Promise<number> 
   const meta = readCheckpoint<CheckpointMeta>(file).meta;
   const cfg = validateConfig(meta.config);
   await selectBackend(flags.backend as string | undefined, () => {});
-  const { val } = datasetsFromConfig(cfg);
+  const { val } = await loadDatasets(cfg);
   const model = modelFromConfig(cfg, meta.classNames.length);
   try {
     await restoreCheckpoint(file, model);

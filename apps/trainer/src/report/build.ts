@@ -3,12 +3,7 @@ import { join } from 'node:path';
 import { buildSchedule, validateConfig } from '../config.js';
 import { drawDetections } from '../io/image.js';
 import { evaluateDetector } from '../train/evaluate.js';
-import {
-  datasetsFromConfig,
-  modelFromConfig,
-  readMetrics,
-  restoreCheckpoint,
-} from '../train/train.js';
+import { loadDatasets, modelFromConfig, readMetrics, restoreCheckpoint } from '../train/train.js';
 import { type ReportImage, readJsonIfExists, renderReport, writeReport } from './report.js';
 
 const GT_COLOR = '#00c000';
@@ -24,7 +19,7 @@ export async function buildRunReport(outDir: string, numImages = 8): Promise<str
   const summary = (readJsonIfExists(join(outDir, 'summary.json')) ?? {}) as Record<string, unknown>;
   const schedule = buildSchedule(cfg);
   const learningRates = Array.from({ length: cfg.train.steps }, (_, i) => schedule(i));
-  const { val } = datasetsFromConfig(cfg);
+  const { val } = await loadDatasets(cfg);
   const model = modelFromConfig(cfg, val.classNames.length);
   const images: ReportImage[] = [];
   try {

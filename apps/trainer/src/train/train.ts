@@ -90,7 +90,34 @@ export interface TrainSummary {
   message?: string;
 }
 
-/** Builds the train/val datasets a config describes (synthetic only here). */
+/**
+ * Loads the train/val datasets a config describes: the built-in synthetic shapes, or
+ * COCO-format folders (`data.train` / `data.val`), letterboxed to `data.imageSize`.
+ */
+export async function loadDatasets(
+  cfg: TrainConfig,
+): Promise<{ train: DetectionDataset; val: DetectionDataset }> {
+  if (cfg.data.kind === 'synthetic') return datasetsFromConfig(cfg);
+  if (!cfg.data.train)
+    throw new ConfigError("data.train is required when data.kind is 'coco'", 'data.train');
+  if (!cfg.data.val)
+    throw new ConfigError("data.val is required when data.kind is 'coco'", 'data.val');
+  const { loadCocoDataset } = await import('../io/coco-dataset.js');
+  const train = await loadCocoDataset({
+    ...cfg.data.train,
+    imageSize: cfg.data.imageSize,
+    ...(cfg.data.augment ? { augment: {} } : {}),
+  });
+  const val = await loadCocoDataset({
+    ...cfg.data.val,
+    imageSize: cfg.data.imageSize,
+    classNames: [...train.classNames],
+    cacheDecoded: true,
+  });
+  return { train, val };
+}
+
+/** The built-in synthetic train/val datasets of a config. */
 export function datasetsFromConfig(cfg: TrainConfig): {
   train: DetectionDataset;
   val: DetectionDataset;
@@ -224,7 +251,7 @@ export function readMetrics(file: string): Record<string, unknown>[] {
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config: cfg, outDir } = options;
   const log = options.log ?? ((l: string) => console.log(l));
-  const ds = options.datasets ?? datasetsFromConfig(cfg);
+  const ds = options.datasets ?? (await loadDatasets(cfg));
   if (ds.train.size === 0) throw new DatasetError(`training dataset ${ds.train.name} is empty`);
   if (ds.val.size === 0) throw new DatasetError(`validation dataset ${ds.val.name} is empty`);
   if (ds.train.imageSize !== cfg.data.imageSize)

@@ -1,0 +1,78 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend.js';
+import { validateConfig } from '../src/config.js';
+import { createSyntheticDataset } from '../src/data/synthetic.js';
+import { encodePng } from '../src/io/image.js';
+import { train } from '../src/train/train.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'burnin-coco-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(async () => {
+  await selectBackend('wasm', () => {});
+});
+
+/** Writes synthetic images as PNG files plus a COCO instances.json. */
+async function writeCoco(name: string, n: number, extra?: (gt: Record<string, unknown[]>) => void) {
+  const ds = createSyntheticDataset({ split: 'train', size: n, imageSize: 32, seed: 9 });
+  const imgDir = join(dir, name);
+  mkdirSync(imgDir, { recursive: true });
+  const gt: Record<string, unknown[]> = {
+    images: [],
+    annotations: [],
+    categories: ds.classNames.map((c, i) => ({ id: 10 + i, name: c })),
+  };
+  let id = 1;
+  for (let i = 0; i < n; i++) {
+    const s = ds.get(i);
+    writeFileSync(join(imgDir, `${i}.png`), await encodePng(s.image, 32));
+    gt.images.push({ id: 100 + i, file_name: `${i}.png`, width: 32, height: 32 });
+    for (let j = 0; j < s.classes.length; j++) {
+      const [x1, y1, x2, y2] = s.boxes.subarray(j * 4, j * 4 + 4);
+      gt.annotations.push({
+        id: id++,
+        image_id: 100 + i,
+        category_id: 10 + s.classes[j],
+        bbox: [x1, y1, x2 - x1, y2 - y1],
+        area: (x2 - x1) * (y2 - y1),
+        iscrowd: 0,
+      });
+    }
+  }
+  extra?.(gt);
+  const ann = join(dir, `${name}.json`);
+  writeFileSync(ann, JSON.stringify(gt));
+  return { annotations: ann, images: imgDir };
+}
+
+describe('training on a COCO-format dataset', () => {
+  it('trains from instances.json + PNG folder and evaluates on the val split', async () => {
+    const trainSet = await writeCoco('train', 6);
+    const valSet = await writeCoco('val', 2);
+    const config = validateConfig({
+      data: { kind: 'coco', imageSize: 32, train: trainSet, val: valSet },
+      model: { widths: [4, 8, 8], headWidth: 8 },
+      train: { steps: 4, batchSize: 2, logEvery: 2, evalEvery: 4, checkpointEvery: 4 },
+    });
+    const out = join(dir, 'run');
+    const r = await train({ config, outDir: out, log: () => {} });
+    expect(r.status).toBe('completed');
+    expect(r.summary.final?.stats).toHaveLength(12);
+    const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(s.status).toBe('completed');
+  });
+
+  it('an annotation of an unknown category is refused naming the file and entry', async () => {
+    const bad = await writeCoco('bad', 1, (gt) => {
+      (gt.annotations[0] as { category_id: number }).category_id = 99;
+    });
+    const config = validateConfig({
+      data: { kind: 'coco', imageSize: 32, train: bad, val: bad },
+      train: { steps: 1, batchSize: 1 },
+    });
+    const out = join(dir, 'bad-run');
+    await expect(train({ config, outDir: out, log: () => {} })).rejects.toThrow(/bad\.json/);
+  });
+});
