@@ -24,6 +24,7 @@ export {
 } from './reduce-lr-on-plateau.js';
 export type { Schedule } from './schedule.js';
 export {
+  disposeOptimizerWeights,
   ScheduledOptimizer,
   type ScheduledOptimizerState,
   STATE_WEIGHT_PREFIX,

@@ -8,7 +8,7 @@ import {
   checkStep,
   checkUnitInterval,
 } from './errors.js';
-import { type OptimizerKind, optimizerKind } from './optimizer-kind.js';
+import { type OptimizerKind, optimizerKind, SUPPORTED_OPTIMIZERS } from './optimizer-kind.js';
 import type { Schedule } from './schedule.js';
 
 /** tfjs-core's `NamedTensor` (not re-exported from its index). */
@@ -58,6 +58,7 @@ export const STATE_WEIGHT_PREFIX = 'scheduled_optimizer/';
 const STEP_WEIGHT = `${STATE_WEIGHT_PREFIX}step`;
 
 const FN = 'withSchedule';
+const SUPPORTED_OPTIMIZER_LIST = SUPPORTED_OPTIMIZERS.join(', ');
 const MOMENTUM_KINDS: readonly OptimizerKind[] = ['Momentum', 'Adam', 'Adamax', 'RMSProp'];
 
 /** Fields of the tfjs optimizers we reach into (names as in tfjs-core 4.x). */
@@ -311,8 +312,10 @@ export class ScheduledOptimizer extends tf.Optimizer {
    * The inner optimizer's weights (in tfjs's order, starting with its `iter` counter) followed
    * by this wrapper's `scheduled_optimizer/*` entries: the step, and for Adam/Adamax the
    * exact bias-correction accumulators. Works for Adamax too (tfjs's own Adamax has no
-   * getWeights). Every tensor returned is new: the caller disposes them all
-   * (`tf.dispose(weights.map((w) => w.tensor))`). `tf.io.encodeWeights` serialises them.
+   * getWeights). As in tfjs, the slot entries are the optimizer's live variables (read them,
+   * do not dispose them) while the counters (`iter`, `scheduled_optimizer/*`) are new scalars:
+   * release those with {@link disposeOptimizerWeights}. `tf.io.encodeWeights` serialises the
+   * list; `model.save(..., { includeOptimizer: true })` stores it.
    */
   override async getWeights(): Promise<NamedTensor[]> {
     const o = this.inner as unknown as Internals;
@@ -326,10 +329,7 @@ export class ScheduledOptimizer extends tf.Optimizer {
             })),
           ]
         : await this.inner.getWeights();
-    const out = inner.map((w) => ({
-      name: w.name,
-      tensor: w.name === 'iter' ? w.tensor : w.tensor.clone(),
-    }));
+    const out = [...inner];
     out.push({ name: STEP_WEIGHT, tensor: tf.scalar(this.step_, 'int32') });
     for (const f of ['accBeta1', 'accBeta2', 'iteration'] as const) {
       const v = o[f];
@@ -392,14 +392,47 @@ export class ScheduledOptimizer extends tf.Optimizer {
     this.resync();
   }
 
-  /** Inner optimizer's class and config plus `step` (not registered for deserialization). */
+  /**
+   * The inner optimizer's class name and config, the step and `clipNorm`. `model.save(...,
+   * { includeOptimizer: true })` stores it; `tf.loadLayersModel` then rebuilds, through
+   * {@link ScheduledOptimizer.fromConfig}, a placeholder `ScheduledOptimizer` whose schedule
+   * is the constant saved learning rate (a schedule function cannot be serialised) and whose
+   * state is restored from the saved weights. Move that state into your own wrapper with
+   * `mine.setWeights(await loaded.optimizer.getWeights())`.
+   */
   override getConfig(): tf.serialization.ConfigDict {
     return {
       optimizer: this.inner.getClassName(),
-      config: this.inner.getConfig(),
+      optimizerConfig: this.inner.getConfig(),
       step: this.step_,
+      learningRate: this.learningRate,
       clipNorm: this.clipNorm ?? null,
     };
+  }
+
+  /** Rebuilds the placeholder described in {@link getConfig} (used by `tf.loadLayersModel`). */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    _cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    const name = String(config.optimizer);
+    const entry = tf.serialization.SerializationMap.getMap().classNameMap[name];
+    if (entry == null) {
+      throw new AdapterOptionError(
+        'ScheduledOptimizer.fromConfig',
+        'optimizer',
+        name,
+        `a registered tfjs optimizer (${SUPPORTED_OPTIMIZER_LIST})`,
+      );
+    }
+    const [cls, fromConfig] = entry;
+    const inner = fromConfig(cls, config.optimizerConfig as tf.serialization.ConfigDict);
+    const lr = Number(config.learningRate);
+    const clipNorm = config.clipNorm == null ? undefined : Number(config.clipNorm);
+    return new ScheduledOptimizer(inner as unknown as tf.Optimizer, () => lr, {
+      initialStep: Number(config.step ?? 0),
+      clipNorm,
+    }) as unknown as T;
   }
 
   /**
@@ -422,6 +455,17 @@ Object.defineProperty(ScheduledOptimizer, Symbol.hasInstance, {
   value: (x: unknown) =>
     x != null && Object.prototype.isPrototypeOf.call(ScheduledOptimizer.prototype, x),
 });
+
+tf.serialization.registerClass(ScheduledOptimizer);
+
+/**
+ * Disposes the tensors of a `getWeights()` list that the call created (counters such as
+ * `iter` and `scheduled_optimizer/step`), leaving the optimizer's live slot variables alone.
+ * Works for the lists of plain tfjs optimizers too.
+ */
+export function disposeOptimizerWeights(weights: readonly NamedTensor[]): void {
+  tf.dispose(weights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
+}
 
 function slots(o: Internals, field: string): Slot[] {
   const v = o[field];

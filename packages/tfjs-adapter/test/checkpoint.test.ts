@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type WithScheduleOptions, withSchedule } from '../src/index.js';
+import { disposeOptimizerWeights, type WithScheduleOptions, withSchedule } from '../src/index.js';
 import { freshVariable, OPTIMIZERS, schedule } from './helpers.js';
 
 beforeAll(async () => {
@@ -65,7 +65,7 @@ describe('checkpoint: save, reload, continue equals an uninterrupted run', () =>
       }
       const saved = await opt1.getWeights();
       const encoded = await tf.io.encodeWeights(saved);
-      tf.dispose(saved.map((s) => s.tensor));
+      disposeOptimizerWeights(saved);
       const savedW = Array.from(w1.dataSync());
       opt1.dispose();
       w1.dispose();
@@ -112,9 +112,34 @@ describe('checkpoint: save, reload, continue equals an uninterrupted run', () =>
     const opt = withSchedule(tf.train.adam(0.1), schedule, { initialStep: 10 });
     await opt.setWeights(saved);
     expect(opt.step).toBe(15);
-    tf.dispose(saved[0].tensor);
+    disposeOptimizerWeights(saved);
     plain.dispose();
     opt.dispose();
     w.dispose();
+  });
+
+  it('repeated getWeights/setWeights cycles do not grow numTensors (all seven)', async () => {
+    for (const make of Object.values(OPTIMIZERS)) {
+      const w = freshVariable([1, 2, 3, 4], 'cycle_w');
+      const opt = withSchedule(make(0.1), schedule, { clipNorm: 1 });
+      step(opt, w);
+      let after1 = 0;
+      for (let i = 1; i <= 20; i++) {
+        const saved = await opt.getWeights();
+        const encoded = await tf.io.encodeWeights(saved);
+        disposeOptimizerWeights(saved);
+        const decoded = tf.io.decodeWeights(encoded.data, encoded.specs);
+        await opt.setWeights(
+          encoded.specs.map((sp) => ({ name: sp.name, tensor: decoded[sp.name] })),
+        );
+        tf.dispose(Object.values(decoded));
+        step(opt, w);
+        if (i === 1) after1 = tf.memory().numTensors;
+      }
+      expect(tf.memory().numTensors).toBe(after1);
+      expect(opt.step).toBe(21);
+      opt.dispose();
+      w.dispose();
+    }
   });
 });

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  disposeOptimizerWeights,
   learningRateLogger,
   learningRateScheduler,
   reduceLROnPlateau,
@@ -86,13 +87,20 @@ describe('wasm backend', () => {
     const b = denseModel(make());
     const h1 = await b.fit(x, y, { ...fitArgs, epochs: 2, callbacks: [learningRateLogger()] });
     const modelWeights = b.getWeights().map((t) => t.clone());
-    const optWeights = await (b.optimizer as ReturnType<typeof make>).getWeights();
+    const bOpt = b.optimizer as ReturnType<typeof make>;
+    const optWeights = await bOpt.getWeights();
+    const encoded = await tf.io.encodeWeights(optWeights);
+    disposeOptimizerWeights(optWeights);
+    bOpt.dispose();
     b.dispose();
 
     const c = denseModel(make());
     c.setWeights(modelWeights);
-    await (c.optimizer as ReturnType<typeof make>).setWeights(optWeights);
-    tf.dispose([...modelWeights, ...optWeights.map((w) => w.tensor)]);
+    const decoded = tf.io.decodeWeights(encoded.data, encoded.specs);
+    await (c.optimizer as ReturnType<typeof make>).setWeights(
+      encoded.specs.map((s) => ({ name: s.name, tensor: decoded[s.name] })),
+    );
+    tf.dispose([...modelWeights, ...Object.values(decoded)]);
     const h2 = await c.fit(x, y, {
       ...fitArgs,
       epochs: 4,
