@@ -27,7 +27,26 @@ export interface UltralyticsScheduleOptions {
   paramGroup?: 'weights' | 'bias';
   /** Minimum warm-up length in iterations (Ultralytics uses 100). Default 100. */
   minWarmupIterations?: number;
+  /** Read by {@link momentum} only (accepted here so one options object serves both). */
+  warmupMomentum?: number;
+  /** Read by {@link momentum} only. */
+  momentum?: number;
 }
+
+/** Both functions accept the same options object (each reads its own fields). */
+const ALL_KEYS = [
+  'lr0',
+  'lrf',
+  'epochs',
+  'iterationsPerEpoch',
+  'warmupEpochs',
+  'warmupBiasLr',
+  'cosLr',
+  'paramGroup',
+  'minWarmupIterations',
+  'warmupMomentum',
+  'momentum',
+];
 
 function pyRound(x: number): number {
   // Python's round(): halves to even.
@@ -54,17 +73,7 @@ function warmupIterations(ctx: string, o: Record<string, unknown>, nb: number) {
  */
 export function schedule(options: UltralyticsScheduleOptions): Schedule {
   const ctx = 'ultralytics.schedule';
-  const o = keys(ctx, options, [
-    'lr0',
-    'lrf',
-    'epochs',
-    'iterationsPerEpoch',
-    'warmupEpochs',
-    'warmupBiasLr',
-    'cosLr',
-    'paramGroup',
-    'minWarmupIterations',
-  ]);
+  const o = keys(ctx, options, ALL_KEYS);
   const lr0 = optNum(ctx, 'lr0', o.lr0, 0.01);
   const lrf = optNum(ctx, 'lrf', o.lrf, 0.01);
   const epochs = optNum(ctx, 'epochs', o.epochs, 100, { int: true, gt: 0 });
@@ -111,7 +120,8 @@ export function schedule(options: UltralyticsScheduleOptions): Schedule {
 }
 
 /** Options of {@link momentum}. */
-export interface UltralyticsMomentumOptions {
+export interface UltralyticsMomentumOptions
+  extends Partial<Omit<UltralyticsScheduleOptions, 'iterationsPerEpoch'>> {
   /** Batches per epoch (integer > 0). */
   iterationsPerEpoch: number;
   /** `warmup_epochs`. Default 3. */
@@ -127,13 +137,7 @@ export interface UltralyticsMomentumOptions {
 /** SGD momentum (Adam beta1) at iteration `step`: linear from `warmupMomentum` to `momentum` over the warm-up, then `momentum`. */
 export function momentum(options: UltralyticsMomentumOptions): Schedule {
   const ctx = 'ultralytics.momentum';
-  const o = keys(ctx, options, [
-    'iterationsPerEpoch',
-    'warmupEpochs',
-    'warmupMomentum',
-    'momentum',
-    'minWarmupIterations',
-  ]);
+  const o = keys(ctx, options, ALL_KEYS);
   const iterationsPerEpoch = num(ctx, 'iterationsPerEpoch', o.iterationsPerEpoch, {
     int: true,
     gt: 0,
