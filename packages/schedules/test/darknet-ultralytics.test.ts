@@ -151,6 +151,10 @@ describe('ultralytics.schedule / momentum', () => {
           evalAt(ultralytics.momentum({ iterationsPerEpoch: nb, warmupEpochs: 3 }), steps),
           want.momentum,
         );
+        // One options object serves both functions.
+        const both = { ...common, warmupMomentum: 0.8, momentum: 0.937 };
+        expectClose(evalAt(ultralytics.momentum(both), steps), want.momentum);
+        expectClose(evalAt(ultralytics.schedule(both), steps), want.weights);
       });
     }
   }
