@@ -117,7 +117,6 @@ function outShape(c: ConvCase, depthwise: boolean): number[] {
 describe('Conv2DBackpropFilter', () => {
   for (const backend of ['wasm', 'cpu'] as const) {
     for (const [i, c] of convCases.entries()) {
-      if (backend === 'wasm' && c.dataFormat === 'NCHW') continue;
       it(`${backend}: ${label(c)}`, () => {
         const dy = outShape(c, false);
         compare(
