@@ -176,7 +176,7 @@ function render(
     shapes.push({ cls, ...cand, rgb });
   }
   for (const s of shapes) paint(image, n, s, rng);
-  for (let i = 0; i < image.length; i++) image[i] = image[i] < 0 ? 0 : image[i] > 1 ? 1 : image[i];
+  for (let i = 0; i < image.length; i++) image[i] = Math.min(1, Math.max(0, image[i]));
   const boxes = new Float32Array(shapes.length * 4);
   const classes = new Int32Array(shapes.length);
   shapes.forEach((s, i) => {
