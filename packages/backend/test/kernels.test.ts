@@ -93,6 +93,19 @@ const convCases: ConvCase[] = [
     ],
   },
   { x: [2, 3, 7, 6], f: [3, 3, 3, 2], strides: 2, pad: 'same', dataFormat: 'NCHW' },
+  { x: [2, 9, 9, 8], f: [3, 3, 8, 4], strides: 2, pad: 'same' },
+  { x: [1, 7, 6, 13], f: [3, 3, 13, 5], strides: 1, pad: 'valid' },
+  {
+    x: [2, 6, 7, 10],
+    f: [5, 3, 10, 3],
+    strides: 2,
+    pad: [
+      [0, 0],
+      [2, 1],
+      [0, 2],
+      [0, 0],
+    ],
+  },
 ];
 
 function label(c: ConvCase): string {
