@@ -66,7 +66,7 @@ export async function runTrainCommand(
     const s = result.summary;
     const stats = s.final?.stats;
     console.log(
-      `${result.status} at step ${result.step} in ${s.wallTimeSec.toFixed(0)} s (${s.imagesPerSec.toFixed(1)} images/s, ${backend})`,
+      `${result.status} at step ${result.step} in ${s.wallTimeSec.toFixed(0)} s wall, ${s.cpuTimeSec.toFixed(0)} s CPU (${s.imagesPerSec.toFixed(1)} images/s, ${backend})`,
     );
     if (stats)
       console.log(

@@ -83,6 +83,12 @@ export interface TrainSummary {
   steps: number;
   backend: string;
   wallTimeSec: number;
+  /**
+   * CPU time (user + system) of this process during the run, seconds. On a shared machine
+   * this estimates the wall time the run would take alone (the wasm/cpu backends use one
+   * thread).
+   */
+  cpuTimeSec: number;
   imagesPerSec: number;
   parameters: number;
   final: { step: number; stats: number[] } | null;
@@ -319,6 +325,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const total = cfg.train.steps;
   const startStep = step;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let imagesDone = 0;
   let trainMs = 0;
   const progress = createProgress(total, options.progressBar ?? false, log);
@@ -329,6 +336,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       steps: step,
       backend: options.backendName ?? tf.getBackend(),
       wallTimeSec: wall,
+      cpuTimeSec: (() => {
+        const c = process.cpuUsage(cpu0);
+        return (c.user + c.system) / 1e6;
+      })(),
       imagesPerSec: trainMs > 0 ? imagesDone / (trainMs / 1000) : 0,
       parameters: parameterCount(model),
       final: lastEval,
