@@ -375,6 +375,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
 
   let window = { loss: 0, terms: [0, 0], n: 0, ms: 0, images: 0 };
   while (step < total) {
+    // let signal handlers (Ctrl-C) and other macrotasks run between steps
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) {
       await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
       return finish('interrupted', `interrupted at step ${step}; continue with --resume`);
