@@ -274,6 +274,8 @@ describe('box losses: finite differences and degenerate boxes', () => {
         [0, 0, 1, 1], // zero-height prediction
         [0, 0, 1, 1], // far away
         [5, 5, 6, 6], // prediction zero-size inside
+        [0, 0, 1, 1], // inverted prediction (x2 < x1), as an untrained regressor may output
+        [0, 0, 1, 1], // fully inverted prediction
       ]);
       const preds = tf.tensor2d([
         [1, 1, 3, 4],
@@ -283,6 +285,8 @@ describe('box losses: finite differences and degenerate boxes', () => {
         [0, 0.5, 1, 0.5],
         [1e4, 1e4, 1e4 + 1, 1e4 + 1],
         [5.5, 5.5, 5.5, 5.5],
+        [1, 0, 0, 1],
+        [3, 3, -1, -2],
       ]);
       const v = values(fn(targets, preds, { reduction: tf.Reduction.NONE }));
       expect(v.every(Number.isFinite)).toBe(true);
