@@ -44,7 +44,8 @@ import {
 /**
  * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
  * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput` and `Tile`, and corrected
- * `MaxPoolGrad`, `AvgPoolGrad` and `ResizeNearestNeighborGrad` (tfjs 4.22's are wrong).
+ * `MaxPoolGrad`, `AvgPoolGrad` and `ResizeNearestNeighborGrad` (tfjs 4.22's are wrong in some
+ * cases).
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmConv2DBackpropFilterConfig,

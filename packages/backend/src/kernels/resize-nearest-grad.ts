@@ -32,8 +32,9 @@ export function nearestSourceIndices(
 
 /**
  * Gradient of nearest-neighbour resizing (NHWC), the exact adjoint of the forward op: every
- * output pixel's `dy` is added to the input pixel it was copied from. (tfjs 4.22's own cpu and
- * wasm `ResizeNearestNeighborGrad` disagree with the forward op, e.g. for a 2x upsample.)
+ * output pixel's `dy` is added to the input pixel it was copied from. (tfjs 4.22's cpu kernel
+ * is wrong for batch > 1; its wasm kernel disagrees with this adjoint when downsampling with
+ * `halfPixelCenters`.)
  * `images` shape [N, H, W, C], `dy` shape [N, newH, newW, C]; writes every element of `dx`.
  */
 export function resizeNearestGradient(
