@@ -95,6 +95,47 @@ describe('resume', () => {
   });
 });
 
+describe('resume on the cpu backend', () => {
+  it('gives bit-identical final weights', async () => {
+    const tf = await import('../src/tf.js');
+    await tf.setBackend('cpu');
+    try {
+      const config = validateConfig({
+        ...resolveConfig({ preset: 'smoke' }),
+        train: {
+          ...resolveConfig({ preset: 'smoke' }).train,
+          steps: 4,
+          evalEvery: 4,
+          checkpointEvery: 2,
+        },
+      });
+      const a = tmp();
+      await train({ config, outDir: a, log: quiet });
+      const b = tmp();
+      const ctl = new AbortController();
+      const r1 = await train({
+        config,
+        outDir: b,
+        log: quiet,
+        signal: ctl.signal,
+        onStep: (s) => {
+          if (s === 2) ctl.abort();
+        },
+      });
+      expect(r1.status).toBe('interrupted');
+      await train({ config, outDir: b, log: quiet, resume: true });
+      const ca = readCheckpoint(join(a, 'checkpoints', 'latest.ckpt'));
+      const cb = readCheckpoint(join(b, 'checkpoints', 'latest.ckpt'));
+      ca.tensors.forEach((t, i) => {
+        expect(cb.tensors[i].name).toBe(t.name);
+        expect(Array.from(cb.tensors[i].data)).toEqual(Array.from(t.data));
+      });
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
+});
+
 describe('bad input', () => {
   it('an invalid config names the path of the bad field', () => {
     expect(() => validateConfig({ train: { batchSize: -3 } })).toThrow(ConfigError);
