@@ -27,7 +27,7 @@ async function main(): Promise<void> {
         log: () => {},
         loadTensorflow: () => import('@tensorflow/tfjs-node' as string),
       });
-    } catch (e) {
+    } catch {
       rows.push([name, 'unavailable']);
       continue;
     }
