@@ -122,6 +122,7 @@ function naiveBox(kind) {
       inter,
     );
     const iou = tf.div(inter, tf.add(union, 1e-7));
+    if (kind === 'iou') return tf.mean(tf.sub(1, iou));
     const cw = tf.sub(tf.maximum(x2, gx2), tf.minimum(x1, gx1));
     const ch = tf.sub(tf.maximum(y2, gy2), tf.minimum(y1, gy1));
     if (kind === 'giou') {
@@ -221,7 +222,7 @@ const cases = [
     null,
   ],
   ['weightedSmoothL1Localization', 'codes', L.weightedSmoothL1LocalizationLoss, naive.huber, null],
-  ['iouLoss', 'boxes', L.iouLoss, null, null],
+  ['iouLoss', 'boxes', L.iouLoss, naiveBox('iou'), null],
   ['giouLoss', 'boxes', L.giouLoss, naiveBox('giou'), null],
   ['diouLoss', 'boxes', L.diouLoss, naiveBox('diou'), null],
   ['ciouLoss', 'boxes', L.ciouLoss, naiveBox('ciou'), null],
