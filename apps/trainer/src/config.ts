@@ -206,10 +206,10 @@ function parsePipeline(text: string, file?: string): PipelineConfig {
 export function defaultSchedule(steps: number): (step: number) => number {
   const burnin = Math.max(1, Math.round(steps * 0.05));
   return exponentialDecayWithBurnin({
-    learningRateBase: 2e-3,
+    learningRateBase: 4e-3,
     learningRateDecaySteps: Math.max(1, Math.round(steps / 4)),
     learningRateDecayFactor: 0.5,
-    burninLearningRate: 2e-4,
+    burninLearningRate: 4e-4,
     burninSteps: burnin,
     minLearningRate: 5e-5,
   });

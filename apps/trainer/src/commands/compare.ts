@@ -10,7 +10,7 @@ import { readMetrics, train } from '../train/train.js';
 export const COMPARE_USAGE = `Usage: burnin compare --schedules a,b,c [--steps N] [--seeds 3] [--preset P] [--out DIR] [--backend B]
 Schedules: ${Object.keys(scheduleFactories()).join(', ')}`;
 
-const PEAK = 2e-3;
+const PEAK = 4e-3;
 
 /** Built-in schedules for comparison, each scaled to `steps` with the same peak rate. */
 export function scheduleFactories(): Record<string, (steps: number) => Schedule> {
