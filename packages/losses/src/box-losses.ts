@@ -252,7 +252,8 @@ function boxLoss(
 
 /**
  * IoU loss `1 - IoU` per box pair, `IoU = inter / (union + eps)`. Boxes `[..., 4]`; unreduced
- * shape `[...]`. Zero-area or disjoint boxes give loss 1 and a finite gradient.
+ * shape `[...]`. Zero-area or disjoint boxes give loss 1 and a finite gradient. A non-finite
+ * coordinate gives NaN for that box (value and gradient), in all four box losses.
  */
 export function iouLoss(
   targets: tf.Tensor,
