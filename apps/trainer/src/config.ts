@@ -100,7 +100,7 @@ export const PRESETS: Record<string, DeepPartial<TrainConfigInput>> = {
   demo: {
     data: { imageSize: 96, trainSize: 4000, valSize: 100, maxObjects: 4 },
     model: { widths: [16, 32, 48], headWidth: 32 },
-    train: { steps: 1500, batchSize: 8, logEvery: 20, evalEvery: 250, checkpointEvery: 100 },
+    train: { steps: 4000, batchSize: 8, logEvery: 20, evalEvery: 500, checkpointEvery: 100 },
   },
 };
 

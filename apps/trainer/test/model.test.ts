@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng } from '../src/data/rng.js';
 import { createSyntheticDataset, SyntheticDatasetError } from '../src/data/synthetic.js';
 import { createDetector } from '../src/model/centernet.js';
-import { convSame } from '../src/model/conv.js';
 import { decodeDetections, nms } from '../src/model/decode.js';
 import { detectionLoss, imagesToTensor } from '../src/model/loss.js';
 import { encodeTargets, gaussianRadius } from '../src/model/targets.js';
@@ -19,34 +18,6 @@ function iou(a: number[], b: number[]): number {
   const i = iw * ih;
   return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i);
 }
-
-describe('convSame (im2col)', () => {
-  it('equals tf.conv2d(same) and its gradients for stride 1 and 2, 3x3 and 1x1', () => {
-    for (const [k, stride, h, cin] of [
-      [3, 1, 6, 3],
-      [3, 2, 8, 5],
-      [1, 1, 4, 2],
-      [1, 2, 6, 3],
-    ] as const) {
-      tf.tidy(() => {
-        const x = tf.randomNormal([2, h, h, cin], 0, 1, 'float32', 1) as tf.Tensor4D;
-        const w = tf.randomNormal([k, k, cin, 4], 0, 1, 'float32', 2) as tf.Tensor4D;
-        const ref = tf.conv2d(x, w, stride, 'same');
-        const got = convSame(x, w, stride);
-        expect(got.shape).toEqual(ref.shape);
-        expect(tf.max(tf.abs(tf.sub(ref, got))).dataSync()[0]).toBeLessThan(1e-4);
-        const g = (f: (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor) =>
-          tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-            tf.sum(tf.square(f(a as tf.Tensor4D, b as tf.Tensor4D))),
-          )([x, w]);
-        const [rx, rw] = g((a, b) => tf.conv2d(a, b, stride, 'same'));
-        const [gx, gw] = g((a, b) => convSame(a, b, stride));
-        expect(tf.max(tf.abs(tf.sub(rx, gx))).dataSync()[0]).toBeLessThan(1e-3);
-        expect(tf.max(tf.abs(tf.sub(rw, gw))).dataSync()[0]).toBeLessThan(1e-3);
-      });
-    }
-  });
-});
 
 describe('synthetic dataset', () => {
   it('is deterministic, keeps boxes inside the image and respects the size range', () => {

@@ -1,6 +1,5 @@
 import { createRng } from '../data/rng.js';
 import * as tf from '../tf.js';
-import { convSame } from './conv.js';
 
 /** Architecture options of the small CenterNet-style detector. */
 export interface ModelConfig {
@@ -100,7 +99,7 @@ export function createDetector(config: ModelConfig, seed = 0): Detector {
     act: 'relu' | 'linear' = 'relu',
   ): tf.Tensor4D => {
     const y = tf.add(
-      convSame(x, vars.get(`${name}/kernel`) as tf.Tensor4D, stride),
+      tf.conv2d(x, vars.get(`${name}/kernel`) as tf.Tensor4D, stride, 'same'),
       vars.get(`${name}/bias`) as tf.Tensor1D,
     ) as tf.Tensor4D;
     return act === 'relu' ? tf.relu(y) : y;
