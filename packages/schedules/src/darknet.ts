@@ -7,8 +7,16 @@ import { powLn, powNonNeg } from './math.js';
 import { badStep, defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optNum } from './validate.js';
 
-/** darknet `policy=` values supported (`random` is not: it is not a function of the step). */
-export type DarknetPolicy = 'constant' | 'step' | 'steps' | 'exp' | 'poly' | 'sig' | 'sgdr';
+/** darknet `policy=` values. */
+export type DarknetPolicy =
+  | 'constant'
+  | 'step'
+  | 'steps'
+  | 'exp'
+  | 'poly'
+  | 'random'
+  | 'sig'
+  | 'sgdr';
 
 /** Options of {@link schedule}, named after the `[net]` section keys of a `.cfg` file. */
 export interface DarknetScheduleOptions {
@@ -38,13 +46,64 @@ export interface DarknetScheduleOptions {
   sgdrMult?: number;
   /** `learning_rate_min` (policy `sgdr`). Default 0.00001. */
   learningRateMin?: number;
+  /** Policy `random`: the `srand` seed of glibc's `rand()` (integer in [0, 2^32)). Default 1 (C's seed when `srand` is never called). */
+  seed?: number;
 }
 
 /** darknet writes pi as this literal in its sgdr policy. */
 // biome-ignore lint/suspicious/noApproximativeNumericConstant: darknet's own constant, kept for exactness
 const DARKNET_PI = 3.14159265;
 
-const POLICIES = ['constant', 'step', 'steps', 'exp', 'poly', 'sig', 'sgdr'] as const;
+const POLICIES = ['constant', 'step', 'steps', 'exp', 'poly', 'random', 'sig', 'sgdr'] as const;
+
+/**
+ * glibc's `rand()` (`random_r` TYPE_3: additive feedback `r[i] = r[i - 3] + r[i - 31]` over 31
+ * words seeded by `16807 * x mod (2^31 - 1)`, 310 outputs discarded, `>> 1`), with the outputs
+ * after `srand(seed)` indexed from 0. Sequential reads are O(1); going back reseeds.
+ */
+class GlibcRand {
+  private readonly state = new Int32Array(31);
+  private f = 3;
+  private r = 0;
+  private n = 0;
+  constructor(private readonly seed: number) {
+    this.reset();
+  }
+  private reset(): void {
+    const st = this.state;
+    const seed = this.seed === 0 ? 1 : this.seed;
+    let word = seed | 0; // int32_t, as glibc stores it
+    st[0] = word;
+    for (let i = 1; i < 31; i++) {
+      const hi = Math.trunc(word / 127773);
+      const lo = word % 127773;
+      word = 16807 * lo - 2836 * hi;
+      if (word < 0) word += 2147483647;
+      st[i] = word;
+    }
+    this.f = 3;
+    this.r = 0;
+    for (let i = 0; i < 310; i++) this.next();
+    this.n = 0;
+  }
+  private next(): number {
+    const st = this.state;
+    const v = (st[this.f] + st[this.r]) | 0;
+    st[this.f] = v;
+    if (++this.f >= 31) this.f = 0;
+    if (++this.r >= 31) this.r = 0;
+    this.n++;
+    return v >>> 1;
+  }
+  /** The `k`-th output (0-based) after `srand(seed)`. */
+  at(k: number): number {
+    if (k < this.n) this.reset();
+    let v = 0;
+    while (this.n < k) this.next();
+    v = this.next();
+    return v;
+  }
+}
 
 /**
  * darknet's learning rate at batch `step`: during burn-in (`step < burnIn`)
@@ -54,6 +113,9 @@ const POLICIES = ['constant', 'step', 'steps', 'exp', 'poly', 'sig', 'sgdr'] as 
  * - `steps`: `learningRate` times every `scales[i]` with `steps[i] <= step`
  * - `exp`: `learningRate * gamma ** step`
  * - `poly`: `learningRate * (1 - step / maxBatches) ** power` (a `ScheduleStepError` past `maxBatches`, where darknet stops)
+ * - `random`: `learningRate * u ** power`, `u = (float)rand() / RAND_MAX` from glibc's `rand()`
+ *   after `srand(seed)`, one draw per batch from the end of burn-in on (batch `b` takes draw
+ *   `floor(b) - burnIn`), as if the policy were `rand()`'s only caller
  * - `sig`: `learningRate / (1 + exp(gamma * (step - stepOption)))`
  * - `sgdr`: cosine from `learningRate` to `learningRateMin` over cycles of `sgdrCycle * sgdrMult ** i` batches
  *   (a cycle restarts after, not at, its last batch, and darknet's `3.14159265` is used for pi)
@@ -75,6 +137,7 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
     'sgdrCycle',
     'sgdrMult',
     'learningRateMin',
+    'seed',
   ]);
   const learningRate = num(ctx, 'learningRate', o.learningRate);
   const burnIn = optNum(ctx, 'burnIn', o.burnIn, 0, { int: true, min: 0 });
@@ -143,6 +206,20 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
         if (b > maxBatches)
           badStep(ctx, b, `a finite number in [0, maxBatches = ${maxBatches}] (policy poly)`);
         return learningRate * powNonNeg(1 - b / maxBatches, power);
+      });
+    }
+    case 'random': {
+      const seed = optNum(ctx, 'seed', o.seed, 1, { int: true, min: 0, max: 4294967295 });
+      spec.seed = seed;
+      const rng = new GlibcRand(seed);
+      const f32 = new Float32Array(1);
+      return def((b) => {
+        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
+        if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
+        // (float)rand() / RAND_MAX in float arithmetic: RAND_MAX converts to 2^31 exactly.
+        f32[0] = rng.at(Math.floor(b) - burnIn);
+        const u = f32[0] / 2147483648;
+        return learningRate * powNonNeg(u, power);
       });
     }
     case 'sig': {

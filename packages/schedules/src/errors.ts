@@ -71,3 +71,21 @@ export function describe(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * Thrown by `toJSON` for a schedule holding a user function (torch `lambdaLR` /
+ * `multiplicativeLR`'s `lrLambda`, `cyclicLR`'s `scaleFn`) that was not registered by name
+ * with `registerLambda`. `option` is the path of the function option inside the spec
+ * (`'options.lrLambda'`, `'options.schedulers[1].options.lrLambda'`).
+ */
+export class ScheduleSerializationError extends ScheduleOptionError {
+  constructor(schedule: string, option: string) {
+    super(
+      schedule,
+      option,
+      'a function',
+      'a function registered by name with registerLambda(name, fn) to be serialized (plain functions cannot be written to JSON)',
+    );
+    this.name = 'ScheduleSerializationError';
+  }
+}

@@ -7,10 +7,16 @@ export {
   warmup,
 } from './combinators.js';
 export * as darknet from './darknet.js';
-export { ScheduleOptionError, ScheduleParseError, ScheduleStepError } from './errors.js';
+export {
+  ScheduleOptionError,
+  ScheduleParseError,
+  ScheduleSerializationError,
+  ScheduleStepError,
+} from './errors.js';
 export { fromJSON, scheduleTypes, toJSON } from './json.js';
 export * as keras from './keras.js';
 export { fromKerasConfig, type KerasScheduleConfig, toKerasConfig } from './keras-config.js';
+export { type LambdaFn, registeredLambdas, registerLambda } from './lambdas.js';
 export * as optax from './optax.js';
 export {
   type AsciiPlotOptions,

@@ -1,7 +1,8 @@
 import { clamp, join, scale, warmup } from './combinators.js';
 import * as darknet from './darknet.js';
-import { ScheduleOptionError } from './errors.js';
+import { ScheduleOptionError, ScheduleSerializationError } from './errors.js';
 import * as keras from './keras.js';
+import { UNREGISTERED } from './lambdas.js';
 import * as optax from './optax.js';
 import {
   constant,
@@ -72,7 +73,10 @@ registry.set('clamp', {
 });
 registerNamespace('tfod', tfod);
 registerNamespace('keras', keras);
-registerNamespace('torch', torch, { sequentialLR: ['schedulers'] });
+registerNamespace('torch', torch, {
+  sequentialLR: ['schedulers'],
+  chainedScheduler: ['schedulers'],
+});
 registerNamespace('optax', optax, { joinSchedules: ['schedules'] });
 registerNamespace('darknet', darknet);
 registerNamespace('ultralytics', ultralytics);
@@ -90,7 +94,26 @@ export function toJSON(schedule: Schedule): ScheduleSpec {
       'a schedule of @burnin/schedules',
     );
   }
+  checkSerializable(schedule.spec, '');
   return JSON.parse(JSON.stringify(schedule.spec)) as ScheduleSpec;
+}
+
+function isSpecLike(v: unknown): v is ScheduleSpec {
+  return isPlainObject(v) && typeof v.type === 'string' && isPlainObject(v.options);
+}
+
+/** Throws a ScheduleSerializationError for the first unregistered function in `spec`. */
+function checkSerializable(spec: ScheduleSpec, path: string): void {
+  for (const [k, v] of Object.entries(spec.options)) {
+    const at = `${path}options.${k}`;
+    if (v === UNREGISTERED) throw new ScheduleSerializationError(spec.type, at);
+    if (isSpecLike(v)) checkSerializable(v, `${at}.`);
+    else if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        if (isSpecLike(x)) checkSerializable(x, `${at}[${i}].`);
+      });
+    }
+  }
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

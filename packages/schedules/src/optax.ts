@@ -84,6 +84,37 @@ export function linearSchedule(options: LinearScheduleOptions): Schedule {
   return poly(ctx, o, 1);
 }
 
+/** Options of {@link warmupConstantSchedule}. */
+export interface WarmupConstantScheduleOptions {
+  /** Value at step 0. */
+  initValue: number;
+  /** Value from `warmupSteps` on. */
+  peakValue: number;
+  /** Length of the linear warm-up (integer >= 0; 0 gives the constant `initValue`, as optax). */
+  warmupSteps: number;
+}
+
+/**
+ * `warmup_constant_schedule`: linear from `initValue` to `peakValue` over `warmupSteps`, then
+ * `peakValue` (optax's `linear_schedule(init_value, peak_value, warmup_steps)`; with
+ * `warmupSteps: 0` optax logs a warning and returns `initValue` at every step, and so does this).
+ * @example optax.warmupConstantSchedule({ initValue: 0, peakValue: 0.1, warmupSteps: 4 }); // 0 .025 .05 .075 .1 .1 ...
+ */
+export function warmupConstantSchedule(options: WarmupConstantScheduleOptions): Schedule {
+  const ctx = 'optax.warmupConstantSchedule';
+  const o = keys(ctx, options, ['initValue', 'peakValue', 'warmupSteps']);
+  const initValue = num(ctx, 'initValue', o.initValue);
+  const peakValue = num(ctx, 'peakValue', o.peakValue);
+  const warmupSteps = num(ctx, 'warmupSteps', o.warmupSteps, { int: true, min: 0 });
+  const span = initValue - peakValue;
+  return defineSchedule(ctx, { initValue, peakValue, warmupSteps }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    if (warmupSteps === 0) return initValue;
+    const c = Math.min(step, warmupSteps);
+    return span * (1 - c / warmupSteps) + peakValue;
+  });
+}
+
 /** Options of {@link exponentialDecay}. */
 export interface ExponentialDecayOptions {
   /** Value until `transitionBegin`. */

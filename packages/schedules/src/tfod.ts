@@ -89,9 +89,9 @@ export interface ExponentialDecayWithWarmupOptions {
   learningRateDecaySteps: number;
   /** Multiplicative decay per period (>= 0). */
   learningRateDecayFactor: number;
-  /** Rate at step 0 of the linear warm-up. Default 0. */
+  /** Rate at step 0 of the linear warm-up (<= `learningRateBase`). Default 0. */
   warmupLearningRate?: number;
-  /** Warm-up length (integer >= 0). Default 0. */
+  /** Warm-up length (integer > 0; TF OD API's default 0 raises, and so does this). Default 0. */
   warmupSteps?: number;
   /** Floor of the decayed rate (not applied during warm-up). Default 0. */
   minLearningRate?: number;
@@ -103,6 +103,8 @@ export interface ExponentialDecayWithWarmupOptions {
  * TF OD API `exponential_decay_with_warmup`: linear from `warmupLearningRate` (step 0)
  * towards `learningRateBase` for `step < warmupSteps`, then
  * `max(learningRateBase * factor ** ((step - warmupSteps) / decaySteps), minLearningRate)`.
+ * Throws at construction where TF OD API raises at every call: `warmupSteps` 0 (its default)
+ * and `warmupLearningRate > learningRateBase`.
  */
 export function exponentialDecayWithWarmup(options: ExponentialDecayWithWarmupOptions): Schedule {
   const ctx = 'tfod.exponentialDecayWithWarmup';
@@ -126,7 +128,25 @@ export function exponentialDecayWithWarmup(options: ExponentialDecayWithWarmupOp
   const warmupSteps = optNum(ctx, 'warmupSteps', o.warmupSteps, 0, { int: true, min: 0 });
   const minLearningRate = optNum(ctx, 'minLearningRate', o.minLearningRate, 0);
   const staircase = optBool(ctx, 'staircase', o.staircase, true);
-  const slope = warmupSteps > 0 ? (learningRateBase - warmupLearningRate) / warmupSteps : 0;
+  // TF OD API raises on every call here: it divides by warmup_steps (also for its own default
+  // 0) and checks the warm-up rate against the base rate.
+  if (warmupSteps === 0) {
+    fail(
+      ctx,
+      'warmupSteps',
+      warmupSteps,
+      'an integer > 0 (TF OD API divides by warmup_steps: ZeroDivisionError at every call)',
+    );
+  }
+  if (warmupLearningRate > learningRateBase) {
+    fail(
+      ctx,
+      'warmupLearningRate',
+      warmupLearningRate,
+      `<= learningRateBase (${learningRateBase}) (TF OD API raises ValueError at every call)`,
+    );
+  }
+  const slope = (learningRateBase - warmupLearningRate) / warmupSteps;
   const lnW = Math.log(learningRateDecayFactor);
   const spec = {
     learningRateBase,
@@ -165,8 +185,9 @@ export interface CosineDecayWithWarmupOptions {
  * TF OD API `cosine_decay_with_warmup`: linear warm-up from `warmupLearningRate` for
  * `step < warmupSteps`, `learningRateBase` held through step `warmupSteps + holdBaseRateSteps`,
  * then `0.5 * base * (1 + cos(pi * (step - warmupSteps - hold) / (totalSteps - warmupSteps - hold)))`,
- * and 0 for `step > totalSteps`. Throws where TF raises (`warmupLearningRate > learningRateBase`,
- * `totalSteps < warmupSteps`). Where TF yields NaN (`totalSteps === warmupSteps` with no hold,
+ * and 0 for `step > totalSteps`. Throws where TF raises (`warmupLearningRate > learningRateBase`
+ * with `warmupSteps > 0`, `totalSteps < warmupSteps`); with no warm-up the warm-up rate is unused
+ * and not checked, as in TF. Where TF yields NaN (`totalSteps === warmupSteps` with no hold,
  * at `step === totalSteps`) this returns `learningRateBase`.
  */
 export function cosineDecayWithWarmup(options: CosineDecayWithWarmupOptions): Schedule {
@@ -186,7 +207,8 @@ export function cosineDecayWithWarmup(options: CosineDecayWithWarmupOptions): Sc
     int: true,
     min: 0,
   });
-  if (learningRateBase < warmupLearningRate) {
+  // TF OD API checks the warm-up rate only when there is a warm-up.
+  if (warmupSteps > 0 && learningRateBase < warmupLearningRate) {
     fail(
       ctx,
       'warmupLearningRate',

@@ -6,6 +6,7 @@
  */
 
 import { join } from './combinators.js';
+import { type LambdaFn, lambdaOption } from './lambdas.js';
 import { powLn, powNonNeg } from './math.js';
 import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
@@ -84,7 +85,13 @@ export interface ConstantLROptions {
   totalIters?: number;
 }
 
-/** `ConstantLR`: `lr * factor` for `step < totalIters`, then `lr`. */
+/**
+ * `ConstantLR`: `lr * factor` for `step < totalIters`, then `lr`. As in torch (whose chainable
+ * form multiplies by `factor` at step 0 and by `1 / factor` at step `totalIters`):
+ * - `totalIters: 0` stays at `lr * factor` forever (the restoring step never comes);
+ * - `factor: 0` (with `totalIters > 0`) throws a `ScheduleStepError` from step `totalIters`
+ *   on, where torch raises `ZeroDivisionError`.
+ */
 export function constantLR(options: ConstantLROptions): Schedule {
   const ctx = 'torch.constantLR';
   const o = keys(ctx, options, ['lr', 'factor', 'totalIters']);
@@ -92,9 +99,13 @@ export function constantLR(options: ConstantLROptions): Schedule {
   const factor = optNum(ctx, 'factor', o.factor, 1 / 3, { min: 0, max: 1 });
   const totalIters = optNum(ctx, 'totalIters', o.totalIters, 5, { int: true, min: 0 });
   const low = lr * factor;
+  const end = totalIters === 0 ? Infinity : totalIters;
+  const allowed = `a finite number in [0, totalIters = ${totalIters}) (with factor 0 torch divides by zero at step totalIters)`;
   return defineSchedule(ctx, { lr, factor, totalIters }, (step) => {
     if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
-    return step < totalIters ? low : lr;
+    if (step < end) return low;
+    if (factor === 0) badStep(ctx, step, allowed);
+    return lr;
   });
 }
 
@@ -262,6 +273,13 @@ export interface CyclicLROptions {
   baseMomentum?: number;
   /** Upper momentum (at `baseLr`). Default 0.9. */
   maxMomentum?: number;
+  /**
+   * Custom `scale_fn` (a function, or the name of one registered with `registerLambda`);
+   * replaces `mode` and `gamma`. Receives the cycle number (from 1) or the step, per `scaleMode`.
+   */
+  scaleFn?: LambdaFn | string | null;
+  /** What `scaleFn` receives: `'cycle'` (default) or `'iterations'` (the step). Only read with `scaleFn`. */
+  scaleMode?: 'cycle' | 'iterations';
 }
 
 function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Schedule {
@@ -275,7 +293,12 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
     'cycleMomentum',
     'baseMomentum',
     'maxMomentum',
+    'scaleFn',
+    'scaleMode',
   ]);
+  const custom =
+    o.scaleFn === undefined || o.scaleFn === null ? null : lambdaOption(ctx, 'scaleFn', o.scaleFn);
+  const scaleMode = oneOf(ctx, 'scaleMode', o.scaleMode, ['cycle', 'iterations'] as const, 'cycle');
   const baseLr = num(ctx, 'baseLr', o.baseLr);
   const maxLr = num(ctx, 'maxLr', o.maxLr);
   const stepSizeUp = optNum(ctx, 'stepSizeUp', o.stepSizeUp, 2000, { gt: 0 });
@@ -306,6 +329,7 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
     cycleMomentum,
     baseMomentum,
     maxMomentum,
+    ...(custom ? { scaleFn: custom.spec, scaleMode } : {}),
   };
   const modeIndex = mode === 'triangular' ? 0 : mode === 'triangular2' ? 1 : 2;
   const lnGamma = Math.log(gamma);
@@ -316,6 +340,17 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
     return defineSchedule(ctx, spec, (step) => {
       if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
       return maxMomentum;
+    });
+  }
+  if (custom) {
+    const fn = custom.fn;
+    const byCycle = scaleMode === 'cycle';
+    return defineSchedule(ctx, spec, (step) => {
+      if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+      const cycle = Math.floor(1 + step / totalSize);
+      const x = 1 + step / totalSize - cycle;
+      const factor = x <= stepRatio ? x / stepRatio : (x - 1) / (stepRatio - 1);
+      return lo + amp * factor * fn(byCycle ? cycle : step);
     });
   }
   return defineSchedule(ctx, spec, (step) => {
@@ -333,7 +368,7 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
   });
 }
 
-/** `CyclicLR` learning rate (modes triangular, triangular2, exp_range; custom `scale_fn` is not supported). */
+/** `CyclicLR` learning rate (modes triangular, triangular2, exp_range, or a custom `scaleFn` with `scaleMode`). */
 export function cyclicLR(options: CyclicLROptions): Schedule {
   return cyclic('torch.cyclicLR', options, false);
 }
@@ -431,13 +466,18 @@ function oneCycle(ctx: string, options: OneCycleLROptions, momentum: boolean): S
     : [maxMomentum, baseMomentum];
   const mEnd = threePhase ? [baseMomentum, maxMomentum, maxMomentum] : [baseMomentum, maxMomentum];
   const starts = [0, ...ends.slice(0, -1)];
-  for (let i = 0; i < ends.length; i++) {
-    if (ends[i] === starts[i]) {
+  // torch divides by a phase's length only for the steps that fall in it: an empty phase
+  // reached at step 0 raises in the constructor, one reached later (e.g. the last phase with
+  // pctStart 1, at step totalSteps) only at that step.
+  {
+    let i0 = 0;
+    while (i0 < ends.length - 1 && 0 > ends[i0]) i0++;
+    if (ends[i0] === starts[i0]) {
       fail(
         ctx,
         'pctStart',
         pctStart,
-        `a value that gives every phase a non-zero length (phase ${i + 1} of totalSteps ${totalSteps} is empty; torch divides by zero)`,
+        `a value that does not make phase ${i0 + 1} (the one of step 0) empty for totalSteps ${totalSteps} (torch divides by zero in its constructor)`,
       );
     }
   }
@@ -460,6 +500,7 @@ function oneCycle(ctx: string, options: OneCycleLROptions, momentum: boolean): S
     maxMomentum,
   };
   const allowed = `a finite number in [0, totalSteps = ${totalSteps}] (torch raises past totalSteps)`;
+  const emptyAllowed = `a step outside the empty phases of this schedule (pctStart ${pctStart}, totalSteps ${totalSteps}: torch divides by zero there)`;
   if (momentum && !cycleMomentum) {
     return defineSchedule(ctx, spec, (step) => {
       if (!(step >= 0 && step <= totalSteps)) badStep(ctx, step, allowed);
@@ -470,6 +511,7 @@ function oneCycle(ctx: string, options: OneCycleLROptions, momentum: boolean): S
     if (!(step >= 0 && step <= totalSteps)) badStep(ctx, step, allowed);
     let i = 0;
     while (i < last && step > ends[i]) i++;
+    if (ends[i] === starts[i]) badStep(ctx, step, emptyAllowed);
     const pct = (step - starts[i]) / (ends[i] - starts[i]);
     const a = from[i];
     const b = to[i];
@@ -522,4 +564,182 @@ export function sequentialLR(options: SequentialLROptions): Schedule {
   return defineSchedule(ctx, { schedulers: schedulers.map((s) => s.spec), milestones }, (step) =>
     joined(step),
   );
+}
+
+/** Options of {@link lambdaLR} and {@link multiplicativeLR}. */
+export interface LambdaLROptions {
+  /** Initial learning rate. */
+  lr: number;
+  /**
+   * `lr_lambda`: a function of the epoch (torch's `last_epoch`: 0 right after construction,
+   * `n` after `n` calls to `scheduler.step()`), or the name of a function registered with
+   * `registerLambda` (needed for `toJSON`).
+   */
+  lrLambda: LambdaFn | string;
+}
+
+/**
+ * `LambdaLR`: `lr * lrLambda(step)`. `lrLambda` receives `step` as it is (torch passes the
+ * integer `last_epoch`, starting at 0). Serializable only when `lrLambda` is registered by name.
+ * @example
+ * torch.lambdaLR({ lr: 0.1, lrLambda: (epoch) => 0.95 ** epoch })(10); // 0.1 * 0.95 ** 10
+ */
+export function lambdaLR(options: LambdaLROptions): Schedule {
+  const ctx = 'torch.lambdaLR';
+  const o = keys(ctx, options, ['lr', 'lrLambda']);
+  const lr = num(ctx, 'lr', o.lr);
+  const { fn, spec } = lambdaOption(ctx, 'lrLambda', o.lrLambda);
+  return defineSchedule(ctx, { lr, lrLambda: spec }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return lr * fn(step);
+  });
+}
+
+/**
+ * `MultiplicativeLR`: `lr` at step 0 (torch does not call the function in its constructor),
+ * then `lr * lrLambda(1) * lrLambda(2) * ... * lrLambda(floor(step))`, multiplied in that
+ * order like torch's successive updates. The running product is cached, so consecutive steps
+ * cost one call each; going back recomputes from step 0.
+ * @example
+ * torch.multiplicativeLR({ lr: 0.1, lrLambda: () => 0.95 })(3); // 0.1 * 0.95 ** 3 (as three products)
+ */
+export function multiplicativeLR(options: LambdaLROptions): Schedule {
+  const ctx = 'torch.multiplicativeLR';
+  const o = keys(ctx, options, ['lr', 'lrLambda']);
+  const lr = num(ctx, 'lr', o.lr);
+  const { fn, spec } = lambdaOption(ctx, 'lrLambda', o.lrLambda);
+  let n = 0;
+  let v = lr;
+  return defineSchedule(ctx, { lr, lrLambda: spec }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    const k = Math.floor(step);
+    if (k < n) {
+      n = 0;
+      v = lr;
+    }
+    while (n < k) {
+      n++;
+      v *= fn(n);
+    }
+    return v;
+  });
+}
+
+/** Schedule types {@link chainedScheduler} can chain: torch's multiplicative (chainable) schedulers. */
+const CHAINABLE = [
+  'torch.constantLR',
+  'torch.linearLR',
+  'torch.exponentialLR',
+  'torch.stepLR',
+  'torch.multiStepLR',
+  'torch.polynomialLR',
+  'torch.multiplicativeLR',
+  'torch.chainedScheduler',
+];
+
+function chainLr(s: Schedule): number {
+  const o = s.spec.options;
+  return typeof o.lr === 'number' ? o.lr : chainLr0(o.schedulers);
+}
+
+function chainLr0(children: unknown): number {
+  const first = (children as { options: Record<string, unknown> }[])[0];
+  return typeof first.options.lr === 'number'
+    ? first.options.lr
+    : chainLr0(first.options.schedulers);
+}
+
+/** Options of {@link chainedScheduler}. */
+export interface ChainedSchedulerOptions {
+  /** The chained schedules, all built with the same `lr`. */
+  schedulers: Schedule[];
+}
+
+/**
+ * `ChainedScheduler`: torch steps every scheduler in turn on the same optimizer, each
+ * multiplying the current rate by its own factor; the result is
+ * `lr * (s1(step) / lr) * (s2(step) / lr) * ...`. Accepts torch's multiplicative schedulers
+ * (`constantLR`, `linearLR`, `exponentialLR`, `stepLR`, `multiStepLR`, `polynomialLR`,
+ * `multiplicativeLR`, and nested `chainedScheduler`s), built with the same `lr`.
+ * Takes the array itself or `{ schedulers }`.
+ * @example
+ * torch.chainedScheduler([
+ *   torch.constantLR({ lr: 1, factor: 0.1, totalIters: 2 }),
+ *   torch.exponentialLR({ lr: 1, gamma: 0.9 }),
+ * ]); // 0.1 0.09 0.81 0.729 ...
+ */
+export function chainedScheduler(options: Schedule[] | ChainedSchedulerOptions): Schedule {
+  const ctx = 'torch.chainedScheduler';
+  const o = Array.isArray(options)
+    ? { schedulers: options as unknown }
+    : keys(ctx, options, ['schedulers']);
+  const schedulers = scheduleArray(ctx, 'schedulers', o.schedulers);
+  schedulers.forEach((s, i) => {
+    if (!CHAINABLE.includes(s.spec.type)) {
+      fail(
+        ctx,
+        `schedulers[${i}]`,
+        s.spec.type,
+        `a chainable torch schedule (${CHAINABLE.join(', ')})`,
+      );
+    }
+  });
+  const lr = chainLr(schedulers[0]);
+  schedulers.forEach((s, i) => {
+    if (chainLr(s) !== lr)
+      fail(ctx, `schedulers[${i}].lr`, chainLr(s), `the same lr as schedulers[0] (${lr})`);
+  });
+  const n = schedulers.length;
+  return defineSchedule(ctx, { schedulers: schedulers.map((s) => s.spec) }, (step) => {
+    let v = lr;
+    for (let i = 0; i < n; i++) {
+      const x = schedulers[i](step);
+      v = lr === 0 ? 0 : (v * x) / lr;
+    }
+    return v;
+  });
+}
+
+/** Options of {@link swaLR}. */
+export interface SWALROptions {
+  /** The optimizer's learning rate when `SWALR` is constructed. */
+  lr: number;
+  /** `swa_lr`: the rate annealed to and then held. */
+  swaLr: number;
+  /** `anneal_epochs` (integer >= 0). Default 10. */
+  annealEpochs?: number;
+  /** `anneal_strategy`: `'cos'` (default) or `'linear'`. */
+  annealStrategy?: 'cos' | 'linear';
+}
+
+/**
+ * `torch.optim.swa_utils.SWALR`: `swaLr * a + lr * (1 - a)` with
+ * `a = f(clamp(step / annealEpochs, 0, 1))`, `f(t) = (1 - cos(pi * t)) / 2` (`'cos'`) or `t`
+ * (`'linear'`); `swaLr` from step `annealEpochs` on. With `annealEpochs: 0` torch jumps to
+ * `swaLr` in its constructor: `swaLr` at every step.
+ * @example
+ * torch.swaLR({ lr: 0.1, swaLr: 0.01, annealEpochs: 5, annealStrategy: 'linear' }); // 0.1 0.082 ... 0.01
+ */
+export function swaLR(options: SWALROptions): Schedule {
+  const ctx = 'torch.swaLR';
+  const o = keys(ctx, options, ['lr', 'swaLr', 'annealEpochs', 'annealStrategy']);
+  const lr = num(ctx, 'lr', o.lr);
+  const swaLr = num(ctx, 'swaLr', o.swaLr);
+  const annealEpochs = optNum(ctx, 'annealEpochs', o.annealEpochs, 10, { int: true, min: 0 });
+  const annealStrategy = oneOf(
+    ctx,
+    'annealStrategy',
+    o.annealStrategy,
+    ['cos', 'linear'] as const,
+    'cos',
+  );
+  const cos = annealStrategy === 'cos';
+  const denom = Math.max(1, annealEpochs);
+  return defineSchedule(ctx, { lr, swaLr, annealEpochs, annealStrategy }, (step) => {
+    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    const s = annealEpochs === 0 ? Math.max(1, step) : step;
+    const t = Math.max(0, Math.min(1, s / denom));
+    const a = cos ? (1 - Math.cos(Math.PI * t)) / 2 : t;
+    return swaLr * a + lr * (1 - a);
+  });
 }

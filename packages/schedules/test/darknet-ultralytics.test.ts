@@ -67,7 +67,7 @@ describe('darknet.schedule', () => {
     expect(() =>
       darknet.schedule({ learningRate: 0.01, policy: 'steps', steps: [10, 20], scales: [0.1] }),
     ).toThrow(ScheduleOptionError);
-    expect(() => darknet.schedule({ learningRate: 0.01, policy: 'random' as never })).toThrow(
+    expect(() => darknet.schedule({ learningRate: 0.01, policy: 'cosine' as never })).toThrow(
       /policy/,
     );
     expect(() => darknet.schedule({ learningRate: 0.01, policy: 'poly' })).toThrow(/maxBatches/);

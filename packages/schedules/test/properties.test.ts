@@ -164,7 +164,7 @@ const families: Family[] = [
         learningRateDecaySteps: steps(),
         learningRateDecayFactor: unit(),
         warmupLearningRate: rate(0, 0),
-        warmupSteps: steps(0, 1000),
+        warmupSteps: steps(1, 1000),
         minLearningRate: rate(0, 0.01),
         staircase: fc.boolean(),
       })
@@ -196,6 +196,8 @@ const families: Family[] = [
     name: 'torch.constantLR',
     arb: fc
       .record({ lr: rate(), factor: unit(), totalIters: steps(0, 1000) })
+      // factor 0 raises from totalIters on, like torch (tested in torch.test.ts)
+      .filter((o) => o.factor > 0 || o.totalIters === 0)
       .map(torch.constantLR),
     monotone: { dir: 'inc', from: () => 0 },
   },

@@ -3,6 +3,8 @@ import { loadReference } from './helpers.js';
 
 type Factory = (options: unknown) => lib.Schedule;
 
+lib.registerLambda('samples.decay', (e) => 0.9 ** e);
+
 /** At least one schedule of every type `fromJSON` knows (reference cases plus extras). */
 export function samples(): lib.Schedule[] {
   const out: lib.Schedule[] = [];
@@ -32,6 +34,16 @@ export function samples(): lib.Schedule[] {
       ],
       milestones: [5],
     }),
+    lib.torch.lambdaLR({ lr: 0.1, lrLambda: 'samples.decay' }),
+    lib.torch.multiplicativeLR({ lr: 0.1, lrLambda: 'samples.decay' }),
+    lib.torch.chainedScheduler([
+      lib.torch.constantLR({ lr: 1, factor: 0.5, totalIters: 3 }),
+      lib.torch.exponentialLR({ lr: 1, gamma: 0.9 }),
+    ]),
+    lib.torch.swaLR({ lr: 0.1, swaLr: 0.01, annealEpochs: 5 }),
+    lib.torch.cyclicLR({ baseLr: 0.1, maxLr: 1, stepSizeUp: 5, scaleFn: 'samples.decay' }),
+    lib.optax.warmupConstantSchedule({ initValue: 0, peakValue: 1, warmupSteps: 10 }),
+    lib.darknet.schedule({ learningRate: 0.01, burnIn: 10, policy: 'random', seed: 7 }),
     lib.optax.constantSchedule({ value: 3 }),
     lib.optax.linearSchedule({ initValue: 0, endValue: 1, transitionSteps: 10 }),
     lib.optax.cosineDecaySchedule({ initValue: 1, decaySteps: 100, alpha: 0.1 }),

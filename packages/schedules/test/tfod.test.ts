@@ -72,8 +72,16 @@ describe('tfod: options rejected where TF raises', () => {
         learningRateBase: 0.1,
         totalSteps: 10,
         warmupLearningRate: 0.2,
+        warmupSteps: 2,
       }),
     ).toThrow(ScheduleOptionError);
+    // TF checks the warm-up rate only when there is a warm-up.
+    const noWarmup = tfod.cosineDecayWithWarmup({
+      learningRateBase: 0.1,
+      totalSteps: 10,
+      warmupLearningRate: 0.2,
+    });
+    expect(noWarmup(0)).toBe(0.1);
     expect(() =>
       tfod.cosineDecayWithWarmup({ learningRateBase: 0.1, totalSteps: 10, warmupSteps: 11 }),
     ).toThrow(/totalSteps/);
