@@ -14,16 +14,31 @@ export class BackendUnavailableError extends Error {
   }
 }
 
-/** An option has a value outside its allowed set; names the option, the value and the set. */
+function show(value: unknown): string {
+  if (typeof value === 'number' || typeof value === 'bigint' || value === undefined) {
+    return String(value);
+  }
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * An option has a value outside its allowed set; names the option, the value and the set
+ * (`allowed`: the values, or for a range its description such as `'an integer >= 1'`).
+ */
 export class InvalidBackendOptionError extends Error {
   override readonly name = 'InvalidBackendOptionError';
   readonly option: string;
   readonly value: unknown;
   readonly allowed: readonly string[];
 
-  constructor(option: string, value: unknown, allowed: readonly string[]) {
+  /** `expected` replaces the default "one of 'a', 'b'" wording (e.g. for a numeric range). */
+  constructor(option: string, value: unknown, allowed: readonly string[], expected?: string) {
     super(
-      `@burnin/backend: ${option} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}; got ${JSON.stringify(value)}`,
+      `@burnin/backend: ${option} must be ${expected ?? `one of ${allowed.map((a) => `'${a}'`).join(', ')}`}; got ${show(value)}`,
     );
     this.option = option;
     this.value = value;

@@ -4,5 +4,6 @@ export {
   type BackendPreference,
   type InitBackendOptions,
   initBackend,
+  type ThreadsOption,
 } from './init-backend.js';
 export { registerTrainingKernels, trainingKernelNames } from './register-training-kernels.js';

@@ -12,14 +12,32 @@ import {
 } from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
+import {
+  availableCores,
+  initializedThreads,
+  isNode,
+  startThreadedWasm,
+  type WasmThreadsApi,
+} from './wasm-threads.js';
 
-/** Which backend to run: `'auto'` picks tfjs-node, else wasm, else cpu. */
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/**
+ * Which backend to run: `'auto'` picks tfjs-node-gpu, else tfjs-node, else wasm, else cpu.
+ * `'tensorflow-gpu'` is tfjs-node-gpu (its backend is also named `'tensorflow'`).
+ */
+export type BackendPreference = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
 
-/** The backend that runs (`tf.getBackend()`) and why it was chosen, in one line. */
+/** How many threads the backend may use: `'auto'` = every core, or a count >= 1. */
+export type ThreadsOption = 'auto' | number;
+
+/** The backend that runs (`tf.getBackend()`), why it was chosen in one line, and its threads. */
 export interface BackendChoice {
   name: string;
   reason: string;
+  /**
+   * Threads the backend computes with: wasm's `getThreadsCount()`, 1 for cpu, and for
+   * tfjs-node(-gpu) the core count libtensorflow's thread pools default to.
+   */
+  threads: number;
 }
 
 export interface InitBackendOptions {
@@ -30,12 +48,53 @@ export interface InitBackendOptions {
    * application that depends on it). Default: resolve it from the current working directory.
    */
   loadTensorflow?: () => Promise<unknown>;
+  /**
+   * Loads `@tensorflow/tfjs-node-gpu` (e.g. `() => import('@tensorflow/tfjs-node-gpu')`).
+   * Default: resolve it from the current working directory.
+   */
+  loadTensorflowGpu?: () => Promise<unknown>;
+  /**
+   * Threads for the wasm backend: `'auto'` (default) = `os.availableParallelism()` in Node
+   * (`navigator.hardwareConcurrency` elsewhere), or an integer >= 1. More than one uses
+   * tfjs-backend-wasm's threaded SIMD build (XNNPACK's thread pool, at most 8 threads in tfjs
+   * 4.22's build); 1 uses the single-threaded SIMD build. tfjs-backend-wasm initialises once
+   * per process: a later call keeps the first count and says so in its log line.
+   */
+  threads?: ThreadsOption;
 }
 
-const PREFERENCES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
+const PREFERENCES: readonly BackendPreference[] = [
+  'auto',
+  'tensorflow-gpu',
+  'tensorflow',
+  'wasm',
+  'cpu',
+];
 const TFJS_NODE = '@tensorflow/tfjs-node';
+const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
 
-type Attempt = { ok: true; detail: string } | { ok: false; reason: string };
+type Attempt =
+  | { ok: true; detail: string; threads: number }
+  | { ok: false; reason: string; notInstalled?: boolean };
+
+function plural(n: number): string {
+  return `${n} thread${n === 1 ? '' : 's'}`;
+}
+
+/** Validates `options.threads` and resolves `'auto'` to the core count. */
+function resolveThreads(threads: unknown): { count: number; explicit: boolean } {
+  if (threads === undefined || threads === 'auto')
+    return { count: availableCores(), explicit: false };
+  if (typeof threads === 'number' && Number.isInteger(threads) && threads >= 1) {
+    return { count: threads, explicit: true };
+  }
+  throw new InvalidBackendOptionError(
+    'threads',
+    threads,
+    ['auto', 'an integer >= 1'],
+    "'auto' or an integer >= 1 (wasm uses at most 8)",
+  );
+}
 
 function firstLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -49,9 +108,11 @@ function isModuleNotFound(error: unknown, name: string): boolean {
   return firstLine(error).includes(`'${name}'`) || firstLine(error).includes(`"${name}"`);
 }
 
-function defaultLoadTensorflow(): Promise<unknown> {
-  const requireFromApp = createRequire(path.join(process.cwd(), 'noop.js'));
-  return Promise.resolve().then(() => requireFromApp(TFJS_NODE));
+function loadFromApp(name: string): () => Promise<unknown> {
+  return () => {
+    const requireFromApp = createRequire(path.join(process.cwd(), 'noop.js'));
+    return Promise.resolve().then(() => requireFromApp(name));
+  };
 }
 
 /** Removes whatever a failed tfjs-node load left behind: its backend factory and kernels. */
@@ -70,33 +131,65 @@ async function trySetBackend(name: string): Promise<boolean> {
   }
 }
 
-async function tryTensorflow(load: () => Promise<unknown>): Promise<Attempt> {
+interface TensorflowPackage {
+  /** npm name, for "not installed" detection. */
+  pkg: string;
+  /** Short name used in reasons. */
+  short: string;
+  detail: string;
+}
+
+const TENSORFLOW: TensorflowPackage = {
+  pkg: TFJS_NODE,
+  short: 'tfjs-node',
+  detail: 'tfjs-node (libtensorflow',
+};
+const TENSORFLOW_GPU: TensorflowPackage = {
+  pkg: TFJS_NODE_GPU,
+  short: 'tfjs-node-gpu',
+  detail: 'tfjs-node-gpu (libtensorflow with CUDA',
+};
+
+async function tryTensorflow(
+  which: TensorflowPackage,
+  load: () => Promise<unknown>,
+  threads: { count: number; explicit: boolean },
+): Promise<Attempt> {
+  const { short } = which;
   const preexisting = findBackendFactory('tensorflow') != null;
   try {
     await load();
   } catch (error) {
     if (!preexisting) removeTensorflowLeftovers();
-    if (isModuleNotFound(error, TFJS_NODE)) return { ok: false, reason: 'tfjs-node not installed' };
-    return { ok: false, reason: `tfjs-node failed to load (${firstLine(error)})` };
+    if (isModuleNotFound(error, which.pkg)) {
+      return { ok: false, reason: `${short} not installed`, notInstalled: true };
+    }
+    return { ok: false, reason: `${short} failed to load (${firstLine(error)})` };
   }
   if (findBackendFactory('tensorflow') == null) {
     if (!preexisting) removeTensorflowLeftovers();
     return {
       ok: false,
-      reason:
-        "tfjs-node loaded but registered no 'tensorflow' backend with this @tensorflow/tfjs-core (a second, incompatible tfjs-core copy?)",
+      reason: `${short} loaded but registered no 'tensorflow' backend with this @tensorflow/tfjs-core (a second, incompatible tfjs-core copy?)`,
     };
   }
   if (!(await trySetBackend('tensorflow'))) {
     if (!preexisting) removeTensorflowLeftovers();
-    return { ok: false, reason: "tfjs-node loaded but its 'tensorflow' backend failed to start" };
+    return { ok: false, reason: `${short} loaded but its 'tensorflow' backend failed to start` };
   }
-  return { ok: true, detail: 'tfjs-node (libtensorflow)' };
+  // libtensorflow sizes its thread pools from the core count; tfjs-node has no setting for it.
+  const cores = availableCores();
+  const ignored =
+    threads.explicit && threads.count !== cores
+      ? `; threads: ${threads.count} does not apply to it`
+      : '';
+  return { ok: true, detail: `${which.detail}, ${plural(cores)}${ignored})`, threads: cores };
 }
 
-async function tryWasm(): Promise<Attempt> {
+async function tryWasm(threads: { count: number; explicit: boolean }): Promise<Attempt> {
+  let api: WasmThreadsApi;
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
+    api = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmThreadsApi;
   } catch (error) {
     if (isModuleNotFound(error, '@tensorflow/tfjs-backend-wasm')) {
       return { ok: false, reason: '@tensorflow/tfjs-backend-wasm not installed' };
@@ -104,21 +197,53 @@ async function tryWasm(): Promise<Attempt> {
     return { ok: false, reason: `tfjs-backend-wasm failed to load (${firstLine(error)})` };
   }
   registerTrainingKernels();
+  const simd = await env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const build = simd ? 'SIMD' : 'no SIMD';
+  const before = initializedThreads(api);
+  if (before != null) {
+    // tfjs-backend-wasm initialises once per process: the first thread count stays.
+    if (!(await trySetBackend('wasm'))) {
+      return { ok: false, reason: 'the wasm backend failed to initialize' };
+    }
+    const note =
+      before === threads.count || (!threads.explicit && before > 1)
+        ? ''
+        : `; threads: ${threads.count} does not apply: the wasm backend was initialised earlier in this process and keeps ${plural(before)}`;
+    return { ok: true, detail: `wasm (${build}, ${plural(before)}${note})`, threads: before };
+  }
+  let note = '';
+  if (threads.count > 1 && simd && isNode()) {
+    const threaded = await startThreadedWasm(api, threads.count);
+    if (threaded.ok) {
+      const count = api.getThreadsCount();
+      return { ok: true, detail: `wasm (${build}, ${plural(count)})`, threads: count };
+    }
+    note = `; ${threaded.reason}`;
+  } else if (threads.count > 1 && simd) {
+    // Outside Node tfjs decides (threads need cross-origin isolation in browsers).
+    api.setThreadsCount(threads.count);
+  } else if (threads.count > 1) {
+    note = '; the threaded build needs SIMD';
+  }
+  // The single-threaded SIMD (or plain) build, exactly as tfjs starts it in Node.
+  if (isNode()) env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!(await trySetBackend('wasm'))) {
     return { ok: false, reason: 'the wasm backend failed to initialize' };
   }
-  const simd = await env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  return { ok: true, detail: simd ? 'wasm (SIMD)' : 'wasm (no SIMD)' };
+  const count = initializedThreads(api) ?? 1;
+  return { ok: true, detail: `wasm (${build}, ${plural(count)}${note})`, threads: count };
 }
 
 async function tryCpu(): Promise<Attempt> {
   if (!(await trySetBackend('cpu'))) {
     return { ok: false, reason: 'the cpu backend failed to initialize' };
   }
-  return { ok: true, detail: 'cpu (pure JavaScript, slow)' };
+  return { ok: true, detail: 'cpu (pure JavaScript, slow, 1 thread)', threads: 1 };
 }
 
 const FIX: Record<Exclude<BackendPreference, 'auto'>, string> = {
+  'tensorflow-gpu':
+    "add '@tensorflow/tfjs-node-gpu' to your application's dependencies (`npm i @tensorflow/tfjs-node-gpu`; its install downloads libtensorflow with CUDA, so the network must allow it, and it needs an NVIDIA GPU with CUDA and cuDNN) and pass `loadTensorflowGpu: () => import('@tensorflow/tfjs-node-gpu')`, or use initBackend('tensorflow') or initBackend('wasm')",
   tensorflow:
     "add '@tensorflow/tfjs-node' to your application's dependencies (`npm i @tensorflow/tfjs-node`; its install downloads libtensorflow, so the network must allow it) and pass `loadTensorflow: () => import('@tensorflow/tfjs-node')`, or use initBackend('wasm')",
   wasm: "`npm i @tensorflow/tfjs-backend-wasm` (same version as @tensorflow/tfjs-core), or use initBackend('cpu')",
@@ -128,15 +253,18 @@ const FIX: Record<Exclude<BackendPreference, 'auto'>, string> = {
 /**
  * Registers the training kernels ({@link registerTrainingKernels}) and activates a backend.
  *
- * - `'auto'` (default): tfjs-node if it loads, else wasm, else cpu. A failed tfjs-node load
- *   leaves no half-registered `'tensorflow'` backend or kernels behind.
- * - `'tensorflow' | 'wasm' | 'cpu'`: that backend or a {@link BackendUnavailableError} saying
- *   how to fix it.
+ * - `'auto'` (default): tfjs-node-gpu if it loads, else tfjs-node, else wasm, else cpu. A
+ *   failed tfjs-node(-gpu) load leaves no half-registered `'tensorflow'` backend or kernels
+ *   behind; a tfjs-node-gpu that is not installed is not mentioned.
+ * - `'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'`: that backend or a
+ *   {@link BackendUnavailableError} saying how to fix it.
+ * - `options.threads` (`'auto'` = every core): wasm's thread count; see
+ *   {@link InitBackendOptions.threads}.
  *
- * Logs exactly one line (e.g. `burnin: tfjs-node not installed: falling back to wasm (SIMD)`)
- * and resolves to `{ name, reason }` where `name` is `tf.getBackend()` and `reason` is that
- * line without the `burnin: ` prefix. Throws {@link InvalidBackendOptionError} for an unknown
- * preference.
+ * Logs exactly one line (e.g. `burnin: tfjs-node not installed: falling back to wasm (SIMD, 2
+ * threads)`) and resolves to `{ name, reason, threads }` where `name` is `tf.getBackend()`,
+ * `reason` is that line without the `burnin: ` prefix and `threads` the threads it computes
+ * with. Throws {@link InvalidBackendOptionError} for an unknown preference or invalid `threads`.
  */
 export async function initBackend(
   preference: BackendPreference = 'auto',
@@ -145,6 +273,7 @@ export async function initBackend(
   if (!PREFERENCES.includes(preference)) {
     throw new InvalidBackendOptionError('preference', preference, PREFERENCES);
   }
+  const threads = resolveThreads(options.threads);
   const log = options.log ?? ((line: string) => console.info(line));
   // Import the wasm backend (when installed) before registering: its module registers its own
   // kernels on import and would otherwise replace ours.
@@ -152,8 +281,20 @@ export async function initBackend(
   registerTrainingKernels();
 
   const attempts: [Exclude<BackendPreference, 'auto'>, () => Promise<Attempt>][] = [
-    ['tensorflow', () => tryTensorflow(options.loadTensorflow ?? defaultLoadTensorflow)],
-    ['wasm', tryWasm],
+    [
+      'tensorflow-gpu',
+      () =>
+        tryTensorflow(
+          TENSORFLOW_GPU,
+          options.loadTensorflowGpu ?? loadFromApp(TFJS_NODE_GPU),
+          threads,
+        ),
+    ],
+    [
+      'tensorflow',
+      () => tryTensorflow(TENSORFLOW, options.loadTensorflow ?? loadFromApp(TFJS_NODE), threads),
+    ],
+    ['wasm', () => tryWasm(threads)],
     ['cpu', tryCpu],
   ];
   const failures: string[] = [];
@@ -167,9 +308,11 @@ export async function initBackend(
           ? `using ${result.detail}${preference === 'auto' ? '' : ' as requested'}`
           : `${failures.join('; ')}: falling back to ${result.detail}`;
       log(`burnin: ${reason}`);
-      return { name: getBackend(), reason };
+      return { name: getBackend(), reason, threads: result.threads };
     }
     if (preference !== 'auto') throw new BackendUnavailableError(name, result.reason, FIX[name]);
+    // Most machines have no tfjs-node-gpu: only mention it when it is there and fails.
+    if (name === 'tensorflow-gpu' && result.notInstalled) continue;
     failures.push(result.reason);
   }
   throw new BackendUnavailableError('auto', failures.join('; '), FIX.cpu);

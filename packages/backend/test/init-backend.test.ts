@@ -1,3 +1,4 @@
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -9,10 +10,25 @@ import {
   initBackend,
 } from '../src/index.js';
 
-function notFound(): Promise<never> {
-  const error = new Error("Cannot find module '@tensorflow/tfjs-node'") as Error & { code: string };
-  error.code = 'MODULE_NOT_FOUND';
-  return Promise.reject(error);
+function notFoundModule(name: string): () => Promise<never> {
+  return () => {
+    const error = new Error(`Cannot find module '${name}'`) as Error & { code: string };
+    error.code = 'MODULE_NOT_FOUND';
+    return Promise.reject(error);
+  };
+}
+const notFound = notFoundModule('@tensorflow/tfjs-node');
+const gpuNotFound = notFoundModule('@tensorflow/tfjs-node-gpu');
+const cores = os.availableParallelism();
+const coresText = `${cores} thread${cores === 1 ? '' : 's'}`;
+/** What the first wasm init in this process gets: every core, at most 8 (tfjs' build). */
+const wasmThreads = Math.min(cores, 8);
+
+function registersTensorflow(calls?: string[], name = 'load'): () => Promise<void> {
+  return async () => {
+    calls?.push(name);
+    tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);
+  };
 }
 
 function collect(): { lines: string[]; log: (line: string) => void } {
@@ -34,7 +50,10 @@ describe('initBackend', () => {
     expect(choice.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(lines).toEqual([`burnin: ${choice.reason}`]);
-    expect(choice.reason).toMatch(/^tfjs-node not installed: falling back to wasm \((no )?SIMD\)$/);
+    expect(choice.reason).toBe(
+      `tfjs-node not installed: falling back to wasm (SIMD, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'})`,
+    );
+    expect(choice.threads).toBe(wasmThreads);
     expect(tf.tidy(() => tf.add(1, 2).dataSync()[0])).toBe(3);
   });
 
@@ -89,17 +108,144 @@ describe('initBackend', () => {
 
   it("uses the 'tensorflow' backend when the loader registers it on our engine", async () => {
     const { lines, log } = collect();
-    const load = async () => {
+    const load = registersTensorflow();
+    const choice = await initBackend('auto', {
+      log,
+      loadTensorflow: load,
+      loadTensorflowGpu: gpuNotFound,
+    });
+    const reason = `using tfjs-node (libtensorflow, ${coresText})`;
+    expect(choice).toEqual({ name: 'tensorflow', reason, threads: cores });
+    expect(lines).toEqual([`burnin: ${reason}`]);
+  });
+
+  it('says an explicit thread count does not apply to tfjs-node', async () => {
+    const { log } = collect();
+    const threads = cores + 1;
+    const choice = await initBackend('tensorflow', {
+      log,
+      threads,
+      loadTensorflow: registersTensorflow(),
+    });
+    expect(choice.threads).toBe(cores);
+    expect(choice.reason).toBe(
+      `using tfjs-node (libtensorflow, ${coresText}; threads: ${threads} does not apply to it) as requested`,
+    );
+  });
+});
+
+describe('initBackend: tfjs-node-gpu, named backends', () => {
+  it("'auto' tries tfjs-node-gpu first and uses it when it registers 'tensorflow'", async () => {
+    const { lines, log } = collect();
+    const calls: string[] = [];
+    const choice = await initBackend('auto', {
+      log,
+      loadTensorflowGpu: registersTensorflow(calls, 'gpu'),
+      loadTensorflow: registersTensorflow(calls, 'node'),
+    });
+    const reason = `using tfjs-node-gpu (libtensorflow with CUDA, ${coresText})`;
+    expect(choice).toEqual({ name: 'tensorflow', reason, threads: cores });
+    expect(lines).toEqual([`burnin: ${reason}`]);
+    expect(calls).toEqual(['gpu']);
+  });
+
+  it("'auto' without tfjs-node-gpu goes on to tfjs-node without mentioning the gpu package", async () => {
+    const { lines, log } = collect();
+    const calls: string[] = [];
+    const choice = await initBackend('auto', {
+      log,
+      loadTensorflowGpu: async () => {
+        calls.push('gpu');
+        return gpuNotFound();
+      },
+      loadTensorflow: registersTensorflow(calls, 'node'),
+    });
+    expect(calls).toEqual(['gpu', 'node']);
+    expect(choice.name).toBe('tensorflow');
+    expect(lines).toEqual([`burnin: using tfjs-node (libtensorflow, ${coresText})`]);
+  });
+
+  it('a tfjs-node-gpu that fails halfway is cleaned up and reported, then tfjs-node runs', async () => {
+    const { lines, log } = collect();
+    const halfway = async () => {
+      tf.registerKernel({
+        kernelName: 'Sub',
+        backendName: 'tensorflow',
+        kernelFunc: () => ({}) as never,
+      });
       tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);
+      throw new Error('libcudart.so.11.0: cannot open shared object file');
     };
-    const choice = await initBackend('auto', { log, loadTensorflow: load });
-    expect(choice).toEqual({ name: 'tensorflow', reason: 'using tfjs-node (libtensorflow)' });
-    expect(lines).toEqual(['burnin: using tfjs-node (libtensorflow)']);
+    let kernelsWhenNodeLoads: unknown[] | undefined;
+    const choice = await initBackend('auto', {
+      log,
+      loadTensorflowGpu: halfway,
+      loadTensorflow: async () => {
+        kernelsWhenNodeLoads = tf.getKernelsForBackend('tensorflow');
+        tf.registerBackend('tensorflow', () => new MathBackendCPU(), 3);
+      },
+    });
+    expect(kernelsWhenNodeLoads).toEqual([]);
+    expect(choice.name).toBe('tensorflow');
+    expect(lines).toEqual([
+      `burnin: tfjs-node-gpu failed to load (libcudart.so.11.0: cannot open shared object file): falling back to tfjs-node (libtensorflow, ${coresText})`,
+    ]);
+  });
+
+  it("'auto' with neither tfjs-node-gpu nor tfjs-node falls back to wasm in one line", async () => {
+    const { lines, log } = collect();
+    const choice = await initBackend('auto', {
+      log,
+      loadTensorflowGpu: gpuNotFound,
+      loadTensorflow: notFound,
+    });
+    expect(choice.name).toBe('wasm');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^burnin: tfjs-node not installed: falling back to wasm \(SIMD, \d+ threads?/,
+    );
+  });
+
+  it("'tensorflow-gpu' names it explicitly and never loads tfjs-node", async () => {
+    const { lines, log } = collect();
+    const calls: string[] = [];
+    const choice = await initBackend('tensorflow-gpu', {
+      log,
+      loadTensorflowGpu: registersTensorflow(calls, 'gpu'),
+      loadTensorflow: registersTensorflow(calls, 'node'),
+    });
+    expect(calls).toEqual(['gpu']);
+    expect(choice).toEqual({
+      name: 'tensorflow',
+      reason: `using tfjs-node-gpu (libtensorflow with CUDA, ${coresText}) as requested`,
+      threads: cores,
+    });
+    expect(lines).toHaveLength(1);
+  });
+
+  it("'tensorflow-gpu' that is not installed throws BackendUnavailableError saying how to fix it", async () => {
+    const { lines, log } = collect();
+    const calls: string[] = [];
+    const attempt = initBackend('tensorflow-gpu', {
+      log,
+      loadTensorflowGpu: gpuNotFound,
+      loadTensorflow: registersTensorflow(calls, 'node'),
+    });
+    const error = (await attempt.catch((e: unknown) => e)) as BackendUnavailableError;
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect(error.backend).toBe('tensorflow-gpu');
+    expect(error.message).toMatch(/tfjs-node-gpu not installed/);
+    expect(error.fix).toMatch(/npm i @tensorflow\/tfjs-node-gpu/);
+    expect(error.fix).toMatch(/loadTensorflowGpu/);
+    expect(error.fix).toMatch(/initBackend\('tensorflow'\)/);
+    expect(calls).toEqual([]);
+    expect(lines).toEqual([]);
+    expect(tf.findBackendFactory('tensorflow')).toBeNull();
   });
 
   it.each([
-    ['wasm', /^using wasm \((no )?SIMD\) as requested$/],
-    ['cpu', /^using cpu \(pure JavaScript, slow\) as requested$/],
+    ['wasm', /^using wasm \(SIMD, \d+ threads?\) as requested$/],
+    ['cpu', /^using cpu \(pure JavaScript, slow, 1 thread\) as requested$/],
   ] as const)("'%s' activates that backend", async (preference, reason) => {
     const { lines, log } = collect();
     const choice = await initBackend(preference, { log });
@@ -112,7 +258,7 @@ describe('initBackend', () => {
     const attempt = initBackend('webgpu' as BackendPreference);
     await expect(attempt).rejects.toBeInstanceOf(InvalidBackendOptionError);
     await expect(attempt).rejects.toThrow(
-      /preference must be one of 'auto', 'tensorflow', 'wasm', 'cpu'; got "webgpu"/,
+      /preference must be one of 'auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'; got "webgpu"/,
     );
   });
 

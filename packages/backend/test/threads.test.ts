@@ -1,0 +1,169 @@
+// tfjs-backend-wasm initialises once per process, so every thread configuration runs in its own
+// child process (test/fixtures/threads/run.mjs on the built dist/index.js) and reports JSON.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidBackendOptionError, initBackend } from '../src/index.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/threads/run.mjs', import.meta.url));
+const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const cores = os.availableParallelism();
+/** tfjs 4.22's threaded build uses at most 8 threads. */
+const allCores = Math.min(cores, 8);
+
+interface ChildResult {
+  choice: { name: string; reason: string; threads: number };
+  lines: string[];
+  threadsCount: number;
+  multithreadFlag: boolean;
+  restored: { cpus: boolean; worker: boolean };
+  again?: { name: string; reason: string; threads: number };
+  againLines?: string[];
+  conv: number[];
+  matMul: number[];
+  backend: string;
+  /** ms from the child's output to its exit, without process.exit. */
+  exitMs: number;
+}
+
+function runChild(args: Record<string, unknown>): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fixture, JSON.stringify(args)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let outputAt: number | undefined;
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk;
+      if (stdout.includes('\n')) outputAt ??= Date.now();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 50_000);
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(killer);
+      if (code !== 0 || outputAt === undefined) {
+        reject(new Error(`child ${JSON.stringify(args)} exited ${code ?? signal}: ${stderr}`));
+        return;
+      }
+      resolve({ ...JSON.parse(stdout), exitMs: Date.now() - outputAt });
+    });
+  });
+}
+
+function maxAbsDiff(a: number[], b: number[]): number {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
+describe('threads option validation', () => {
+  it.each([0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 'four', '2', null, true])(
+    'rejects threads: %s with InvalidBackendOptionError naming the range',
+    async (threads) => {
+      const attempt = initBackend('cpu', { threads: threads as never, log: () => {} });
+      const error = (await attempt.catch((e: unknown) => e)) as InvalidBackendOptionError;
+      expect(error).toBeInstanceOf(InvalidBackendOptionError);
+      expect(error.option).toBe('threads');
+      expect(error.value).toBe(threads);
+      expect(error.allowed).toEqual(['auto', 'an integer >= 1']);
+      expect(error.message).toMatch(/threads must be 'auto' or an integer >= 1/);
+    },
+  );
+
+  it('names the bad value in the message', async () => {
+    await expect(initBackend('cpu', { threads: Number.NaN })).rejects.toThrow(/got NaN$/);
+    await expect(initBackend('cpu', { threads: 'four' as never })).rejects.toThrow(/got "four"$/);
+  });
+
+  it('cpu reports 1 thread', async () => {
+    const choice = await initBackend('cpu', { threads: 4, log: () => {} });
+    expect(choice.threads).toBe(1);
+    expect(choice.reason).toBe('using cpu (pure JavaScript, slow, 1 thread) as requested');
+  });
+});
+
+describe('wasm threads (one child process per configuration)', () => {
+  const results: Record<string, ChildResult> = {};
+
+  beforeAll(async () => {
+    if (!existsSync(dist)) throw new Error('run `pnpm build` first: the children import dist/');
+    // One at a time: they compete for the same cores.
+    results.raw = await runChild({ raw: true });
+    results.one = await runChild({ threads: 1 });
+    results.all = await runChild({ threads: cores });
+    results.auto = await runChild({});
+    results.again = await runChild({ threads: cores, again: 1 });
+    results.broken = await runChild({ threads: 2, sabotage: true });
+  }, 240_000);
+
+  it('threads: 1 is the single-threaded SIMD build, bit-identical to a plain tf.setBackend', () => {
+    const { one, raw } = results;
+    expect(one.threadsCount).toBe(1);
+    expect(one.choice).toEqual({
+      name: 'wasm',
+      reason: 'using wasm (SIMD, 1 thread) as requested',
+      threads: 1,
+    });
+    expect(one.multithreadFlag).toBe(false);
+    expect(one.conv).toEqual(raw.conv);
+    expect(one.matMul).toEqual(raw.matMul);
+  });
+
+  it(`threads: ${cores} (every core) runs ${allCores} thread(s) with the same outputs`, () => {
+    const { all, one } = results;
+    expect(all.threadsCount).toBe(allCores);
+    expect(all.choice.threads).toBe(allCores);
+    expect(all.lines).toEqual([
+      `burnin: using wasm (SIMD, ${allCores} thread${allCores === 1 ? '' : 's'}) as requested`,
+    ]);
+    expect(maxAbsDiff(all.conv, one.conv)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(all.matMul, one.matMul)).toBeLessThan(1e-5);
+  });
+
+  it("'auto' (the default) uses every core", () => {
+    expect(results.auto.threadsCount).toBe(allCores);
+    expect(results.auto.choice.threads).toBe(allCores);
+  });
+
+  it('leaves no global patch behind (os.cpus, globalThis.Worker)', () => {
+    for (const result of Object.values(results)) {
+      expect(result.restored).toEqual({ cpus: true, worker: true });
+    }
+  });
+
+  it('the pthread workers do not keep the process alive: every child exits by itself', () => {
+    for (const result of Object.values(results)) expect(result.exitMs).toBeLessThan(1000);
+  });
+
+  it('a second initBackend keeps the first thread count and says so in its one line', () => {
+    const { again } = results;
+    expect(again.again?.threads).toBe(allCores);
+    expect(again.againLines).toHaveLength(1);
+    if (allCores === 1) {
+      expect(again.againLines?.[0]).toBe('burnin: using wasm (SIMD, 1 thread) as requested');
+    } else {
+      expect(again.againLines?.[0]).toBe(
+        `burnin: using wasm (SIMD, ${allCores} threads; threads: 1 does not apply: the wasm backend was initialised earlier in this process and keeps ${allCores} threads) as requested`,
+      );
+    }
+  });
+
+  it('falls back to the single-threaded SIMD build, with one line, when workers cannot start', () => {
+    const { broken, one } = results;
+    expect(broken.backend).toBe('wasm');
+    expect(broken.threadsCount).toBe(1);
+    expect(broken.multithreadFlag).toBe(false);
+    expect(broken.lines).toEqual([
+      'burnin: using wasm (SIMD, 1 thread; the threaded build failed to start: a pthread worker could not be created (worker_threads disabled by the test)) as requested',
+    ]);
+    expect(broken.conv).toEqual(one.conv);
+    expect(broken.matMul).toEqual(one.matMul);
+  });
+});
