@@ -222,6 +222,7 @@ def main():
     ap.add_argument("--pool", type=int, default=4, help="pre-generated batches, cycled")
     ap.add_argument("--memory-format", choices=["contiguous", "channels_last"], default="channels_last")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--verbose", action="store_true", help="print every step time")
     a = ap.parse_args()
     widths = [int(v) for v in a.widths.split(",")]
     if len(widths) != 3 or a.image_size % 16 != 0 or a.image_size < 32:
@@ -262,6 +263,7 @@ def main():
         t1 = time.perf_counter()
         if i >= a.warmup:
             times.append((t1 - t0) * 1000)
+        if a.verbose: print(f"# step {i} {(t1 - t0) * 1000:.1f} ms")
     print(f"# last loss {lv:.4f}; min {min(times):.2f} ms, mean {statistics.fmean(times):.2f} ms")
     print(f"torch ms/step {statistics.median(times):.2f}")
 

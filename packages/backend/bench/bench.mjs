@@ -1,47 +1,115 @@
 // Training-speed benchmark: ms per epoch of a tiny CNN and of a CenterNet-style detection model
-// on the stock cpu backend, cpu with our kernels, wasm with our kernels and tfjs-node (when it
-// loads). Configurations are interleaved round by round (the machine may be shared) and the
-// table reports medians and ratios from this one run. Run after `pnpm build`:
-//   pnpm --filter @burnin/backend bench   [--rounds N] [--quick]
+// on the stock cpu backend, cpu with our kernels, wasm with our kernels at 1 thread and at all
+// cores, tfjs-node (when it loads) and the PyTorch CPU twins (bench/torch_tiny_cnn.py, when
+// `import torch` works) at 1 thread and at all cores. Every measurement runs in its own child
+// process (the wasm backend initialises once per process, with one thread count; each child
+// reports its own peak RSS); configurations are interleaved round by round (the machine may be
+// shared) and the tables report medians and ratios from this one run, then the kernel split of
+// one training step on wasm (tf.profile). Run after `pnpm build`:
+//   pnpm --filter @burnin/backend bench   [--rounds N] [--quick] [--no-profile]
+// Child mode (what the parent runs; prints one JSON line):
+//   node --import ./bench/resolve-hook.mjs bench/bench.mjs --child wasm --threads 2 --workload tiny
+// Env: BURNIN_PYTHON (default python3) is the interpreter of the torch twin.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
-import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
-import * as tfl from '@tensorflow/tfjs-layers';
-import { registerTrainingKernels, trainingKernelNames } from '../dist/index.js';
+import { fileURLToPath } from 'node:url';
 
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const roundsArg = args.indexOf('--rounds');
-const ROUNDS = roundsArg >= 0 ? Number(args[roundsArg + 1]) : quick ? 1 : 5;
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const quick = flag('--quick');
+const ROUNDS = Number(option('--rounds', quick ? 1 : 5));
+const CORES =
+  typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+const JSON_PREFIX = 'BENCH_JSON ';
 
-// ---- kernel sets: stock cpu kernels vs ours, swapped in place so runs can interleave --------
-const cpuNames = trainingKernelNames().cpu;
-const stockCpu = new Map(cpuNames.map((n) => [n, tf.getKernel(n, 'cpu')]));
-registerTrainingKernels();
-const oursCpu = new Map(cpuNames.map((n) => [n, tf.getKernel(n, 'cpu')]));
-function useCpuKernels(set) {
-  for (const [name, config] of set) {
-    tf.unregisterKernel(name, 'cpu');
-    tf.registerKernel(config);
+const WORKLOADS = {
+  tiny: { input: [32, 32, 3], output: [4], samples: 256, batch: 32 },
+  detection: { input: [128, 128, 3], output: [32, 32, 7], samples: 64, batch: 8 },
+};
+
+if (option('--child', null) != null) {
+  await child(option('--child'));
+  process.exit(0); // the threaded wasm build's pool threads never exit by themselves
+} else {
+  await parent();
+}
+
+// ================================ child: one measurement =======================================
+
+async function child(kind) {
+  const tf = await import('@tensorflow/tfjs-core');
+  await import('@tensorflow/tfjs-backend-cpu');
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+  const tfl = await import('@tensorflow/tfjs-layers');
+  const burnin = await import('../dist/index.js');
+  const out = {};
+
+  if (kind === 'probe') {
+    out.tensorflow = loadTensorflow(tf);
+    out.tfjs = tf.version_core;
+    out.simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    console.log(JSON_PREFIX + JSON.stringify(out));
+    return;
+  }
+  const requested = Number(option('--threads', 1));
+  if (kind === 'cpu-stock') {
+    await tf.setBackend('cpu');
+  } else if (kind === 'cpu') {
+    burnin.registerTrainingKernels();
+    await tf.setBackend('cpu');
+  } else if (kind === 'tensorflow') {
+    const status = loadTensorflow(tf);
+    if (status !== 'ok') throw new Error(`tfjs-node ${status}`);
+    burnin.registerTrainingKernels();
+    await tf.setBackend('tensorflow');
+  } else if (kind === 'wasm') {
+    // `threads` is passed through when this @burnin/backend build has the option (parent checks
+    // dist/index.d.ts); older builds ignore it and run single-threaded.
+    await burnin.initBackend('wasm', {
+      threads: requested,
+      log: (line) => {
+        out.log = line;
+      },
+    });
+    out.threads = wasm.getThreadsCount();
+    out.multithread = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
+  } else {
+    throw new Error(`unknown --child ${kind}`);
+  }
+  const workload = option('--workload', 'tiny');
+  const w = WORKLOADS[workload];
+  const build = workload === 'tiny' ? tinyCnn : detectionModel;
+  if (flag('--profile')) {
+    out.profile = await profileStep(tf, build(tf, tfl), w, Number(option('--steps', 3)));
+  } else {
+    out.ms = await measure(tf, build(tf, tfl), w, Number(option('--batches', 1)), flag('--warmup'));
+  }
+  out.maxRssMB = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON_PREFIX + JSON.stringify(out));
+}
+
+function loadTensorflow(tf) {
+  try {
+    createRequire(path.join(process.cwd(), 'noop.js'))('@tensorflow/tfjs-node');
+    return tf.findBackendFactory('tensorflow') != null ? 'ok' : 'loaded, no backend';
+  } catch (error) {
+    if (tf.findBackendFactory('tensorflow') != null) tf.removeBackend('tensorflow');
+    for (const k of tf.getKernelsForBackend('tensorflow'))
+      tf.unregisterKernel(k.kernelName, 'tensorflow');
+    return `unavailable (${String(error.message).split('\n')[0].slice(0, 60)})`;
   }
 }
 
-let tensorflowStatus = 'not installed';
-try {
-  createRequire(path.join(process.cwd(), 'noop.js'))('@tensorflow/tfjs-node');
-  tensorflowStatus = tf.findBackendFactory('tensorflow') != null ? 'ok' : 'loaded, no backend';
-} catch (error) {
-  tensorflowStatus = `unavailable (${String(error.message).split('\n')[0].slice(0, 60)})`;
-  if (tf.findBackendFactory('tensorflow') != null) tf.removeBackend('tensorflow');
-  for (const k of tf.getKernelsForBackend('tensorflow'))
-    tf.unregisterKernel(k.kernelName, 'tensorflow');
-}
-
-// ---- models -----------------------------------------------------------------------------------
-function tinyCnn() {
+function tinyCnn(tf, tfl) {
   const model = tfl.sequential();
   model.add(
     tfl.layers.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, activation: 'relu' }),
@@ -56,16 +124,15 @@ function tinyCnn() {
   return model;
 }
 
-function convBnRelu(x, filters, strides) {
-  const c = tfl.layers
-    .conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false })
-    .apply(x);
-  const b = tfl.layers.batchNormalization().apply(c);
-  return tfl.layers.reLU().apply(b);
-}
-
 /** CenterNet-style: 128x128x3 -> stride-4 maps: 3 heatmaps, 2 size, 2 offset channels. */
-function detectionModel() {
+function detectionModel(tf, tfl) {
+  const convBnRelu = (x, filters, strides) => {
+    const c = tfl.layers
+      .conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false })
+      .apply(x);
+    const b = tfl.layers.batchNormalization().apply(c);
+    return tfl.layers.reLU().apply(b);
+  };
   const input = tfl.input({ shape: [128, 128, 3] });
   const s2 = convBnRelu(input, 16, 2);
   const s4 = convBnRelu(s2, 32, 2);
@@ -87,24 +154,11 @@ function detectionModel() {
   return model;
 }
 
-const WORKLOADS = {
-  tiny: { build: tinyCnn, input: [32, 32, 3], output: [4], samples: 256, batch: 32 },
-  detection: {
-    build: detectionModel,
-    input: [128, 128, 3],
-    output: [32, 32, 7],
-    samples: 64,
-    batch: 8,
-  },
-};
-
 /**
- * ms per epoch of `samples` samples: optionally one warm-up batch, then `batches` timed batches
- * (fewer than an epoch for the slow cpu backends), scaled to the epoch.
+ * ms per epoch of `samples` samples with model.fit: optionally one warm-up batch, then `batches`
+ * timed batches (fewer than an epoch for the slow cpu backends), scaled to the epoch.
  */
-async function measure(workload, batches, warmup) {
-  const w = WORKLOADS[workload];
-  const model = w.build();
+async function measure(tf, model, w, batches, warmup) {
   const n = batches * w.batch;
   const xs = tf.randomUniform([n, ...w.input]);
   const ys = tf.randomUniform([n, ...w.output]);
@@ -122,101 +176,326 @@ async function measure(workload, batches, warmup) {
   return (ms / batches) * (w.samples / w.batch);
 }
 
-// Per workload: timed batches, whether to warm up, and whether to run in every round (the slow
-// cpu backends run once; stock cpu skips the detection model: over a minute per batch).
-const CONFIGS = [
-  {
-    name: 'cpu (stock)',
-    backend: 'cpu',
-    kernels: stockCpu,
-    plan: { tiny: { batches: 1, warmup: false, everyRound: false } },
-  },
-  {
-    name: 'cpu + burnin kernels',
-    backend: 'cpu',
-    kernels: oursCpu,
-    plan: {
-      tiny: { batches: 2, warmup: true, everyRound: true },
-      detection: { batches: 1, warmup: false, everyRound: false },
+/**
+ * One training step (trainOnBatch: forward, backward, Adam update) of one batch: the median
+ * wall time of `steps` plain steps, then `steps` steps under tf.profile: per kernel name the
+ * time per step and calls per step, the sum of kernel times and the profiled steps' wall time.
+ */
+async function profileStep(tf, model, w, steps) {
+  const x = tf.randomUniform([w.batch, ...w.input]);
+  const y = tf.randomUniform([w.batch, ...w.output]);
+  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y); // warm-up
+  const plain = [];
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    await model.trainOnBatch(x, y);
+    plain.push(performance.now() - t);
+  }
+  tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
+  const byName = new Map();
+  const backend = tf.getBackend();
+  const wrappers = new Set();
+  let wall = 0;
+  let kernels = 0;
+  for (let i = 0; i < steps; i++) {
+    const t = performance.now();
+    const info = await tf.profile(() => model.trainOnBatch(x, y));
+    wall += performance.now() - t;
+    for (const k of info.kernels) {
+      // tf.customGrad ops (e.g. `fusedConv2d__op`) are profiled under their scope name around
+      // the kernels they run: count those kernels, not the wrapper.
+      if (tf.getKernel(k.name, backend) == null) {
+        wrappers.add(k.name);
+        continue;
+      }
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += ms;
+      e.calls += 1;
+      byName.set(k.name, e);
+      kernels += 1;
+    }
+  }
+  tf.dispose([x, y]);
+  model.dispose();
+  const split = [...byName]
+    .map(([name, e]) => ({ name, ms: e.ms / steps, calls: e.calls / steps }))
+    .sort((a, b) => b.ms - a.ms);
+  return {
+    stepMs: median(plain),
+    profiledWallMs: wall / steps,
+    kernelMs: split.reduce((a, e) => a + e.ms, 0),
+    kernelsPerStep: kernels / steps,
+    wrappers: [...wrappers],
+    split,
+  };
+}
+
+// ================================ parent: the run and the tables ================================
+
+function median(v) {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Runs `cmd args`, returns { json, stdout } or { error }. */
+function run(cmd, cmdArgs, parse) {
+  const r = spawnSync(cmd, cmdArgs, {
+    cwd: process.cwd(),
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: 15 * 60_000,
+  });
+  if (r.status !== 0) {
+    const text = `${r.error?.message ?? ''} ${r.stderr ?? ''}`.trim().split('\n');
+    return { error: `exit ${r.status ?? r.signal}: ${text.slice(-1)[0]?.slice(0, 160)}` };
+  }
+  const parsed = parse(r.stdout);
+  return parsed == null ? { error: `no result in output: ${r.stdout.slice(-160)}` } : parsed;
+}
+
+function nodeChild(kind, extra) {
+  // Keep only the --import hook (not e.g. --cpu-prof) for the children.
+  const execArgs = [];
+  for (let i = 0; i < process.execArgv.length; i++) {
+    const a = process.execArgv[i];
+    if (a === '--import' || a === '--loader') execArgs.push(a, process.execArgv[++i]);
+    else if (a.startsWith('--import=')) execArgs.push(a);
+  }
+  return run(
+    process.execPath,
+    [...execArgs, fileURLToPath(import.meta.url), '--child', kind, ...extra],
+    (stdout) => {
+      const line = stdout.split('\n').find((l) => l.startsWith(JSON_PREFIX));
+      return line == null ? null : JSON.parse(line.slice(JSON_PREFIX.length));
     },
-  },
-  {
-    name: 'wasm + burnin kernels',
-    backend: 'wasm',
-    kernels: oursCpu,
-    plan: {
-      tiny: { batches: 8, warmup: true, everyRound: true },
-      detection: { batches: 2, warmup: true, everyRound: true },
-    },
-  },
-];
-if (tensorflowStatus === 'ok') {
-  CONFIGS.push({
-    name: 'tfjs-node',
-    backend: 'tensorflow',
-    kernels: oursCpu,
-    plan: {
-      tiny: { batches: 8, warmup: true, everyRound: true },
-      detection: { batches: 8, warmup: true, everyRound: true },
-    },
+  );
+}
+
+function torchChild(python, threads, workload) {
+  const script = path.join(HERE, 'torch_tiny_cnn.py');
+  const epochs = quick ? '2' : '3';
+  const cmdArgs = [script, String(threads), '--model', workload, '--epochs', epochs];
+  return run(python, cmdArgs, (stdout) => {
+    const ms = stdout.match(/^torch ms\/epoch ([\d.]+)/m);
+    if (ms == null) return null;
+    const rss = stdout.match(/^# maxrss_kb (\d+)/m);
+    return { ms: Number(ms[1]), maxRssMB: rss == null ? null : Number(rss[1]) / 1024, threads };
   });
 }
 
-const results = new Map(); // `${workload}|${config}` -> ms[]
-const started = performance.now();
-for (let round = 0; round < ROUNDS; round++) {
+async function parent() {
+  const started = performance.now();
+  const dts = readFileSync(path.join(HERE, '..', 'dist', 'index.d.ts'), 'utf8');
+  const threadsOption = /\bthreads\??:/.test(dts);
+  const python = process.env.BURNIN_PYTHON || 'python3';
+  const torchCheck = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {
+    encoding: 'utf8',
+  });
+  const torchVersion = torchCheck.status === 0 ? torchCheck.stdout.trim() : null;
+  const probe = nodeChild('probe', []);
+  if (probe.error) throw new Error(`probe child failed: ${probe.error}`);
+
+  const allThreads = threadsOption ? CORES : 1;
+  const allLabel = threadsOption
+    ? `wasm + burnin kernels, ${CORES} threads`
+    : `wasm + burnin kernels, "all cores" (threads option not available: 1 thread)`;
+  // Per workload: timed batches, whether to warm up, whether to run in every round (the slow cpu
+  // backends run once; stock cpu skips the detection model: over a minute per batch).
+  const configs = [
+    {
+      name: 'cpu (stock)',
+      kind: 'cpu-stock',
+      threads: 1,
+      plan: { tiny: { batches: 1, warmup: false, everyRound: false } },
+    },
+    {
+      name: 'cpu + burnin kernels',
+      kind: 'cpu',
+      threads: 1,
+      plan: {
+        tiny: { batches: 2, warmup: true, everyRound: true },
+        detection: { batches: 1, warmup: false, everyRound: false },
+      },
+    },
+    {
+      name: 'wasm + burnin kernels, 1 thread',
+      key: 'wasm1',
+      kind: 'wasm',
+      threads: 1,
+      plan: {
+        tiny: { batches: 8, warmup: true, everyRound: true },
+        detection: { batches: 2, warmup: true, everyRound: true },
+      },
+    },
+  ];
+  if (CORES > 1) {
+    configs.push({
+      ...configs[configs.length - 1],
+      name: allLabel,
+      key: 'wasmAll',
+      threads: allThreads,
+      requested: CORES,
+    });
+  }
+  if (probe.tensorflow === 'ok') {
+    configs.push({
+      name: 'tfjs-node',
+      kind: 'tensorflow',
+      threads: CORES,
+      plan: {
+        tiny: { batches: 8, warmup: true, everyRound: true },
+        detection: { batches: 8, warmup: true, everyRound: true },
+      },
+    });
+  }
+  if (torchVersion != null) {
+    const every = { everyRound: true };
+    for (const threads of CORES > 1 ? [1, CORES] : [1]) {
+      configs.push({
+        name: `PyTorch ${torchVersion} CPU, ${threads} thread${threads > 1 ? 's' : ''}`,
+        key: `torch${threads}`,
+        kind: 'torch',
+        threads,
+        plan: { tiny: every, detection: every },
+      });
+    }
+  }
+
+  const results = new Map(); // `${workload}|${name}` -> [{ ms, maxRssMB, ... }]
+  const failures = new Map();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const workload of Object.keys(WORKLOADS)) {
+      for (const config of configs) {
+        const plan = config.plan[workload];
+        const key = `${workload}|${config.name}`;
+        if (plan == null || (round > 0 && !plan.everyRound) || failures.has(key)) continue;
+        const r =
+          config.kind === 'torch'
+            ? torchChild(python, config.threads, workload)
+            : nodeChild(config.kind, [
+                '--workload',
+                workload,
+                '--threads',
+                String(config.requested ?? config.threads),
+                '--batches',
+                String(plan.batches),
+                ...(plan.warmup ? ['--warmup'] : []),
+              ]);
+        if (r.error) {
+          failures.set(key, r.error);
+          process.stderr.write(`round ${round + 1} ${workload} ${config.name}: ${r.error}\n`);
+          continue;
+        }
+        results.set(key, [...(results.get(key) ?? []), r]);
+        if (r.threads != null && config.kind === 'wasm') config.actualThreads = r.threads;
+        process.stderr.write(
+          `round ${round + 1} ${workload} ${config.name}: ${r.ms.toFixed(0)} ms/epoch, ${r.maxRssMB?.toFixed(0)} MB${r.log ? ` (${r.log})` : ''}\n`,
+        );
+      }
+    }
+  }
+
+  // Kernel split of one training step on wasm, at 1 thread and at all cores.
+  const profiles = [];
+  if (!flag('--no-profile')) {
+    for (const workload of Object.keys(WORKLOADS)) {
+      for (const config of configs.filter((c) => c.kind === 'wasm')) {
+        const r = nodeChild('wasm', [
+          '--workload',
+          workload,
+          '--threads',
+          String(config.requested ?? config.threads),
+          '--profile',
+          '--steps',
+          quick ? '2' : '4',
+        ]);
+        if (r.error) process.stderr.write(`profile ${workload} ${config.name}: ${r.error}\n`);
+        else profiles.push({ workload, config, ...r });
+      }
+    }
+  }
+
+  console.log(
+    `\n@burnin/backend training benchmark: node ${process.version}, tfjs ${probe.tfjs}, wasm SIMD ${probe.simd}, ${CORES} cores, tfjs-node: ${probe.tensorflow}, torch: ${torchVersion ?? `not available (${python} -c "import torch" failed)`}, @burnin/backend threads option: ${threadsOption ? 'yes' : 'not available (dist/index.d.ts)'}`,
+  );
+  console.log(
+    `median over ${ROUNDS} interleaved round(s), one child process per measurement (cpu backends: one round, a few batches scaled to the epoch); total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+  );
+  const torchAt = (workload, threads) => {
+    const c = configs.find((k) => k.kind === 'torch' && k.threads === threads);
+    const v = c && results.get(`${workload}|${c.name}`);
+    return v ? median(v.map((r) => r.ms)) : null;
+  };
   for (const workload of Object.keys(WORKLOADS)) {
-    for (const config of CONFIGS) {
-      const plan = config.plan[workload];
-      if (plan == null || (round > 0 && !plan.everyRound)) continue;
-      useCpuKernels(config.kernels);
-      await tf.setBackend(config.backend);
-      const ms = await measure(workload, plan.batches, plan.warmup);
-      const key = `${workload}|${config.name}`;
-      results.set(key, [...(results.get(key) ?? []), ms]);
-      process.stderr.write(
-        `round ${round + 1} ${workload} ${config.name}: ${ms.toFixed(0)} ms/epoch\n`,
+    const w = WORKLOADS[workload];
+    const get = (name) => {
+      const v = results.get(`${workload}|${name}`);
+      return v == null ? null : v;
+    };
+    const wasm1 = get('wasm + burnin kernels, 1 thread');
+    const wasm1Ms = wasm1 ? median(wasm1.map((r) => r.ms)) : null;
+    const stock = get('cpu (stock)');
+    const stockMs = stock ? median(stock.map((r) => r.ms)) : null;
+    console.log(`${workload} (${w.samples} samples, batch ${w.batch}): ms/epoch, lower is better`);
+    console.log(
+      '| configuration | threads | ms/epoch (median) | best | runs | vs stock cpu | time vs wasm 1 thread | ours / torch (same threads) | peak RSS MB (max) |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const config of configs) {
+      if (config.plan[workload] == null) {
+        console.log(`| ${config.name} | | not run (over a minute per batch) | | | | | | |`);
+        continue;
+      }
+      const v = get(config.name);
+      if (v == null) {
+        const why = failures.get(`${workload}|${config.name}`) ?? 'not run';
+        console.log(`| ${config.name} | | failed: ${why.replace(/\|/g, '/')} | | | | | | |`);
+        continue;
+      }
+      const ms = median(v.map((r) => r.ms));
+      const best = Math.min(...v.map((r) => r.ms));
+      const threads =
+        config.kind === 'wasm' ? (config.actualThreads ?? config.threads) : config.threads;
+      const torch = config.kind === 'torch' ? null : torchAt(workload, threads);
+      const rss = Math.max(...v.map((r) => r.maxRssMB ?? 0));
+      const cells = [
+        config.name,
+        threads,
+        ms.toFixed(0),
+        best.toFixed(0),
+        v.length,
+        stockMs == null ? 'n/a' : `${(stockMs / ms).toFixed(1)}x`,
+        wasm1Ms == null ? 'n/a' : `${(ms / wasm1Ms).toFixed(2)}x`,
+        torch == null ? '' : `${(ms / torch).toFixed(2)}x`,
+        rss > 0 ? rss.toFixed(0) : 'n/a',
+      ];
+      console.log(`| ${cells.join(' | ')} |`);
+    }
+    console.log('');
+  }
+
+  for (const p of profiles) {
+    const { stepMs, profiledWallMs, kernelMs, kernelsPerStep, split } = p.profile;
+    const w = WORKLOADS[p.workload];
+    const outside = Math.max(0, profiledWallMs - kernelMs);
+    console.log(
+      `kernel split of one ${p.workload} training step (trainOnBatch of ${w.batch}), ${p.config.name} (${p.threads} thread(s)): ${stepMs.toFixed(1)} ms/step unprofiled (median); profiled steps ${profiledWallMs.toFixed(1)} ms of which ${kernelMs.toFixed(1)} ms in ${kernelsPerStep.toFixed(0)} kernel calls and ${outside.toFixed(1)} ms (${((100 * outside) / profiledWallMs).toFixed(0)}%) outside kernels (JS: tfjs-layers, autodiff, engine bookkeeping)`,
+    );
+    console.log('| kernel | ms/step | share of kernel time | calls/step |');
+    console.log('|---|---:|---:|---:|');
+    const top = split.slice(0, 6);
+    const rest = split.slice(6);
+    const other = {
+      name: `other (${rest.length} kernels)`,
+      ms: rest.reduce((a, e) => a + e.ms, 0),
+      calls: rest.reduce((a, e) => a + e.calls, 0),
+    };
+    for (const e of rest.length > 0 ? [...top, other] : top) {
+      console.log(
+        `| ${e.name} | ${e.ms.toFixed(2)} | ${((100 * e.ms) / kernelMs).toFixed(1)}% | ${e.calls.toFixed(0)} |`,
       );
     }
+    console.log('');
   }
-}
-useCpuKernels(oursCpu);
-
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-console.log(
-  `\n@burnin/backend training benchmark: node ${process.version}, tfjs ${tf.version_core}, wasm SIMD ${simd}, tfjs-node: ${tensorflowStatus}`,
-);
-console.log(
-  `median over ${ROUNDS} interleaved round(s) (cpu backends: one round, a few batches scaled to the epoch); total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
-);
-for (const workload of Object.keys(WORKLOADS)) {
-  const w = WORKLOADS[workload];
-  const get = (name) => {
-    const v = results.get(`${workload}|${name}`);
-    return v == null ? null : median(v);
-  };
-  const wasmMs = get('wasm + burnin kernels');
-  const stockMs = get('cpu (stock)');
-  console.log(`${workload} (${w.samples} samples, batch ${w.batch}): ms/epoch, lower is better`);
-  console.log(
-    '| backend | ms/epoch (median) | best | speed-up vs stock cpu | time vs wasm + burnin |',
-  );
-  console.log('|---|---:|---:|---:|---:|');
-  for (const config of CONFIGS) {
-    const ms = get(config.name);
-    if (ms == null) {
-      console.log(`| ${config.name} | not run (over a minute per batch) | | | |`);
-      continue;
-    }
-    const speedup = stockMs == null ? 'n/a' : `${(stockMs / ms).toFixed(1)}x`;
-    const best = Math.min(...results.get(`${workload}|${config.name}`));
-    console.log(
-      `| ${config.name} | ${ms.toFixed(0)} | ${best.toFixed(0)} | ${speedup} | ${(ms / wasmMs).toFixed(2)}x |`,
-    );
-  }
-  console.log('');
 }
