@@ -1,7 +1,9 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: process.env.BURNIN_DEV ? ['dev/*.ts'] : ['src/cli.ts', 'src/bench.ts'],
+  entry: process.env.BURNIN_DEV
+    ? ['dev/*.ts']
+    : { cli: 'src/cli.ts', bench: 'src/bench.ts', worker: 'src/train/worker.ts' },
   outDir: process.env.BURNIN_DEV ? 'dist/dev' : 'dist',
   format: ['esm'],
   dts: false,

@@ -8,6 +8,7 @@ const USAGE = `burnin: example object-detection trainer (TensorFlow.js, burn-in 
 Commands:
   burnin train [--config run.yaml] [--out runs/NAME] [--backend auto|tensorflow|wasm|cpu]
                [--resume] [--preset default|smoke|demo] [--pipeline-config pipeline.config]
+               [--threads N|auto]  data-parallel threads (default: train.threads, 'auto' = all cores)
   burnin demo                      train --preset demo --out runs/demo, then print the report path
   burnin eval --checkpoint DIR [--json]
   burnin eval --gt gt.json --dt dt.json [--json]

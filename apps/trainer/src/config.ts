@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import {
   exponentialDecayWithBurnin,
   fromJSON,
@@ -24,6 +25,34 @@ export class ConfigError extends Error {
 }
 
 const posInt = z.number().int().positive();
+
+/** Most worker threads a run may use. */
+export const MAX_THREADS = 256;
+const THREADS_MESSAGE = `must be an integer 1..${MAX_THREADS} or 'auto'`;
+/** `train.threads`: data-parallel threads (main + workers), or 'auto' (all cores). */
+const threadsSchema = z
+  .custom<number | 'auto'>(
+    (v) =>
+      v === 'auto' || (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= MAX_THREADS),
+    (v) => ({ message: `${THREADS_MESSAGE}, got ${JSON.stringify(v)}` }),
+  )
+  .default('auto');
+
+/** The thread count a `train.threads` / `--threads` value means on this machine. */
+export function resolveThreads(v: number | 'auto'): number {
+  return v === 'auto' ? Math.min(MAX_THREADS, Math.max(1, availableParallelism())) : v;
+}
+
+/**
+ * Parses a `--threads` value (`N` in 1..256 or `auto`); returns null when it is invalid
+ * (callers throw their own error kind).
+ */
+export function parseThreads(v: string): number | 'auto' | null {
+  if (v === 'auto') return 'auto';
+  if (!/^\d+$/.test(v)) return null;
+  const n = Number(v);
+  return n >= 1 && n <= MAX_THREADS ? n : null;
+}
 
 /** The schedule: a @burnin/schedules JSON spec, a Keras config, or a TF OD API text block. */
 const scheduleSchema = z.union([
@@ -71,6 +100,11 @@ export const configSchema = z
         logEvery: posInt.default(10),
         evalEvery: posInt.default(200),
         checkpointEvery: posInt.default(100),
+        /**
+         * Data-parallel threads: the batch is split into this many shards computed
+         * concurrently (main thread + worker_threads). 'auto' = os.availableParallelism().
+         */
+        threads: threadsSchema,
       })
       .strict()
       .default({}),

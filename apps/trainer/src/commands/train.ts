@@ -1,14 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from '../args.js';
+import { parseArgs, UsageError } from '../args.js';
 import { selectBackend } from '../backend.js';
-import { ConfigError, resolveConfig } from '../config.js';
+import { ConfigError, MAX_THREADS, parseThreads, resolveConfig } from '../config.js';
 import { buildRunReport } from '../report/build.js';
 import { COCO_STAT_NAMES } from '../report/names.js';
 import { type TrainResult, train } from '../train/train.js';
 
 export const TRAIN_USAGE = `Usage: burnin train [--config run.yaml] [--out runs/NAME] [--backend auto|tensorflow|wasm|cpu]
-                    [--resume] [--preset default|smoke|demo] [--pipeline-config pipeline.config]`;
+                    [--resume] [--preset default|smoke|demo] [--pipeline-config pipeline.config]
+                    [--threads N|auto]`;
 
 /** Exit codes of train: 0 done, 1 bad input, 2 usage, 3 diverged, 130 interrupted. */
 export async function runTrainCommand(
@@ -16,9 +17,18 @@ export async function runTrainCommand(
   defaults: { preset?: string; out?: string } = {},
 ): Promise<{ code: number; result?: TrainResult; outDir: string }> {
   const { flags } = parseArgs(argv, {
-    strings: ['config', 'out', 'backend', 'preset', 'pipeline-config'],
+    strings: ['config', 'out', 'backend', 'preset', 'pipeline-config', 'threads'],
     booleans: ['resume'],
   });
+  let threads: number | 'auto' | undefined;
+  if (flags.threads !== undefined) {
+    const t = parseThreads(String(flags.threads));
+    if (t === null)
+      throw new UsageError(
+        `--threads must be an integer 1..${MAX_THREADS} or 'auto', got ${String(flags.threads)}`,
+      );
+    threads = t;
+  }
   const pipelineFile = flags['pipeline-config'] as string | undefined;
   let pipelineText: string | undefined;
   if (pipelineFile) {
@@ -61,12 +71,13 @@ export async function runTrainCommand(
       progressBar: Boolean(process.stdout.isTTY),
       signal: controller.signal,
       backendName: backend,
+      ...(threads !== undefined ? { threads } : {}),
     });
     const report = await buildRunReport(outDir);
     const s = result.summary;
     const stats = s.final?.stats;
     console.log(
-      `${result.status} at step ${result.step} in ${s.wallTimeSec.toFixed(0)} s wall, ${s.cpuTimeSec.toFixed(0)} s CPU (${s.imagesPerSec.toFixed(1)} images/s, ${backend})`,
+      `${result.status} at step ${result.step} in ${s.wallTimeSec.toFixed(0)} s wall, ${s.cpuTimeSec.toFixed(0)} s CPU (${s.imagesPerSec.toFixed(1)} images/s, ${backend}, ${s.threads} thread${s.threads === 1 ? '' : 's'})`,
     );
     if (stats)
       console.log(

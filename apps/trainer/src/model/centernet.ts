@@ -86,8 +86,12 @@ export function createDetector(config: ModelConfig, seed = 0): Detector {
     const std = s.std ?? Math.sqrt(2 / (s.k * s.k * s.cin));
     const w = new Float32Array(n);
     for (let i = 0; i < n; i++) w[i] = gauss() * std;
-    const wv = tf.variable(tf.tensor4d(w, [s.k, s.k, s.cin, s.cout]), true, `${s.name}/kernel`);
-    const bv = tf.variable(tf.fill([s.cout], s.bias ?? 0), true, `${s.name}/bias`);
+    // tf.variable keeps its own reference: release the initial tensors
+    const w0 = tf.tensor4d(w, [s.k, s.k, s.cin, s.cout]);
+    const b0 = tf.fill([s.cout], s.bias ?? 0);
+    const wv = tf.variable(w0, true, `${s.name}/kernel`);
+    const bv = tf.variable(b0, true, `${s.name}/bias`);
+    tf.dispose([w0, b0]);
     vars.set(`${s.name}/kernel`, wv);
     vars.set(`${s.name}/bias`, bv);
     variables.push(wv, bv);

@@ -16,21 +16,34 @@ export interface LossWeights {
 }
 
 /**
+ * Normalizers of the loss terms. A shard of a batch (data-parallel training) passes the
+ * whole batch's: then the shards' losses (and gradients) sum to the full-batch loss.
+ */
+export interface LossNormalizers {
+  /** Divisor of the focal heatmap sum (full batch: `max(1, object count)`). */
+  heatmap: number;
+  /** Divisor of the GIoU loss sum (full batch: the object count). */
+  box: number;
+}
+
+/**
  * Total detection loss of a batch: `heatmap * focal / max(1, N) + box * mean GIoU loss`
  * where the GIoU loss is computed between the ground-truth boxes and the boxes decoded at
  * their centre cells. `terms` [2] holds the unweighted (heatmap, box) values; box is 0
- * when the batch has no objects.
+ * when the batch has no objects. `norm` replaces the divisors (default: this batch's,
+ * `max(1, targets.count)` and `targets.count`).
  */
 export function detectionLoss(
   model: Detector,
   images: tf.Tensor4D,
   targets: BatchTargets,
   weights: LossWeights,
+  norm?: LossNormalizers,
 ): { total: tf.Scalar; terms: tf.Tensor1D } {
   return tf.tidy(() => {
     const { heatmap, reg } = model.apply(images);
     const hmTarget = tf.tensor4d(targets.heatmap, targets.shape);
-    const n = Math.max(1, targets.count);
+    const n = norm ? norm.heatmap : Math.max(1, targets.count);
     const focal = tf.div(
       penaltyReducedFocalLoss(hmTarget, heatmap, { reduction: tf.Reduction.SUM }),
       n,
@@ -55,7 +68,7 @@ export function detectionLoss(
       const pred = regToBoxes(regAt, cells);
       const gt = tf.tensor2d(targets.boxes, [targets.count, 4]);
       const sum = giouLoss(gt, pred, { format: 'xyxy', reduction: tf.Reduction.SUM });
-      box = tf.div(sum, targets.count) as tf.Scalar;
+      box = tf.div(sum, norm ? norm.box : targets.count) as tf.Scalar;
     }
     const total = tf.add(tf.mul(focal, weights.heatmap), tf.mul(box, weights.box)) as tf.Scalar;
     return { total, terms: tf.stack([focal, box]) as tf.Tensor1D };

@@ -7,23 +7,28 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { type ScheduledOptimizer, withSchedule } from '@burnin/tfjs-adapter';
-import { buildSchedule, ConfigError, type TrainConfig } from '../config.js';
+import {
+  disposeOptimizerWeights,
+  type ScheduledOptimizer,
+  withSchedule,
+} from '@burnin/tfjs-adapter';
+import { buildSchedule, ConfigError, resolveThreads, type TrainConfig } from '../config.js';
 import { createRng, hashSeed, permutation } from '../data/rng.js';
 import { createSyntheticDataset } from '../data/synthetic.js';
 import type { DetectionDataset, Sample } from '../data/types.js';
-import {
-  createDetector,
-  type Detector,
-  OUTPUT_STRIDE,
-  parameterCount,
-} from '../model/centernet.js';
-import { detectionLoss, imagesToTensor, LOSS_TERMS } from '../model/loss.js';
-import { encodeTargets } from '../model/targets.js';
+import { createDetector, type Detector, parameterCount } from '../model/centernet.js';
+import { LOSS_TERMS } from '../model/loss.js';
 import * as tf from '../tf.js';
 import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { evaluateDetector } from './evaluate.js';
+import {
+  createGradientStepper,
+  type GradientStepper,
+  type PreparedBatch,
+  prepareBatch,
+} from './parallel.js';
 import { createProgress } from './progress.js';
+import { detectorConfig, shardRanges } from './shard.js';
 
 /** Error for an unusable dataset (e.g. empty). */
 export class DatasetError extends Error {
@@ -47,6 +52,8 @@ export interface CheckpointMeta {
   /** Best validation AP so far and its step. */
   best: { ap: number; step: number } | null;
   modelVariables: string[];
+  /** Data-parallel threads the run used (results are deterministic per thread count). */
+  threads?: number;
 }
 
 /** Options of {@link train}. */
@@ -68,6 +75,18 @@ export interface TrainOptions {
   injectNaN?: { step: number; term: (typeof LOSS_TERMS)[number] };
   /** Backend name recorded in summary.json (the caller selects the backend). */
   backendName?: string;
+  /**
+   * Data-parallel threads (overrides `config.train.threads`; 'auto' = all cores). Capped at
+   * the batch size.
+   */
+  threads?: number | 'auto';
+  /**
+   * Generate the next batch on the main thread while workers finish the current step
+   * (threads > 1). Default true.
+   */
+  prefetch?: boolean;
+  /** Fault injection for tests: worker `worker` fails at step `step`. */
+  injectWorkerFailure?: { step: number; worker: number };
 }
 
 /** Outcome of {@link train}. */
@@ -82,6 +101,8 @@ export interface TrainSummary {
   status: TrainResult['status'];
   steps: number;
   backend: string;
+  /** Data-parallel threads (main thread + workers); results are deterministic per count. */
+  threads: number;
   wallTimeSec: number;
   /**
    * CPU time (user + system) of this process during the run, seconds. On a shared machine
@@ -139,15 +160,7 @@ export function datasetsFromConfig(cfg: TrainConfig): {
 
 /** Creates the model for a config. */
 export function modelFromConfig(cfg: TrainConfig, numClasses: number): Detector {
-  return createDetector(
-    {
-      inputSize: cfg.data.imageSize,
-      numClasses,
-      widths: cfg.model.widths as [number, number, number],
-      headWidth: cfg.model.headWidth,
-    },
-    cfg.seed,
-  );
+  return createDetector(detectorConfig(cfg, numClasses), cfg.seed);
 }
 
 /** Samples (and their augmentation RNG) at data positions [pos, pos + n). */
@@ -196,7 +209,9 @@ export async function restoreCheckpoint(
     const t = byName.get(`model/${v.name}`);
     if (!t || t.shape.join() !== v.shape.join())
       throw new ConfigError(`checkpoint ${file} does not match the model (variable ${v.name})`);
-    v.assign(tf.tensor(t.data, t.shape));
+    const value = tf.tensor(t.data, t.shape);
+    v.assign(value);
+    value.dispose();
   }
   if (optimizer) {
     const opt = ck.tensors.filter((t) => t.name.startsWith('opt/'));
@@ -231,7 +246,16 @@ async function saveCheckpoint(
       data: (await w.tensor.data()) as Float32Array | Int32Array,
     });
   }
+  disposeOptimizerWeights(ow); // the counters are new scalars (the slots are live variables)
   writeCheckpoint(file, { meta, tensors });
+}
+
+/** A config without `train.threads` (runs may resume with another thread count). */
+function withoutThreads(cfg: unknown): unknown {
+  const c = cfg as { train?: Record<string, unknown> };
+  if (!c?.train) return cfg;
+  const { threads: _, ...train } = c.train;
+  return { ...c, train };
 }
 
 function writeJsonAtomic(file: string, value: unknown): void {
@@ -276,186 +300,229 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const model = modelFromConfig(cfg, classNames.length);
   const optimizer = makeOptimizer(cfg, schedule);
   const B = cfg.train.batchSize;
+  const T = Math.min(resolveThreads(options.threads ?? cfg.train.threads), B);
   let step = 0;
   let best: CheckpointMeta['best'] = null;
   let bestStats: number[] | null = null;
   let lastEval: { step: number; stats: number[] } | null = null;
-
-  if (options.resume) {
-    if (!existsSync(latestFile))
-      throw new ConfigError(`--resume: no checkpoint at ${latestFile}`, 'resume');
-    const prev = JSON.parse(readFileSync(resolvedFile, 'utf8'));
-    if (JSON.stringify(prev) !== JSON.stringify(cfg))
-      throw new ConfigError(
-        `--resume: the configuration differs from ${resolvedFile}; use the same config/preset`,
-        'resume',
-      );
-    const meta = await restoreCheckpoint(latestFile, model, optimizer);
-    step = meta.step;
-    best = meta.best;
-    // drop log lines written after the checkpoint by the interrupted run
-    const kept = readMetrics(metricsFile).filter((m) => (m.step as number) <= step);
-    writeFileSync(metricsFile, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
-    for (const m of kept) {
-      if (m.type !== 'eval') continue;
-      lastEval = { step: m.step as number, stats: m.stats as number[] };
-      if (best && m.step === best.step) bestStats = m.stats as number[];
+  let stepper: GradientStepper | null = null;
+  try {
+    if (options.resume) {
+      if (!existsSync(latestFile))
+        throw new ConfigError(`--resume: no checkpoint at ${latestFile}`, 'resume');
+      const prev = JSON.parse(readFileSync(resolvedFile, 'utf8'));
+      if (JSON.stringify(withoutThreads(prev)) !== JSON.stringify(withoutThreads(cfg)))
+        throw new ConfigError(
+          `--resume: the configuration differs from ${resolvedFile}; use the same config/preset`,
+          'resume',
+        );
+      const meta = await restoreCheckpoint(latestFile, model, optimizer);
+      step = meta.step;
+      best = meta.best;
+      const prevThreads = meta.threads ?? 1;
+      if (prevThreads !== T)
+        log(
+          `resume: the checkpoint was trained with ${prevThreads} thread(s), this run uses ${T}: the result will differ (slightly) from an uninterrupted run at ${prevThreads}`,
+        );
+      // drop log lines written after the checkpoint by the interrupted run
+      const kept = readMetrics(metricsFile).filter((m) => (m.step as number) <= step);
+      writeFileSync(metricsFile, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+      for (const m of kept) {
+        if (m.type !== 'eval') continue;
+        lastEval = { step: m.step as number, stats: m.stats as number[] };
+        if (best && m.step === best.step) bestStats = m.stats as number[];
+      }
+      log(`resumed from ${latestFile} at step ${step}`);
+    } else {
+      writeJsonAtomic(resolvedFile, cfg);
+      writeFileSync(metricsFile, '');
     }
-    log(`resumed from ${latestFile} at step ${step}`);
-  } else {
-    writeJsonAtomic(resolvedFile, cfg);
-    writeFileSync(metricsFile, '');
-  }
 
-  const metaAt = (s: number): CheckpointMeta => ({
-    format: 'burnin-centernet',
-    step: s,
-    dataPosition: s * B,
-    epoch: Math.floor((s * B) / ds.train.size),
-    rngSeed: cfg.seed,
-    rngState: createRng(hashSeed(cfg.seed, 0xa06, s * B)).state(),
-    config: cfg,
-    classNames,
-    best,
-    modelVariables: model.variables.map((v) => v.name),
-  });
-  const appendMetric = (m: Record<string, unknown>) =>
-    appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
-
-  const total = cfg.train.steps;
-  const startStep = step;
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  let imagesDone = 0;
-  let trainMs = 0;
-  const progress = createProgress(total, options.progressBar ?? false, log);
-  const summary = (status: TrainResult['status'], message?: string): TrainSummary => {
-    const wall = (performance.now() - t0) / 1000;
-    return {
-      status,
-      steps: step,
-      backend: options.backendName ?? tf.getBackend(),
-      wallTimeSec: wall,
-      cpuTimeSec: (() => {
-        const c = process.cpuUsage(cpu0);
-        return (c.user + c.system) / 1e6;
-      })(),
-      imagesPerSec: trainMs > 0 ? imagesDone / (trainMs / 1000) : 0,
-      parameters: parameterCount(model),
-      final: lastEval,
-      best: best && bestStats ? { step: best.step, stats: bestStats } : null,
-      ...(message ? { message } : {}),
-    };
-  };
-  const finish = (status: TrainResult['status'], message?: string): TrainResult => {
-    progress.done();
-    const s = summary(status, message);
-    writeJsonAtomic(join(outDir, 'summary.json'), s);
-    model.dispose();
-    optimizer.dispose();
-    return { status, step, summary: s };
-  };
-
-  const runEval = async () => {
-    const r = evaluateDetector(model, ds.val, { batchSize: Math.max(B, 8) });
-    lastEval = { step, stats: r.stats };
-    appendMetric({
-      type: 'eval',
-      step,
-      epoch: Math.floor((step * B) / ds.train.size),
-      stats: r.stats,
+    const metaAt = (s: number): CheckpointMeta => ({
+      format: 'burnin-centernet',
+      step: s,
+      dataPosition: s * B,
+      epoch: Math.floor((s * B) / ds.train.size),
+      rngSeed: cfg.seed,
+      rngState: createRng(hashSeed(cfg.seed, 0xa06, s * B)).state(),
+      config: cfg,
+      classNames,
+      best,
+      modelVariables: model.variables.map((v) => v.name),
+      threads: T,
     });
-    progress.note(`eval step ${step}: AP ${r.stats[0].toFixed(3)} AP50 ${r.stats[1].toFixed(3)}`);
-    if (!best || r.stats[0] > best.ap) {
-      best = { ap: r.stats[0], step };
-      bestStats = r.stats;
-      await saveCheckpoint(bestFile, model, optimizer, metaAt(step));
-    }
-  };
+    const appendMetric = (m: Record<string, unknown>) =>
+      appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
 
-  let window = { loss: 0, terms: [0, 0], n: 0, ms: 0, images: 0 };
-  while (step < total) {
-    // let signal handlers (Ctrl-C) and other macrotasks run between steps
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    if (options.signal?.aborted) {
-      await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
-      return finish('interrupted', `interrupted at step ${step}; continue with --resume`);
-    }
-    const ts = performance.now();
-    const samples = batchAt(ds.train, cfg.seed, step * B, B, cfg.data.augment);
-    const targets = encodeTargets(samples, cfg.data.imageSize, classNames.length, OUTPUT_STRIDE);
-    const x = imagesToTensor(
-      samples.map((s) => s.image),
-      cfg.data.imageSize,
-    );
-    let terms: tf.Tensor1D | null = null;
-    const { value, grads } = optimizer.computeGradients(() => {
-      const r = detectionLoss(model, x, targets, cfg.train.lossWeights);
-      terms = tf.keep(r.terms);
-      return r.total;
-    }, model.variables);
-    const termValues = Array.from((terms as unknown as tf.Tensor1D).dataSync());
-    const loss = value.dataSync()[0];
-    tf.dispose([x, value, terms as unknown as tf.Tensor]);
-    if (options.injectNaN && options.injectNaN.step === step)
-      termValues[LOSS_TERMS.indexOf(options.injectNaN.term)] = Number.NaN;
-    const bad = termValues.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0 || !Number.isFinite(loss)) {
-      tf.dispose(Object.values(grads));
-      const term = bad >= 0 ? LOSS_TERMS[bad] : 'total';
-      const message = `loss term '${term}' is ${termValues[bad] ?? loss} at step ${step}; training stopped. The last good checkpoint is ${latestFile}.`;
-      const diag = {
-        step,
-        term,
-        terms: Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])])),
-        learningRate: schedule(step),
-        lastGradientNorm: optimizer.lastGradientNorm,
-        batchImageIds: samples.map((s) => s.imageId),
-        checkpoint: latestFile,
+    const total = cfg.train.steps;
+    const startStep = step;
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    let imagesDone = 0;
+    let trainMs = 0;
+    const progress = createProgress(total, options.progressBar ?? false, log);
+    const summary = (status: TrainResult['status'], message?: string): TrainSummary => {
+      const wall = (performance.now() - t0) / 1000;
+      return {
+        status,
+        steps: step,
+        backend: options.backendName ?? tf.getBackend(),
+        threads: T,
+        wallTimeSec: wall,
+        cpuTimeSec: (() => {
+          const c = process.cpuUsage(cpu0);
+          return (c.user + c.system) / 1e6;
+        })(),
+        imagesPerSec: trainMs > 0 ? imagesDone / (trainMs / 1000) : 0,
+        parameters: parameterCount(model),
+        final: lastEval,
+        best: best && bestStats ? { step: best.step, stats: bestStats } : null,
+        ...(message ? { message } : {}),
       };
-      // the weights are still those before the bad update: keep them as the latest checkpoint
-      await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
-      writeJsonAtomic(join(outDir, 'diagnostic.json'), diag);
-      log(`error: ${message}`);
-      return finish('diverged', message);
-    }
-    const lr = schedule(step);
-    optimizer.applyGradients(grads);
-    tf.dispose(Object.values(grads));
-    step++;
-    const ms = performance.now() - ts;
-    trainMs += ms;
-    imagesDone += B;
-    window = {
-      loss: window.loss + loss,
-      terms: window.terms.map((v, i) => v + termValues[i]),
-      n: window.n + 1,
-      ms: window.ms + ms,
-      images: window.images + B,
     };
-    const ips = window.images / (window.ms / 1000);
-    progress.update(step, { loss, lr, ips });
-    if (step % cfg.train.logEvery === 0 || step === total) {
-      const entry: Record<string, unknown> = {
-        type: 'train',
+    const finish = (status: TrainResult['status'], message?: string): TrainResult => {
+      progress.done();
+      const s = summary(status, message);
+      writeJsonAtomic(join(outDir, 'summary.json'), s);
+      return { status, step, summary: s };
+    };
+
+    const runEval = async () => {
+      const r = evaluateDetector(model, ds.val, { batchSize: Math.max(B, 8) });
+      lastEval = { step, stats: r.stats };
+      appendMetric({
+        type: 'eval',
         step,
         epoch: Math.floor((step * B) / ds.train.size),
-        lr,
-        loss: window.loss / window.n,
-        imagesPerSec: ips,
-        gradNorm: optimizer.lastGradientNorm,
-      };
-      LOSS_TERMS.forEach((n, i) => {
-        entry[n] = window.terms[i] / window.n;
+        stats: r.stats,
       });
-      appendMetric(entry);
-      window = { loss: 0, terms: [0, 0], n: 0, ms: 0, images: 0 };
+      progress.note(`eval step ${step}: AP ${r.stats[0].toFixed(3)} AP50 ${r.stats[1].toFixed(3)}`);
+      if (!best || r.stats[0] > best.ap) {
+        best = { ap: r.stats[0], step };
+        bestStats = r.stats;
+        await saveCheckpoint(bestFile, model, optimizer, metaAt(step));
+      }
+    };
+
+    const prepare = (at: number) =>
+      prepareBatch(
+        batchAt(ds.train, cfg.seed, at * B, B, cfg.data.augment),
+        cfg.data.imageSize,
+        classNames.length,
+        T,
+      );
+    const prefetch = T > 1 && options.prefetch !== false;
+    // the next step's batch, generated while workers finish the current step
+    const pre: { step: number; batch: PreparedBatch | null } = { step: -1, batch: null };
+    const steps = await createGradientStepper({
+      cfg,
+      model,
+      optimizer,
+      numClasses: classNames.length,
+      threads: T,
+    });
+    stepper = steps;
+    const split = shardRanges(B, T).map(([a, b]) => b - a);
+    const parallel =
+      T > 1
+        ? ` (data-parallel: main thread + ${T - 1} worker(s), batch ${B} = ${split.join('+')})`
+        : '';
+    log(
+      `train: ${options.backendName ?? tf.getBackend()}, ${T} thread${T === 1 ? '' : 's'}${parallel}, ${parameterCount(model)} parameters`,
+    );
+
+    let window = { loss: 0, terms: [0, 0], n: 0, ms: 0, images: 0 };
+    while (step < total) {
+      // let signal handlers (Ctrl-C) and other macrotasks run between steps
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (options.signal?.aborted) {
+        await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
+        return finish('interrupted', `interrupted at step ${step}; continue with --resume`);
+      }
+      const ts = performance.now();
+      const batch = pre.step === step && pre.batch ? pre.batch : prepare(step);
+      pre.batch = null;
+      const samples = batch.samples;
+      if (options.injectWorkerFailure?.step === step)
+        steps.injectWorkerFailure(options.injectWorkerFailure.worker);
+      const next = step + 1;
+      const {
+        grads,
+        loss,
+        terms: termValues,
+      } = await steps.compute(
+        batch,
+        prefetch && next < total
+          ? () => {
+              pre.step = next;
+              pre.batch = prepare(next);
+            }
+          : undefined,
+      );
+      if (options.injectNaN && options.injectNaN.step === step)
+        termValues[LOSS_TERMS.indexOf(options.injectNaN.term)] = Number.NaN;
+      const bad = termValues.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0 || !Number.isFinite(loss)) {
+        tf.dispose(Object.values(grads));
+        const term = bad >= 0 ? LOSS_TERMS[bad] : 'total';
+        const message = `loss term '${term}' is ${termValues[bad] ?? loss} at step ${step}; training stopped. The last good checkpoint is ${latestFile}.`;
+        const diag = {
+          step,
+          term,
+          terms: Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])])),
+          learningRate: schedule(step),
+          lastGradientNorm: optimizer.lastGradientNorm,
+          batchImageIds: samples.map((s) => s.imageId),
+          checkpoint: latestFile,
+        };
+        // the weights are still those before the bad update: keep them as the latest checkpoint
+        await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
+        writeJsonAtomic(join(outDir, 'diagnostic.json'), diag);
+        log(`error: ${message}`);
+        return finish('diverged', message);
+      }
+      const lr = schedule(step);
+      optimizer.applyGradients(grads);
+      tf.dispose(Object.values(grads));
+      step++;
+      const ms = performance.now() - ts;
+      trainMs += ms;
+      imagesDone += B;
+      window = {
+        loss: window.loss + loss,
+        terms: window.terms.map((v, i) => v + termValues[i]),
+        n: window.n + 1,
+        ms: window.ms + ms,
+        images: window.images + B,
+      };
+      const ips = window.images / (window.ms / 1000);
+      progress.update(step, { loss, lr, ips });
+      if (step % cfg.train.logEvery === 0 || step === total) {
+        const entry: Record<string, unknown> = {
+          type: 'train',
+          step,
+          epoch: Math.floor((step * B) / ds.train.size),
+          lr,
+          loss: window.loss / window.n,
+          imagesPerSec: ips,
+          gradNorm: optimizer.lastGradientNorm,
+        };
+        LOSS_TERMS.forEach((n, i) => {
+          entry[n] = window.terms[i] / window.n;
+        });
+        appendMetric(entry);
+        window = { loss: 0, terms: [0, 0], n: 0, ms: 0, images: 0 };
+      }
+      if (step % cfg.train.evalEvery === 0 || step === total) await runEval();
+      if (step % cfg.train.checkpointEvery === 0 || step === total)
+        await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
+      options.onStep?.(step);
     }
-    if (step % cfg.train.evalEvery === 0 || step === total) await runEval();
-    if (step % cfg.train.checkpointEvery === 0 || step === total)
-      await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
-    options.onStep?.(step);
+    if (startStep === total && !lastEval) await runEval();
+    return finish('completed');
+  } finally {
+    await stepper?.dispose();
+    model.dispose();
+    optimizer.dispose();
   }
-  if (startStep === total && !lastEval) await runEval();
-  return finish('completed');
 }

@@ -1,0 +1,349 @@
+/**
+ * Data-parallel gradient computation: the batch is split into T shards; the main thread
+ * computes shard 0 and T-1 worker_threads (each with its own tfjs and model replica)
+ * compute the others. Weights go to the workers and gradients come back through
+ * SharedArrayBuffers (one flat Float32Array each, variables in the model's order); steps
+ * are synchronised with Atomics (notify / wait in the worker, waitAsync on the main thread).
+ * Each shard's loss uses the whole batch's normalizers, so the sum of the shards' gradients
+ * (taken in shard order, hence deterministic for a given T) is the full-batch gradient.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import type { ScheduledOptimizer } from '@burnin/tfjs-adapter';
+import type { TrainConfig } from '../config.js';
+import type { Sample } from '../data/types.js';
+import { type Detector, OUTPUT_STRIDE } from '../model/centernet.js';
+import { detectionLoss, imagesToTensor, type LossNormalizers } from '../model/loss.js';
+import { type BatchTargets, encodeTargets } from '../model/targets.js';
+import * as tf from '../tf.js';
+import {
+  CTRL,
+  detectorConfig,
+  type InputCaps,
+  InputLayout,
+  OUT_EXTRA,
+  shardRanges,
+  type WorkerInit,
+} from './shard.js';
+
+/** A data-parallel worker failed (crashed, exited, or could not start). */
+export class WorkerError extends Error {
+  override name = 'WorkerError';
+}
+
+/** A batch split into the shards of a step. */
+export interface PreparedBatch {
+  samples: Sample[];
+  shards: { images: Float32Array[]; targets: BatchTargets }[];
+  /** Objects in the whole batch. */
+  count: number;
+}
+
+/**
+ * Splits a batch into `T` shards with their targets. With T = 1 the only shard's targets
+ * are those of the whole batch (exactly the single-thread path).
+ */
+export function prepareBatch(
+  samples: Sample[],
+  imageSize: number,
+  numClasses: number,
+  T: number,
+): PreparedBatch {
+  const shards = shardRanges(samples.length, T).map(([a, b]) => {
+    const part = samples.slice(a, b);
+    return {
+      images: part.map((s) => s.image),
+      targets: encodeTargets(part, imageSize, numClasses, OUTPUT_STRIDE),
+    };
+  });
+  return { samples, shards, count: shards.reduce((n, s) => n + s.targets.count, 0) };
+}
+
+/** Summed gradients (tensors owned by the caller), loss and (heatmap, box) terms of a step. */
+export interface StepResult {
+  grads: tf.NamedTensorMap;
+  loss: number;
+  terms: number[];
+}
+
+/** Computes a step's gradients over T threads. */
+export interface GradientStepper {
+  readonly threads: number;
+  /**
+   * Gradients of the batch's loss at the model's current weights. `whileWaiting` runs on the
+   * main thread after its own shard, while workers may still compute (e.g. data for the
+   * next step).
+   */
+  compute(batch: PreparedBatch, whileWaiting?: () => void): Promise<StepResult>;
+  /** Stops and terminates the workers (idempotent). */
+  dispose(): Promise<void>;
+  /** Test hook: worker `index` (1-based shard) throws at its next step. */
+  injectWorkerFailure(index: number): void;
+}
+
+let liveWorkers = 0;
+/** Worker threads started by this module that have not exited yet. */
+export function liveWorkerCount(): number {
+  return liveWorkers;
+}
+
+/** The built worker script: next to the bundle (dist/worker.js), or dist/ from src/train. */
+export function workerScript(): URL {
+  const candidates = [
+    new URL('./worker.js', import.meta.url),
+    new URL('../../dist/worker.js', import.meta.url),
+  ];
+  for (const u of candidates) {
+    if (u.protocol === 'file:' && existsSync(fileURLToPath(u))) return u;
+  }
+  throw new WorkerError(
+    `worker script not found (${candidates.map((u) => fileURLToPath(u)).join(', ')}); build the trainer: pnpm --filter @burnin/trainer build`,
+  );
+}
+
+interface Handle {
+  index: number;
+  worker: Worker;
+  port: MessagePort;
+  ctrl: Int32Array;
+  out: Float32Array;
+  input: InputLayout;
+  error: WorkerError | null;
+  failed: Promise<never>;
+  stopping: boolean;
+}
+
+/** Options of {@link createGradientStepper}. */
+export interface StepperOptions {
+  cfg: TrainConfig;
+  model: Detector;
+  optimizer: ScheduledOptimizer;
+  numClasses: number;
+  threads: number;
+  /** Backend for the workers (default: the main thread's `tf.getBackend()`). */
+  backend?: string;
+}
+
+/** Starts the workers (T - 1 of them) and resolves when they are ready. */
+export async function createGradientStepper(o: StepperOptions): Promise<GradientStepper> {
+  const { cfg, model, optimizer } = o;
+  const T = o.threads;
+  const S = cfg.data.imageSize;
+  const lw = cfg.train.lossWeights;
+  const vars = model.variables;
+  const P = vars.reduce((a, v) => a + v.size, 0);
+
+  const single = async (batch: PreparedBatch): Promise<StepResult> => {
+    const shard = batch.shards[0];
+    const x = imagesToTensor(shard.images, S);
+    let terms: tf.Tensor1D | null = null;
+    const { value, grads } = optimizer.computeGradients(() => {
+      const r = detectionLoss(model, x, shard.targets, lw);
+      terms = tf.keep(r.terms);
+      return r.total;
+    }, vars);
+    const termValues = Array.from((terms as unknown as tf.Tensor1D).dataSync());
+    const loss = value.dataSync()[0];
+    tf.dispose([x, value, terms as unknown as tf.Tensor]);
+    return { grads, loss, terms: termValues };
+  };
+  if (T === 1)
+    return {
+      threads: 1,
+      compute: (batch) => single(batch),
+      dispose: async () => {},
+      injectWorkerFailure: () => {},
+    };
+
+  const backend = o.backend ?? tf.getBackend();
+  const script = workerScript();
+  const ranges = shardRanges(cfg.train.batchSize, T);
+  const maxShard = Math.max(...ranges.map(([a, b]) => b - a));
+  const dims = { imageSize: S, cells: Math.floor(S / OUTPUT_STRIDE), classes: o.numClasses };
+  const weightsBuf = new SharedArrayBuffer(P * 4);
+  const weights = new Float32Array(weightsBuf);
+  const normBuf = new SharedArrayBuffer(16);
+  const norm = new Float64Array(normBuf);
+  const handles: Handle[] = [];
+  let disposed = false;
+
+  const dispose = async () => {
+    if (disposed) return;
+    disposed = true;
+    for (const h of handles) {
+      h.stopping = true;
+      Atomics.store(h.ctrl, CTRL.stop, 1);
+      Atomics.add(h.ctrl, CTRL.seq, 1);
+      Atomics.notify(h.ctrl, CTRL.seq);
+    }
+    await Promise.all(handles.map((h) => h.worker.terminate()));
+    for (const h of handles) h.port.close();
+  };
+
+  try {
+    const ready: Promise<void>[] = [];
+    for (let k = 1; k < T; k++) {
+      const caps: InputCaps = {
+        images: maxShard,
+        objects: maxShard * Math.max(8, cfg.data.maxObjects),
+      };
+      const input = new InputLayout(
+        new SharedArrayBuffer(InputLayout.bytes(caps, dims)),
+        caps,
+        dims,
+      );
+      const ctrlBuf = new SharedArrayBuffer(CTRL.size * 4);
+      const outBuf = new SharedArrayBuffer((P + OUT_EXTRA) * 4);
+      const { port1, port2 } = new MessageChannel();
+      const init: WorkerInit = {
+        index: k,
+        backend,
+        model: detectorConfig(cfg, o.numClasses),
+        seed: cfg.seed,
+        lossWeights: lw,
+        weights: weightsBuf,
+        out: outBuf,
+        ctrl: ctrlBuf,
+        input: input.buffer,
+        caps,
+        dims,
+        norm: normBuf,
+        port: port2,
+      };
+      const worker = new Worker(script, { workerData: init, transferList: [port2] });
+      liveWorkers++;
+      const h: Handle = {
+        index: k,
+        worker,
+        port: port1,
+        ctrl: new Int32Array(ctrlBuf),
+        out: new Float32Array(outBuf),
+        input,
+        error: null,
+        failed: Promise.resolve() as unknown as Promise<never>,
+        stopping: false,
+      };
+      h.failed = new Promise<never>((_, reject) => {
+        const fail = (why: string) => {
+          if (h.stopping || h.error) return;
+          h.error = new WorkerError(`training worker ${k} (shard ${k} of ${T}) failed: ${why}`);
+          reject(h.error);
+        };
+        worker.on('error', (e) => fail(e instanceof Error ? e.message : String(e)));
+        worker.on('exit', (code) => {
+          liveWorkers--;
+          fail(`exited with code ${code}`);
+        });
+      });
+      h.failed.catch(() => {});
+      handles.push(h);
+      ready.push(
+        Promise.race([
+          new Promise<void>((resolve) => port1.once('message', () => resolve())),
+          h.failed,
+        ]),
+      );
+    }
+    await Promise.all(ready);
+  } catch (e) {
+    await dispose();
+    throw e;
+  }
+
+  const waitDone = async (h: Handle, seq: number): Promise<void> => {
+    const A = Atomics as unknown as {
+      waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown };
+    };
+    for (;;) {
+      if (h.error) throw h.error;
+      const cur = Atomics.load(h.ctrl, CTRL.done);
+      if (cur === seq) return;
+      const w = A.waitAsync(h.ctrl, CTRL.done, cur, 1000);
+      if (w.async) await Promise.race([w.value as Promise<string>, h.failed]);
+    }
+  };
+
+  const send = (h: Handle, shard: PreparedBatch['shards'][number]) => {
+    const t = shard.targets;
+    if (t.count > h.input.caps.objects) {
+      const caps = {
+        images: h.input.caps.images,
+        objects: Math.max(t.count, 2 * h.input.caps.objects),
+      };
+      h.input = new InputLayout(new SharedArrayBuffer(InputLayout.bytes(caps, dims)), caps, dims);
+      h.port.postMessage({ input: h.input.buffer, caps });
+      Atomics.store(h.ctrl, CTRL.resized, 1);
+    }
+    const px = S * S * 3;
+    shard.images.forEach((im, i) => {
+      h.input.images.set(im, i * px);
+    });
+    h.input.heatmap.set(t.heatmap);
+    h.input.boxes.set(t.boxes);
+    h.input.centers.set(t.centers);
+    Atomics.store(h.ctrl, CTRL.images, shard.images.length);
+    Atomics.store(h.ctrl, CTRL.count, t.count);
+    const seq = Atomics.add(h.ctrl, CTRL.seq, 1) + 1;
+    Atomics.notify(h.ctrl, CTRL.seq);
+    return seq;
+  };
+
+  const compute = async (batch: PreparedBatch, whileWaiting?: () => void) => {
+    if (disposed) throw new WorkerError('the training workers were stopped');
+    let off = 0;
+    for (const v of vars) {
+      weights.set(v.dataSync() as Float32Array, off);
+      off += v.size;
+    }
+    const n: LossNormalizers = { heatmap: Math.max(1, batch.count), box: batch.count };
+    norm[0] = n.heatmap;
+    norm[1] = n.box;
+    const seqs = handles.map((h, i) => send(h, batch.shards[i + 1]));
+    // shard 0 on the main thread
+    const shard = batch.shards[0];
+    const x = imagesToTensor(shard.images, S);
+    let termsT: tf.Tensor1D | null = null;
+    const { value, grads } = optimizer.computeGradients(() => {
+      const r = detectionLoss(model, x, shard.targets, lw, n);
+      termsT = tf.keep(r.terms);
+      return r.total;
+    }, vars);
+    const terms = Array.from((termsT as unknown as tf.Tensor1D).dataSync());
+    let loss = value.dataSync()[0];
+    const flat = new Float32Array(P);
+    off = 0;
+    for (const v of vars) {
+      flat.set(grads[v.name].dataSync() as Float32Array, off);
+      off += v.size;
+    }
+    tf.dispose([x, value, termsT as unknown as tf.Tensor, ...Object.values(grads)]);
+    whileWaiting?.();
+    for (let i = 0; i < handles.length; i++) {
+      const h = handles[i];
+      await waitDone(h, seqs[i]);
+      const g = h.out;
+      for (let j = 0; j < P; j++) flat[j] += g[j];
+      loss += g[P];
+      terms[0] += g[P + 1];
+      terms[1] += g[P + 2];
+    }
+    const out: tf.NamedTensorMap = {};
+    off = 0;
+    for (const v of vars) {
+      out[v.name] = tf.tensor(flat.subarray(off, off + v.size), v.shape);
+      off += v.size;
+    }
+    return { grads: out, loss, terms };
+  };
+
+  return {
+    threads: T,
+    compute,
+    dispose,
+    injectWorkerFailure: (index: number) => {
+      const h = handles[index - 1];
+      if (h) Atomics.store(h.ctrl, CTRL.crash, 1);
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * What the main thread and the data-parallel workers share: the split of a batch into
+ * shards, the control block indices and the layout of a worker's input buffer.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { TrainConfig } from '../config.js';
+import type { ModelConfig } from '../model/centernet.js';
+import type { LossNormalizers, LossWeights } from '../model/loss.js';
+import type { BatchTargets } from '../model/targets.js';
+
+/** `[start, end)` image ranges of T shards of a batch of B: shard i = [i*B/T, (i+1)*B/T). */
+export function shardRanges(B: number, T: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let i = 0; i < T; i++) out.push([Math.floor((i * B) / T), Math.floor(((i + 1) * B) / T)]);
+  return out;
+}
+
+/** The detector architecture of a run config. */
+export function detectorConfig(cfg: TrainConfig, numClasses: number): ModelConfig {
+  return {
+    inputSize: cfg.data.imageSize,
+    numClasses,
+    widths: cfg.model.widths as [number, number, number],
+    headWidth: cfg.model.headWidth,
+  };
+}
+
+/** Indices into a worker's Int32 control block. */
+export const CTRL = {
+  /** Request counter: the main thread increments it (and notifies) to start a step. */
+  seq: 0,
+  /** The worker stores the request counter here when its gradients are written. */
+  done: 1,
+  images: 2,
+  count: 3,
+  /** 1: the worker must stop (leave its loop). */
+  stop: 4,
+  /** 1: a new input buffer was posted on the worker's port (read it before the step). */
+  resized: 5,
+  /** Test hook: 1 makes the worker throw at the next step. */
+  crash: 6,
+  size: 8,
+} as const;
+
+/** Extra floats after the gradients in a worker's output buffer: loss, heatmap, box. */
+export const OUT_EXTRA = 3;
+
+/** Capacities of a worker input buffer. */
+export interface InputCaps {
+  images: number;
+  objects: number;
+}
+
+/** Float32 / Int32 views of a worker input buffer (images, heatmap, boxes; centers). */
+export class InputLayout {
+  readonly images: Float32Array;
+  readonly heatmap: Float32Array;
+  readonly boxes: Float32Array;
+  readonly centers: Int32Array;
+  constructor(
+    readonly buffer: SharedArrayBuffer,
+    readonly caps: InputCaps,
+    readonly dims: { imageSize: number; cells: number; classes: number },
+  ) {
+    const im = caps.images * dims.imageSize * dims.imageSize * 3;
+    const hm = caps.images * dims.cells * dims.cells * dims.classes;
+    this.images = new Float32Array(buffer, 0, im);
+    this.heatmap = new Float32Array(buffer, im * 4, hm);
+    this.boxes = new Float32Array(buffer, (im + hm) * 4, caps.objects * 4);
+    this.centers = new Int32Array(buffer, (im + hm + caps.objects * 4) * 4, caps.objects * 3);
+  }
+  static bytes(caps: InputCaps, dims: InputLayout['dims']): number {
+    const im = caps.images * dims.imageSize * dims.imageSize * 3;
+    const hm = caps.images * dims.cells * dims.cells * dims.classes;
+    return (im + hm + caps.objects * 7) * 4;
+  }
+  /** The targets of `n` images with `count` objects (copies, not views of shared memory). */
+  targets(n: number, count: number): BatchTargets {
+    const { cells, classes } = this.dims;
+    return {
+      heatmap: this.heatmap.slice(0, n * cells * cells * classes),
+      centers: this.centers.slice(0, count * 3),
+      boxes: this.boxes.slice(0, count * 4),
+      count,
+      shape: [n, cells, cells, classes],
+    };
+  }
+}
+
+/** `workerData` of a data-parallel worker. */
+export interface WorkerInit {
+  index: number;
+  backend: string;
+  model: ModelConfig;
+  seed: number;
+  lossWeights: LossWeights;
+  weights: SharedArrayBuffer;
+  out: SharedArrayBuffer;
+  ctrl: SharedArrayBuffer;
+  input: SharedArrayBuffer;
+  caps: InputCaps;
+  dims: InputLayout['dims'];
+  /** Float64 [2]: the loss normalizers of the current step (whole batch). */
+  norm: SharedArrayBuffer;
+  port: MessagePort;
+}
+
+/** Reads the normalizers a step uses from their shared Float64 buffer. */
+export function readNorm(norm: Float64Array): LossNormalizers {
+  return { heatmap: norm[0], box: norm[1] };
+}
