@@ -14,6 +14,7 @@ import {
   wasmView,
 } from './backend-io.js';
 import { imagesPerChunk, wasmMatMul } from './matmul.js';
+import { simdConv2DBackpropFilter } from './simd/index.js';
 
 /**
  * Writes the transposed im2col matrix of images [n0, n1) of the NHWC input `x` into `colT`:
@@ -164,6 +165,8 @@ function wasmConv2DBackpropFilter(args: {
   const backend = args.backend as WasmBackendLike;
   const { x, dy } = args.inputs;
   const info = geometry(x, args.attrs);
+  const simd = simdConv2DBackpropFilter(backend, x, dy, info, args.attrs.filterShape.slice());
+  if (simd != null) return simd;
   const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: OC } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const rowsPerImage = OH * OW;
@@ -232,7 +235,10 @@ function cpuConv2DBackpropFilter(args: {
   return backend.makeTensorInfo(args.attrs.filterShape.slice(), 'float32', dW);
 }
 
-/** `Conv2DBackpropFilter` for wasm: im2col (transposed, in JS) times dy with wasm's matmul. */
+/**
+ * `Conv2DBackpropFilter` for wasm: NHWC float32 with our SIMD kernel (csrc/conv_grad.c);
+ * otherwise im2col (transposed, in JS) times dy with wasm's matmul.
+ */
 export const wasmConv2DBackpropFilterConfig: KernelConfig = {
   kernelName: Conv2DBackpropFilter,
   backendName: 'wasm',

@@ -10,6 +10,7 @@ import {
 import { type Conv2DInfo, convGeometry, nchwToNhwc, nhwcToNchw } from '../conv-geometry.js';
 import { type WasmBackendLike, wasmF32 } from './backend-io.js';
 import { imagesPerChunk, wasmMatMul } from './matmul.js';
+import { simdConv2DBackpropInput } from './simd/index.js';
 
 /**
  * Scatters column gradients back onto the NHWC input gradient (col2im): row
@@ -123,6 +124,8 @@ function wasmConv2DBackpropInput(args: {
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const rowsPerImage = OH * OW;
   const channelsFirst = info.dataFormat === 'channelsFirst';
+  const simd = simdConv2DBackpropInput(backend, dy, filter, info, inputShape.slice());
+  if (simd != null) return simd;
   if (!channelsFirst && info.strideHeight === 1 && info.strideWidth === 1) {
     const viaConv = stride1AsForwardConv(backend, dy, filter, info);
     if (viaConv != null) return viaConv;

@@ -1,0 +1,196 @@
+import { env, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { Conv2DInfo } from '../../conv-geometry.js';
+import type { WasmBackendLike } from '../backend-io.js';
+import { CONV_GRAD_WASM, CONV_GRAD_WASM_SHARED } from './kernels-wasm.js';
+
+/**
+ * tfjs environment flag: set it to `false` (`tf.env().set(SIMD_CONV_GRADIENTS_FLAG, false)`,
+ * after the first conv gradient ran or {@link simdConvGradientsEnabled} was called) to make the
+ * wasm conv-gradient kernels use their JS fallback.
+ */
+export const SIMD_CONV_GRADIENTS_FLAG = 'BURNIN_WASM_SIMD_CONV_GRADIENTS';
+
+/** How often each SIMD kernel ran (for tests and benchmarks). */
+export const simdStats = { filter: 0, input: 0 };
+
+type Convolve = (
+  a: number,
+  b: number,
+  out: number,
+  scratch: number,
+  N: number,
+  H: number,
+  W: number,
+  IC: number,
+  OH: number,
+  OW: number,
+  OC: number,
+  FH: number,
+  FW: number,
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+  padT: number,
+  padL: number,
+) => void;
+
+interface ConvGradExports {
+  bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
+  conv2d_backprop_filter: Convolve;
+  bpi_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
+  conv2d_backprop_input: Convolve;
+}
+
+/** The parts of tfjs-backend-wasm's emscripten module we use. */
+interface EmscriptenModuleLike {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  asm?: { memory?: unknown };
+  wasmMemory?: unknown;
+}
+
+interface WasmBackendInternals extends WasmBackendLike {
+  wasm?: EmscriptenModuleLike;
+  getMemoryOffset(dataId: object): number;
+}
+
+/** The parts of the WebAssembly JS API we use (this package compiles without DOM types). */
+interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+}
+interface WasmApi {
+  Memory: abstract new (...args: never[]) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+
+const instances = new WeakMap<WasmMemory, ConvGradExports | null>();
+
+function decodeBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function instantiate(api: WasmApi, memory: WasmMemory): ConvGradExports | null {
+  try {
+    const shared =
+      typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    // Synchronous compile: fine in Node and workers; browsers' main threads refuse modules
+    // over 4 KB, and then the JS kernels run instead.
+    const module = new api.Module(decodeBase64(shared ? CONV_GRAD_WASM_SHARED : CONV_GRAD_WASM));
+    const instance = new api.Instance(module, { env: { memory } });
+    return instance.exports as unknown as ConvGradExports;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the SIMD conv-gradient kernels may run (the tfjs flag, registered on first use). */
+export function simdConvGradientsEnabled(): boolean {
+  const e = env();
+  const registry = (e as unknown as { flagRegistry: Record<string, unknown> }).flagRegistry;
+  if (registry[SIMD_CONV_GRADIENTS_FLAG] == null)
+    e.registerFlag(SIMD_CONV_GRADIENTS_FLAG, () => true);
+  return e.getBool(SIMD_CONV_GRADIENTS_FLAG);
+}
+
+interface Bound {
+  exports: ConvGradExports;
+  module: EmscriptenModuleLike;
+  backend: WasmBackendInternals;
+}
+
+function bind(backendLike: WasmBackendLike): Bound | null {
+  if (!simdConvGradientsEnabled()) return null;
+  const backend = backendLike as WasmBackendInternals;
+  const module = backend.wasm;
+  if (module == null || typeof module._malloc !== 'function') return null;
+  if (typeof backend.getMemoryOffset !== 'function') return null;
+  const memory = module.wasmMemory ?? module.asm?.memory;
+  if (wasmApi == null || !(memory instanceof wasmApi.Memory)) return null;
+  let exports = instances.get(memory);
+  if (exports === undefined) {
+    exports = instantiate(wasmApi, memory);
+    instances.set(memory, exports);
+  }
+  return exports == null ? null : { exports, module, backend };
+}
+
+const f32 = (t: TensorInfo) => t.dtype === 'float32';
+
+function run(
+  bound: Bound,
+  kernel: 'filter' | 'input',
+  a: TensorInfo,
+  b: TensorInfo,
+  outShape: number[],
+  info: Conv2DInfo,
+): TensorInfo | null {
+  const { exports, module, backend } = bound;
+  const { filterHeight: FH, filterWidth: FW, inChannels: IC, outChannels: OC } = info;
+  const floats =
+    kernel === 'filter'
+      ? exports.bpf_scratch_floats(FH, FW, IC, OC)
+      : exports.bpi_scratch_floats(FH, FW, IC, OC);
+  const scratch = module._malloc(floats * 4) >>> 0;
+  if (scratch === 0) return null;
+  const out = backend.makeOutput(outShape, 'float32');
+  const fn = kernel === 'filter' ? exports.conv2d_backprop_filter : exports.conv2d_backprop_input;
+  fn(
+    backend.getMemoryOffset(a.dataId),
+    backend.getMemoryOffset(b.dataId),
+    backend.getMemoryOffset(out.dataId),
+    scratch,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    IC,
+    info.outHeight,
+    info.outWidth,
+    OC,
+    FH,
+    FW,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
+  module._free(scratch);
+  simdStats[kernel]++;
+  return out;
+}
+
+/**
+ * `dW` of an NHWC float32 convolution with the SIMD kernel, or null when it does not apply
+ * (NCHW, other dtypes, no usable wasm memory): then the caller runs its JS fallback.
+ */
+export function simdConv2DBackpropFilter(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: Conv2DInfo,
+  filterShape: number[],
+): TensorInfo | null {
+  if (info.dataFormat !== 'channelsLast' || !f32(x) || !f32(dy)) return null;
+  const bound = bind(backend);
+  return bound == null ? null : run(bound, 'filter', x, dy, filterShape, info);
+}
+
+/** `dx` of an NHWC float32 convolution with the SIMD kernel, or null (see above). */
+export function simdConv2DBackpropInput(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: Conv2DInfo,
+  inputShape: number[],
+): TensorInfo | null {
+  if (info.dataFormat !== 'channelsLast' || !f32(dy) || !f32(filter)) return null;
+  const bound = bind(backend);
+  return bound == null ? null : run(bound, 'input', dy, filter, inputShape, info);
+}
