@@ -6,56 +6,58 @@
 #include <wasm_simd128.h>
 
 #define EXPORT(name) __attribute__((export_name(#name)))
+// Widest register tile (columns of the 4 x N accumulator block): 8 or 12. 12 needs 16 vector
+// registers and spills in V8 on x64 (measured 20-30% slower), so 8 is the default.
+#ifndef MAX_TILE
+#define MAX_TILE 8
+#endif
 #define INLINE static inline __attribute__((always_inline))
 
 
 INLINE v128_t madd(v128_t c, v128_t a, v128_t b) { return wasm_f32x4_add(c, wasm_f32x4_mul(a, b)); }
 
-// C[i * cs + j] (i < 4, j < 8) = (accumulate ? C : 0) + sum_r A[i * ai + r * ar] * B[r * br + j].
-INLINE void mk4x8(const float *A, int ai, int ar, const float *B, int br, int R, float *C, int cs,
-                  int accumulate) {
-  v128_t c00 = wasm_f32x4_splat(0.f), c01 = c00, c10 = c00, c11 = c00;
-  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  const float *A1 = A + ai, *A2 = A + 2 * ai, *A3 = A + 3 * ai;
+// C[i * cs + j] (i < 4, j < 4 * NV) = (accumulate ? C : 0) + sum_r A[i * ai + r * ar] * B[r * br + j].
+// NV (1..3) is a compile-time constant after inlining, so the accumulators stay in registers.
+INLINE void mk4(const float *A, int ai, int ar, const float *B, int br, int R, float *C, int cs,
+                int accumulate, const int NV) {
+  v128_t c[4][3];
+#pragma clang loop unroll(full)
+  for (int i = 0; i < 4; i++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 3; v++) c[i][v] = wasm_f32x4_splat(0.f);
   for (int r = 0; r < R; r++) {
-    v128_t b0 = wasm_v128_load(B), b1 = wasm_v128_load(B + 4);
-    v128_t a = wasm_v128_load32_splat(A);
-    c00 = madd(c00, a, b0);
-    c01 = madd(c01, a, b1);
-    a = wasm_v128_load32_splat(A1);
-    c10 = madd(c10, a, b0);
-    c11 = madd(c11, a, b1);
-    a = wasm_v128_load32_splat(A2);
-    c20 = madd(c20, a, b0);
-    c21 = madd(c21, a, b1);
-    a = wasm_v128_load32_splat(A3);
-    c30 = madd(c30, a, b0);
-    c31 = madd(c31, a, b1);
+    v128_t b[3];
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 3; v++)
+      if (v < NV) b[v] = wasm_v128_load(B + 4 * v);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < 4; i++) {
+      const v128_t a = wasm_v128_load32_splat(A + i * ai);
+#pragma clang loop unroll(full)
+      for (int v = 0; v < 3; v++)
+        if (v < NV) c[i][v] = madd(c[i][v], a, b[v]);
+    }
     A += ar;
-    A1 += ar;
-    A2 += ar;
-    A3 += ar;
     B += br;
   }
-  float *C1 = C + cs, *C2 = C + 2 * cs, *C3 = C + 3 * cs;
-  if (accumulate) {
-    c00 = wasm_f32x4_add(c00, wasm_v128_load(C));
-    c01 = wasm_f32x4_add(c01, wasm_v128_load(C + 4));
-    c10 = wasm_f32x4_add(c10, wasm_v128_load(C1));
-    c11 = wasm_f32x4_add(c11, wasm_v128_load(C1 + 4));
-    c20 = wasm_f32x4_add(c20, wasm_v128_load(C2));
-    c21 = wasm_f32x4_add(c21, wasm_v128_load(C2 + 4));
-    c30 = wasm_f32x4_add(c30, wasm_v128_load(C3));
-    c31 = wasm_f32x4_add(c31, wasm_v128_load(C3 + 4));
-  }
-  wasm_v128_store(C, c00);
-  wasm_v128_store(C + 4, c01);
-  wasm_v128_store(C1, c10);
-  wasm_v128_store(C1 + 4, c11);
-  wasm_v128_store(C2, c20);
-  wasm_v128_store(C2 + 4, c21);
-  wasm_v128_store(C3, c30);
-  wasm_v128_store(C3 + 4, c31);
+#pragma clang loop unroll(full)
+  for (int i = 0; i < 4; i++)
+#pragma clang loop unroll(full)
+    for (int v = 0; v < 3; v++)
+      if (v < NV) {
+        float *p = C + i * cs + 4 * v;
+        wasm_v128_store(p, accumulate ? wasm_f32x4_add(c[i][v], wasm_v128_load(p)) : c[i][v]);
+      }
+}
+
+// Runs mk4 over columns [0, cols) of B and C (cols a multiple of 4) in 12-, 8- and 4-wide tiles.
+INLINE void mk4_row(const float *A, int ai, int ar, const float *B, int br, int R, float *C, int cs,
+                    int accumulate, int cols) {
+  int j = 0;
+  if (MAX_TILE >= 12)
+    for (; j + 12 <= cols; j += 12) mk4(A, ai, ar, B + j, br, R, C + j, cs, accumulate, 3);
+  for (; j + 8 <= cols; j += 8) mk4(A, ai, ar, B + j, br, R, C + j, cs, accumulate, 2);
+  if (j < cols) mk4(A, ai, ar, B + j, br, R, C + j, cs, accumulate, 1);
 }
 
 INLINE void zero(float *p, int n) {
@@ -76,11 +78,11 @@ INLINE int round_up(int v, int m) { return (v + m - 1) / m * m; }
 // dW[kh, kw, ic, oc] = sum over n, oh, ow of x[n, oh*sh - padT + kh*dh, ow*sw - padL + kw*dw, ic]
 //                      * dy[n, oh, ow, oc]
 // Pixels are processed in chunks of `mc`: their im2col rows are packed into 4-wide column blocks
-// ([Kp / 4][mc][4]), multiplied with the chunk's dy rows by the 4x8 kernel and added into a
+// ([Kp / 4][mc][4]), multiplied with the chunk's dy rows by the 4x12/4x8/4x4 kernels and added into a
 // [Kp, OCp] accumulator (so each partial sum runs over at most `mc` pixels).
 
 INLINE int bpf_kp(int FH, int FW, int IC) { return round_up(FH * FW * IC, 4); }
-INLINE int bpf_ocp(int OC) { return round_up(OC, 8); }
+INLINE int bpf_ocp(int OC) { return round_up(OC, 4); }
 
 EXPORT(bpf_chunk) int bpf_chunk(int FH, int FW, int IC) {
   int mc = 24576 / bpf_kp(FH, FW, IC);
@@ -117,6 +119,12 @@ void conv2d_backprop_filter(const float *x, const float *dy, float *dw, float *s
           continue;
         }
         const float *xr = x + (n * H + ih) * W * IC;
+        const int iw0 = ow * sw - padL;
+        if (dwl == 1 && iw0 >= 0 && iw0 + FW <= W) {
+          // The whole filter row lies inside the image: one contiguous run of FW * IC floats.
+          copy(rk, xr + iw0 * IC, FW * IC);
+          continue;
+        }
         for (int kw = 0; kw < FW; kw++) {
           const int iw = ow * sw - padL + kw * dwl;
           if (iw < 0 || iw >= W)
@@ -141,8 +149,7 @@ void conv2d_backprop_filter(const float *x, const float *dy, float *dw, float *s
     }
     const float *Bm = OCp != OC ? B : dy + m0 * OC;
     for (int kb = 0; kb < Kp; kb += 4)
-      for (int ob = 0; ob < OCp; ob += 8)
-        mk4x8(A + kb * mc, 1, 4, Bm + ob, OCp, rows, acc + kb * OCp + ob, OCp, 1);
+      mk4_row(A + kb * mc, 1, 4, Bm, OCp, rows, acc + kb * OCp, OCp, 1, OCp);
   }
   (void)K;
   for (int k = 0; k < K; k++) copy(dw + k * OC, acc + k * OCp, OC);
@@ -152,7 +159,7 @@ void conv2d_backprop_filter(const float *x, const float *dy, float *dw, float *s
 // cols[m, k] = sum_oc dy[m, oc] * W[k, oc] (W^T packed once as [OC][Kp8]), in chunks of `mc`
 // pixels, then scattered into dx (col2im). dx is zeroed first.
 
-INLINE int bpi_kp(int FH, int FW, int IC) { return round_up(FH * FW * IC, 8); }
+INLINE int bpi_kp(int FH, int FW, int IC) { return round_up(FH * FW * IC, 4); }
 
 EXPORT(bpi_chunk) int bpi_chunk(int FH, int FW, int IC) {
   int mc = 16384 / bpi_kp(FH, FW, IC);
@@ -188,10 +195,18 @@ void conv2d_backprop_input(const float *dy, const float *w, float *dx, float *sc
       copy(tail, A + full * OC, (rows - full) * OC);
       zero(tail + (rows - full) * OC, (4 - (rows - full)) * OC);
     }
-    for (int kb = 0; kb < Kp; kb += 8) {
-      for (int r = 0; r < full; r += 4)
-        mk4x8(A + r * OC, OC, 1, wt + kb, Kp, OC, cols + r * Kp + kb, Kp, 0);
-      if (full < rows) mk4x8(tail, OC, 1, wt + kb, Kp, OC, cols + full * Kp + kb, Kp, 0);
+    // Column tiles outside, pixel blocks inside: the [OC][tile] slice of W^T stays in cache.
+    for (int kb = 0; kb < Kp;) {
+      const int w = MAX_TILE >= 12 && Kp - kb >= 12 ? 12 : Kp - kb >= 8 ? 8 : 4;
+      for (int r = 0; r < full; r += 4) {
+        const float *Ar = A + r * OC;
+        float *Cr = cols + r * Kp + kb;
+        if (w == 12) mk4(Ar, OC, 1, wt + kb, Kp, OC, Cr, Kp, 0, 3);
+        else if (w == 8) mk4(Ar, OC, 1, wt + kb, Kp, OC, Cr, Kp, 0, 2);
+        else mk4(Ar, OC, 1, wt + kb, Kp, OC, Cr, Kp, 0, 1);
+      }
+      if (full < rows) mk4_row(tail, OC, 1, wt + kb, Kp, OC, cols + full * Kp + kb, Kp, 0, w);
+      kb += w;
     }
     for (int r = 0; r < rows; r++) {
       const float *c = cols + r * Kp;
