@@ -1,108 +1,195 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { initBackend, registerTrainingKernels } from '@burnin/backend';
 import { withSchedule } from '@burnin/tfjs-adapter';
 import '@tensorflow/tfjs-backend-wasm';
-import { defaultSchedule, PRESETS, resolveConfig } from './config.js';
-import { OUTPUT_STRIDE } from './model/centernet.js';
-import { detectionLoss, imagesToTensor } from './model/loss.js';
-import { encodeTargets } from './model/targets.js';
+import {
+  defaultSchedule,
+  PRESETS,
+  resolveConfig,
+  type TrainConfig,
+  validateConfig,
+} from './config.js';
 import * as tf from './tf.js';
-import { evaluateDetector } from './train/evaluate.js';
-import { batchAt, datasetsFromConfig, modelFromConfig } from './train/train.js';
+import { createGradientStepper, prepareBatch } from './train/parallel.js';
+import { batchAt, datasetsFromConfig, modelFromConfig, train } from './train/train.js';
 
 /**
- * Training throughput per available backend for a preset's model (default: `default`),
- * with the time split between data generation, target encoding, forward+backward+update
- * and the COCO evaluation. Usage: node dist/bench.js [preset] [steps]
+ * Training throughput of a preset (default `demo`) at 1 thread and at all cores, end to end
+ * through `train()` (the same step code, data generation included; evaluation excluded from
+ * images/s), interleaved over 2 rounds (best round reported), beside the PyTorch CPU twin
+ * (apps/trainer/bench/torch_centernet.py, interpreter from BURNIN_PYTHON, default python3)
+ * at the same thread counts; peak RSS; the kernel split of one single-thread step.
+ * Usage: node dist/bench.js [preset] [steps]
  */
 async function main(): Promise<void> {
-  const preset = process.argv[2] ?? 'default';
-  const steps = Number(process.argv[3] ?? 5);
+  const preset = process.argv[2] ?? 'demo';
+  const steps = Number(process.argv[3] ?? 40);
   if (!PRESETS[preset]) throw new Error(`unknown preset ${preset}`);
-  const cfg = resolveConfig({ preset });
+  const base = resolveConfig({ preset });
+  const cfg = validateConfig({
+    ...base,
+    data: { ...base.data, valSize: 4 },
+    train: { ...base.train, steps, evalEvery: steps, checkpointEvery: steps, logEvery: steps },
+  });
   const B = cfg.train.batchSize;
-  const rows: string[][] = [];
-  for (const name of ['tensorflow', 'wasm', 'cpu'] as const) {
-    try {
-      await initBackend(name, {
-        log: () => {},
-        loadTensorflow: () => import('@tensorflow/tfjs-node' as string),
-      });
-    } catch {
-      rows.push([name, 'unavailable']);
-      continue;
-    }
-    registerTrainingKernels();
-    const ds = datasetsFromConfig(cfg);
-    const model = modelFromConfig(cfg, ds.train.classNames.length);
-    const opt = withSchedule(tf.train.adam(1e-3), defaultSchedule(100));
-    let dataMs = 0;
-    let encMs = 0;
-    let stepMs = 0;
-    let cpuUs = 0;
-    const n = name === 'cpu' ? 1 : steps;
-    for (let s = -1; s < n; s++) {
+  const choice = await initBackend('auto', {
+    log: () => {},
+    loadTensorflow: () => import('@tensorflow/tfjs-node' as string),
+  });
+  registerTrainingKernels();
+  const cores = availableParallelism();
+  const counts = cores > 1 ? [1, Math.min(cores, B)] : [1];
+  console.log(
+    `preset ${preset}: input ${cfg.data.imageSize}px, batch ${B}, widths ${cfg.model.widths.join('/')}, head ${cfg.model.headWidth}; ${choice.name}; ${cores} cores; ${steps} steps x 2 rounds, interleaved`,
+  );
+
+  const best = new Map<number, { ms: number; cpuMs: number }>();
+  let split = '';
+  for (let round = 0; round < 2; round++) {
+    for (const T of counts) {
+      const out = mkdtempSync(join(tmpdir(), 'burnin-bench-'));
       const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      const samples = batchAt(ds.train, 0, (s + 1) * B, B, true);
-      const t1 = performance.now();
-      const targets = encodeTargets(samples, cfg.data.imageSize, 3, OUTPUT_STRIDE);
-      const t2 = performance.now();
-      const x = imagesToTensor(
-        samples.map((q) => q.image),
-        cfg.data.imageSize,
-      );
-      const cost = opt.minimize(
-        () => detectionLoss(model, x, targets, cfg.train.lossWeights).total,
-        true,
-        model.variables,
-      );
-      cost?.dataSync();
-      tf.dispose([x, cost as tf.Scalar]);
-      const t3 = performance.now();
-      if (s >= 0) {
-        // step -1 is a warm-up
-        dataMs += t1 - t0;
-        encMs += t2 - t1;
-        stepMs += t3 - t2;
-        const c = process.cpuUsage(c0);
-        cpuUs += c.user + c.system;
+      const r = await train({ config: cfg, outDir: out, log: () => {}, threads: T });
+      const c = process.cpuUsage(c0);
+      rmSync(out, { recursive: true, force: true });
+      const ms = (B * 1000) / r.summary.imagesPerSec;
+      // CPU of all threads over the whole run (startup and the final small eval included)
+      const cpuMs = (c.user + c.system) / 1000 / steps;
+      const prev = best.get(T);
+      if (!prev || ms < prev.ms) {
+        best.set(T, { ms, cpuMs });
+        const t = r.timing;
+        if (T > 1 && t) {
+          const f = (v: number) => (v / steps).toFixed(1);
+          split = `main thread per step at ${T} threads: own shard ${f(t.shard)} ms, next batch ${f(t.extra)} ms, waiting for workers ${f(t.wait)} ms, copies + gradient sum ${f(t.io)} ms; worker compute ${f(t.worker / (T - 1))} ms/step each`;
+        }
       }
     }
-    const nEval = Math.min(ds.val.size, name === 'cpu' ? 8 : 32);
-    const ev = evaluateDetector(model, { ...ds.val, size: nEval, get: (i) => ds.val.get(i) });
-    const total = dataMs + encMs + stepMs;
-    const pct = (v: number) => `${((100 * v) / total).toFixed(1)}%`;
-    rows.push([
-      name,
-      ((n * B) / (total / 1000)).toFixed(1),
-      (total / n).toFixed(0),
-      (cpuUs / 1000 / n).toFixed(0),
-      pct(dataMs),
-      pct(encMs),
-      pct(stepMs),
-      (ev.timing.forwardMs / nEval).toFixed(1),
-      `${ev.timing.metricsMs.toFixed(0)} (${nEval} img)`,
-    ]);
-    model.dispose();
-    opt.dispose();
   }
-  console.log(
-    `preset ${preset}: input ${cfg.data.imageSize}px, batch ${B}, widths ${cfg.model.widths.join('/')}, head ${cfg.model.headWidth}`,
-  );
+
+  const torch = torchTwin(cfg, counts, Math.min(steps, 30));
   const head = [
-    'backend',
-    'train img/s',
-    'ms/step',
+    'threads',
+    'ours img/s',
+    'ours ms/step',
     'CPU ms/step',
-    'data gen',
-    'targets',
-    'fwd+bwd+update',
-    'eval ms/img',
-    'COCO eval ms',
+    'torch ms/step',
+    'ours/torch',
   ];
+  const rows = counts.map((T) => {
+    const o = best.get(T) as { ms: number; cpuMs: number };
+    const t = torch.get(T);
+    return [
+      String(T),
+      ((B * 1000) / o.ms).toFixed(1),
+      o.ms.toFixed(1),
+      o.cpuMs.toFixed(0),
+      t === undefined ? '-' : t.toFixed(1),
+      t === undefined ? '-' : `${(o.ms / t).toFixed(2)}x`,
+    ];
+  });
   const all = [head, ...rows];
-  const w = head.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-  for (const r of all) console.log(r.map((c, i) => (c ?? '').padEnd(w[i])).join('  '));
+  const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  for (const r of all) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
+  if (counts.length > 1) {
+    const s = (best.get(1)?.ms ?? 0) / (best.get(counts[1])?.ms ?? 1);
+    console.log(`speed-up ${counts[1]} threads vs 1: ${s.toFixed(2)}x`);
+  }
+  if (split) console.log(split);
+  if (torch.size === 0) console.log(torch.note);
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log(await kernelSplit(cfg));
+}
+
+/** The PyTorch twin's ms/step at each thread count (empty map + note when unavailable). */
+function torchTwin(
+  cfg: TrainConfig,
+  counts: number[],
+  steps: number,
+): Map<number, number> & { note?: string } {
+  const out: Map<number, number> & { note?: string } = new Map();
+  const script = fileURLToPath(new URL('../bench/torch_centernet.py', import.meta.url));
+  const python = process.env.BURNIN_PYTHON ?? 'python3';
+  if (!existsSync(script)) {
+    out.note = 'torch: twin not found';
+    return out;
+  }
+  const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.status !== 0) {
+    out.note = `torch: not available (${python} -c "import torch" failed; set BURNIN_PYTHON)`;
+    return out;
+  }
+  for (const T of counts) {
+    const r = spawnSync(
+      python,
+      [
+        script,
+        '--threads',
+        String(T),
+        '--steps',
+        String(steps),
+        '--image-size',
+        String(cfg.data.imageSize),
+        '--batch',
+        String(cfg.train.batchSize),
+        '--widths',
+        cfg.model.widths.join(','),
+        '--head',
+        String(cfg.model.headWidth),
+        '--classes',
+        '3',
+      ],
+      { encoding: 'utf8' },
+    );
+    const m = /torch ms\/step ([\d.]+)/.exec(r.stdout ?? '');
+    if (m) out.set(T, Number(m[1]));
+    else out.note = `torch: the twin failed (${(r.stderr ?? '').trim().split('\n').at(-1)})`;
+  }
+  return out;
+}
+
+/** Share of kernel time of one single-thread training step (tf.profile). */
+async function kernelSplit(cfg: TrainConfig): Promise<string> {
+  const ds = datasetsFromConfig(cfg);
+  const C = ds.train.classNames.length;
+  const model = modelFromConfig(cfg, C);
+  const opt = withSchedule(tf.train.adam(1e-3), defaultSchedule(100));
+  const stepper = await createGradientStepper({
+    cfg,
+    model,
+    optimizer: opt,
+    numClasses: C,
+    threads: 1,
+  });
+  const B = cfg.train.batchSize;
+  const step = async (s: number) => {
+    const batch = prepareBatch(batchAt(ds.train, 0, s * B, B, true), cfg.data.imageSize, C, 1);
+    const r = await stepper.compute(batch);
+    opt.applyGradients(r.grads);
+    tf.dispose(Object.values(r.grads));
+  };
+  await step(0); // warm-up
+  const info = await tf.profile(() => step(1));
+  const groups = new Map<string, number>();
+  let total = 0;
+  for (const k of info.kernels) {
+    const ms = Number(k.kernelTimeMs) || 0;
+    const g = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput'].includes(k.name)
+      ? k.name
+      : 'other';
+    groups.set(g, (groups.get(g) ?? 0) + ms);
+    total += ms;
+  }
+  model.dispose();
+  opt.dispose();
+  const part = ['Conv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'other']
+    .map((g) => `${g} ${((100 * (groups.get(g) ?? 0)) / (total || 1)).toFixed(1)}%`)
+    .join(', ');
+  return `kernel split of one 1-thread step (${total.toFixed(1)} ms in ${info.kernels.length} kernels): ${part}`;
 }
 
 main().catch((e) => {

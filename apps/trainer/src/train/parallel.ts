@@ -71,6 +71,12 @@ export interface StepResult {
 export interface GradientStepper {
   readonly threads: number;
   /**
+   * Main-thread milliseconds so far: `shard` (its own shard, gradients read back), `extra`
+   * (whileWaiting), `wait` (waiting for workers after that), `io` (weights/inputs out,
+   * gradient sum in); `worker`: the workers' compute time (sum over workers).
+   */
+  readonly timing: { shard: number; extra: number; wait: number; io: number; worker: number };
+  /**
    * Gradients of the batch's loss at the model's current weights. `whileWaiting` runs on the
    * main thread after its own shard, while workers may still compute (e.g. data for the
    * next step).
@@ -151,6 +157,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
   if (T === 1)
     return {
       threads: 1,
+      timing: { shard: 0, extra: 0, wait: 0, io: 0, worker: 0 },
       compute: (batch) => single(batch),
       dispose: async () => {},
       injectWorkerFailure: () => {},
@@ -289,8 +296,10 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     return seq;
   };
 
+  const timing = { shard: 0, extra: 0, wait: 0, io: 0, worker: 0 };
   const compute = async (batch: PreparedBatch, whileWaiting?: () => void) => {
     if (disposed) throw new WorkerError('the training workers were stopped');
+    const t0 = performance.now();
     let off = 0;
     for (const v of vars) {
       weights.set(v.dataSync() as Float32Array, off);
@@ -300,6 +309,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     norm[0] = n.heatmap;
     norm[1] = n.box;
     const seqs = handles.map((h, i) => send(h, batch.shards[i + 1]));
+    const t1 = performance.now();
     // shard 0 on the main thread
     const shard = batch.shards[0];
     const x = imagesToTensor(shard.images, S);
@@ -318,15 +328,21 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       off += v.size;
     }
     tf.dispose([x, value, termsT as unknown as tf.Tensor, ...Object.values(grads)]);
+    const t2 = performance.now();
     whileWaiting?.();
+    const t3 = performance.now();
+    let tw = 0;
     for (let i = 0; i < handles.length; i++) {
       const h = handles[i];
+      const w0 = performance.now();
       await waitDone(h, seqs[i]);
+      tw += performance.now() - w0;
       const g = h.out;
       for (let j = 0; j < P; j++) flat[j] += g[j];
       loss += g[P];
       terms[0] += g[P + 1];
       terms[1] += g[P + 2];
+      timing.worker += g[P + 3];
     }
     const out: tf.NamedTensorMap = {};
     off = 0;
@@ -334,11 +350,17 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       out[v.name] = tf.tensor(flat.subarray(off, off + v.size), v.shape);
       off += v.size;
     }
+    const t4 = performance.now();
+    timing.shard += t2 - t1;
+    timing.extra += t3 - t2;
+    timing.wait += tw;
+    timing.io += t1 - t0 + (t4 - t3 - tw);
     return { grads: out, loss, terms };
   };
 
   return {
     threads: T,
+    timing,
     compute,
     dispose,
     injectWorkerFailure: (index: number) => {

@@ -42,8 +42,8 @@ export const CTRL = {
   size: 8,
 } as const;
 
-/** Extra floats after the gradients in a worker's output buffer: loss, heatmap, box. */
-export const OUT_EXTRA = 3;
+/** Extra floats after the gradients in a worker's output buffer: loss, heatmap, box, ms. */
+export const OUT_EXTRA = 4;
 
 /** Capacities of a worker input buffer. */
 export interface InputCaps {

@@ -94,6 +94,8 @@ export interface TrainResult {
   status: 'completed' | 'interrupted' | 'diverged';
   step: number;
   summary: TrainSummary;
+  /** Main-thread time split of the data-parallel steps (see GradientStepper.timing). */
+  timing?: GradientStepper['timing'];
 }
 
 /** Contents of summary.json. */
@@ -384,7 +386,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       progress.done();
       const s = summary(status, message);
       writeJsonAtomic(join(outDir, 'summary.json'), s);
-      return { status, step, summary: s };
+      const timing = (stepper as GradientStepper | null)?.timing;
+      return { status, step, summary: s, ...(timing ? { timing } : {}) };
     };
 
     const runEval = async () => {

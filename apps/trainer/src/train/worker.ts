@@ -52,6 +52,7 @@ function loop(): void {
       Atomics.store(ctrl, CTRL.resized, 0);
     }
     if (Atomics.load(ctrl, CTRL.crash)) throw new Error('injected worker failure');
+    const t0 = performance.now();
     const n = Atomics.load(ctrl, CTRL.images);
     const count = Atomics.load(ctrl, CTRL.count);
     tf.tidy(() => {
@@ -79,6 +80,7 @@ function loop(): void {
     out[P + 1] = t[0];
     out[P + 2] = t[1];
     tf.dispose([x, value, terms as unknown as tf.Tensor, ...Object.values(grads)]);
+    out[P + 3] = performance.now() - t0;
     Atomics.store(ctrl, CTRL.done, seq);
     Atomics.notify(ctrl, CTRL.done);
   }
