@@ -234,3 +234,67 @@ describe('SIMD kernels and tfjs memory', () => {
     expect(compare('Conv2DBackpropFilter', stockFilter, args)).toBe(1);
   });
 });
+
+describe('SIMD module variants', () => {
+  type Exports = {
+    bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
+    conv2d_backprop_filter(...args: number[]): void;
+  };
+  interface Api {
+    Memory: new (d: object) => { buffer: ArrayBufferLike };
+    Module: new (bytes: Uint8Array) => object;
+    Instance: new (m: object, imports: object) => { exports: unknown };
+  }
+  const api = (globalThis as unknown as { WebAssembly: Api }).WebAssembly;
+
+  /** Filter gradient of a small conv with one variant on a fresh memory of the given kind. */
+  function filterGradient(base64: string, shared: boolean): Float32Array {
+    const memory = new api.Memory({ initial: 64, maximum: 65536, shared });
+    const module = new api.Module(Buffer.from(base64, 'base64'));
+    const exports = new api.Instance(module, { env: { memory } }).exports as Exports;
+    const [N, H, W, IC, OC, FH, FW, s] = [2, 9, 9, 5, 6, 3, 3, 2];
+    const OH = 5;
+    const OW = 5;
+    const x = host([N, H, W, IC], 1).values;
+    const dy = host([N, OH, OW, OC], 2).values;
+    const heap = new Float32Array(memory.buffer as ArrayBuffer);
+    const [xAt, dyAt, outAt, scratchAt] = [1024, 8192, 16384, 32768];
+    heap.set(x, xAt / 4);
+    heap.set(dy, dyAt / 4);
+    expect(exports.bpf_scratch_floats(FH, FW, IC, OC) * 4).toBeLessThan(64 * 65536 - scratchAt);
+    exports.conv2d_backprop_filter(
+      xAt,
+      dyAt,
+      outAt,
+      scratchAt,
+      N,
+      H,
+      W,
+      IC,
+      OH,
+      OW,
+      OC,
+      FH,
+      FW,
+      s,
+      s,
+      1,
+      1,
+      1,
+      1,
+    );
+    return heap.slice(outAt / 4, outAt / 4 + FH * FW * IC * OC);
+  }
+
+  it('the shared-memory build (threaded tfjs) computes what the plain one does', async () => {
+    const { CONV_GRAD_WASM, CONV_GRAD_WASM_SHARED } = await import(
+      '../src/kernels/simd/kernels-wasm.js'
+    );
+    const plain = filterGradient(CONV_GRAD_WASM, false);
+    const shared = filterGradient(CONV_GRAD_WASM_SHARED, true);
+    expect(plain.some((v) => v !== 0)).toBe(true);
+    expect(shared).toEqual(plain);
+    // Each variant refuses the other kind of memory.
+    expect(() => filterGradient(CONV_GRAD_WASM_SHARED, false)).toThrow();
+  });
+});
