@@ -1,14 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { CocoEvaluator } from './coco-evaluator.js';
 import { parseCocoGroundTruth, parseCocoResults, parseJsonText } from './coco-parse.js';
 import type { CocoEvalOptions, CocoEvalResult, CocoGroundTruth, CocoResult } from './coco-types.js';
 import { CocoFormatError } from './errors.js';
 
-/** Reads a UTF-8 file with a lazily imported `node:fs/promises` (keeps the core browser-safe). */
+/** Reads a UTF-8 file (this module is the `@burnin/metrics/node` entry: Node only). */
 async function readText(path: string): Promise<string> {
-  // Bundlers for the browser can skip this import; only the file helpers need it.
-  const { readFile } = await import(
-    /* webpackIgnore: true */ /* @vite-ignore */ 'node:fs/promises'
-  );
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

@@ -6,7 +6,6 @@ export {
   COCO_RECALL_THRESHOLDS,
   CocoEvaluator,
 } from './coco-evaluator.js';
-export { evaluateCocoFiles, readCocoGroundTruth, readCocoResults } from './coco-files.js';
 export { parseCocoGroundTruth, parseCocoResults } from './coco-parse.js';
 export {
   type CocoSummaryEntry,

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CocoEvaluator, type CocoResult, evaluateCocoFiles } from '../src/index.js';
+import { CocoEvaluator, type CocoResult } from '../src/index.js';
+import { evaluateCocoFiles } from '../src/node.js';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'coco');
 const load = (name: string) => JSON.parse(readFileSync(join(dir, name), 'utf8'));

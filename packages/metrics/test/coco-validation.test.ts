@@ -6,13 +6,11 @@ import {
   CocoEvaluator,
   CocoFormatError,
   type CocoGroundTruth,
-  evaluateCocoFiles,
   MetricsInputError,
   parseCocoGroundTruth,
   parseCocoResults,
-  readCocoGroundTruth,
-  readCocoResults,
 } from '../src/index.js';
+import { evaluateCocoFiles, readCocoGroundTruth, readCocoResults } from '../src/node.js';
 
 const gt = (): CocoGroundTruth => ({
   images: [{ id: 1 }, { id: 2 }],
