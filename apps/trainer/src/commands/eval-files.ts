@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { evaluateCocoFiles } from '@burnin/metrics';
+import { evaluateCocoFiles } from '@burnin/metrics/node';
 import { type CommandIo, EXIT_INPUT, EXIT_OK, EXIT_USAGE, processIo } from '../io/command-io.js';
 
 export const EVAL_FILES_USAGE = `Usage: burnin eval --gt GT.json --dt DT.json [--json]

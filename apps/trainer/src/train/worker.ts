@@ -15,8 +15,8 @@ import { CTRL, InputLayout, readNorm, type WorkerInit } from './shard.js';
 const init = workerData as WorkerInit;
 
 async function start(): Promise<void> {
-  // `threads: 1`: each worker is one of the parallel threads (option of newer @burnin/backend)
-  const options = { log: () => {}, threads: 1 } as InitBackendOptions;
+  // `threads: 1`: each worker is one of the data-parallel threads
+  const options: InitBackendOptions = { log: () => {}, threads: 1 };
   if (init.backend === 'tensorflow')
     options.loadTensorflow = () => import('@tensorflow/tfjs-node' as string);
   await initBackend(init.backend as 'wasm', options);
