@@ -235,3 +235,96 @@ void conv2d_backprop_input(const float *dy, const float *w, float *dx, float *sc
     }
   }
 }
+
+// ---- Depthwise (channel multiplier 1) ------------------------------------------------------
+// Output pixels ow whose tap at column offset iw0 = kw * dw - padL lies inside [0, W).
+INLINE int ow_min(int iw0, int sw) { return iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw; }
+INLINE int ow_max(int iw0, int sw, int W, int OW) {
+  if (W - 1 - iw0 < 0) return 0;
+  const int m = (W - 1 - iw0) / sw + 1;
+  return m < OW ? m : OW;
+}
+
+// dW[kh, kw, c] = sum over n, oh, ow of x[n, ih, iw, c] * dy[n, oh, ow, c]; partial sums run over
+// one output row (at most OW pixels) before they are added into dW.
+EXPORT(depthwise_backprop_filter)
+void depthwise_backprop_filter(const float *x, const float *dy, float *dw, int N, int H, int W,
+                               int C, int OH, int OW, int FH, int FW, int sh, int sw, int dh,
+                               int dwl, int padT, int padL) {
+  zero(dw, FH * FW * C);
+  for (int n = 0; n < N; n++) {
+    for (int oh = 0; oh < OH; oh++) {
+      const float *dyr = dy + (n * OH + oh) * OW * C;
+      for (int kh = 0; kh < FH; kh++) {
+        const int ih = oh * sh - padT + kh * dh;
+        if (ih < 0 || ih >= H) continue;
+        const float *xr = x + (n * H + ih) * W * C;
+        for (int kw = 0; kw < FW; kw++) {
+          const int iw0 = kw * dwl - padL;
+          const int o0 = ow_min(iw0, sw), o1 = ow_max(iw0, sw, W, OW);
+          if (o1 <= o0) continue;
+          float *d = dw + (kh * FW + kw) * C;
+          int c = 0;
+          for (; c + 16 <= C; c += 16) {
+            v128_t a0 = wasm_f32x4_splat(0.f), a1 = a0, a2 = a0, a3 = a0;
+            for (int ow = o0; ow < o1; ow++) {
+              const float *xp = xr + (ow * sw + iw0) * C + c, *yp = dyr + ow * C + c;
+              a0 = madd(a0, wasm_v128_load(xp), wasm_v128_load(yp));
+              a1 = madd(a1, wasm_v128_load(xp + 4), wasm_v128_load(yp + 4));
+              a2 = madd(a2, wasm_v128_load(xp + 8), wasm_v128_load(yp + 8));
+              a3 = madd(a3, wasm_v128_load(xp + 12), wasm_v128_load(yp + 12));
+            }
+            wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), a0));
+            wasm_v128_store(d + c + 4, wasm_f32x4_add(wasm_v128_load(d + c + 4), a1));
+            wasm_v128_store(d + c + 8, wasm_f32x4_add(wasm_v128_load(d + c + 8), a2));
+            wasm_v128_store(d + c + 12, wasm_f32x4_add(wasm_v128_load(d + c + 12), a3));
+          }
+          for (; c + 4 <= C; c += 4) {
+            v128_t a0 = wasm_f32x4_splat(0.f);
+            for (int ow = o0; ow < o1; ow++)
+              a0 = madd(a0, wasm_v128_load(xr + (ow * sw + iw0) * C + c),
+                        wasm_v128_load(dyr + ow * C + c));
+            wasm_v128_store(d + c, wasm_f32x4_add(wasm_v128_load(d + c), a0));
+          }
+          for (; c < C; c++) {
+            float a = 0.f;
+            for (int ow = o0; ow < o1; ow++) a += xr[(ow * sw + iw0) * C + c] * dyr[ow * C + c];
+            d[c] += a;
+          }
+        }
+      }
+    }
+  }
+}
+
+// dx[n, ih, iw, c] = sum over taps of dy[n, oh, ow, c] * W[kh, kw, c] (scatter; dx zeroed first).
+EXPORT(depthwise_backprop_input)
+void depthwise_backprop_input(const float *dy, const float *w, float *dx, int N, int H, int W,
+                              int C, int OH, int OW, int FH, int FW, int sh, int sw, int dh,
+                              int dwl, int padT, int padL) {
+  zero(dx, N * H * W * C);
+  for (int n = 0; n < N; n++) {
+    for (int oh = 0; oh < OH; oh++) {
+      const float *dyr = dy + (n * OH + oh) * OW * C;
+      for (int kh = 0; kh < FH; kh++) {
+        const int ih = oh * sh - padT + kh * dh;
+        if (ih < 0 || ih >= H) continue;
+        float *xr = dx + (n * H + ih) * W * C;
+        for (int kw = 0; kw < FW; kw++) {
+          const int iw0 = kw * dwl - padL;
+          const int o0 = ow_min(iw0, sw), o1 = ow_max(iw0, sw, W, OW);
+          const float *wp = w + (kh * FW + kw) * C;
+          for (int ow = o0; ow < o1; ow++) {
+            float *dp = xr + (ow * sw + iw0) * C;
+            const float *yp = dyr + ow * C;
+            int c = 0;
+            for (; c + 4 <= C; c += 4)
+              wasm_v128_store(dp + c, madd(wasm_v128_load(dp + c), wasm_v128_load(yp + c),
+                                           wasm_v128_load(wp + c)));
+            for (; c < C; c++) dp[c] += yp[c] * wp[c];
+          }
+        }
+      }
+    }
+  }
+}

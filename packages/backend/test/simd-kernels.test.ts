@@ -13,6 +13,8 @@ import { type HostTensor, host, maxRelativeError, runKernel, setupBackends } fro
 // The stock cpu kernels are the reference; capture them before ours replace them.
 const stockFilter = tf.getKernel('Conv2DBackpropFilter', 'cpu')!;
 const stockInput = tf.getKernel('Conv2DBackpropInput', 'cpu')!;
+const stockDepthwiseFilter = tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'cpu')!;
+const stockDepthwiseInput = tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'cpu')!;
 
 let cpu: KernelBackend;
 let wasm: KernelBackend;
@@ -297,4 +299,43 @@ describe('SIMD module variants', () => {
     // Each variant refuses the other kind of memory.
     expect(() => filterGradient(CONV_GRAD_WASM_SHARED, false)).toThrow();
   });
+});
+
+describe('SIMD depthwise gradients (wasm, multiplier 1) vs stock cpu', () => {
+  // The stock cpu depthwise gradients ignore dilations, so these cases use none; kernels.test.ts
+  // checks dilated ones against the forward kernel's adjoint.
+  const cases: ConvCase[] = [
+    { x: [8, 24, 24, 32], f: [3, 3, 32, 1], strides: 1, pad: 'same' },
+    { x: [8, 48, 48, 16], f: [3, 3, 16, 1], strides: 2, pad: 'same' },
+    { x: [2, 9, 9, 5], f: [3, 3, 5, 1], strides: 2, pad: 'same' },
+    { x: [1, 7, 6, 19], f: [5, 5, 19, 1], strides: 1, pad: 'valid' },
+    { x: [2, 8, 8, 4], f: [5, 5, 4, 2], strides: 2, pad: 'same' }, // multiplier 2: JS path
+  ];
+  const dwShape = (c: ConvCase) =>
+    convGeometry(c.x, c.f, c.strides, 1, c.pad, undefined, true).outShape;
+  for (const [i, c] of cases.entries()) {
+    const simd = c.f[3] === 1 ? 1 : 0;
+    it(`filter: ${label(c)}`, () => {
+      const before = simdStats.depthwiseFilter;
+      const inputs = { x: host(c.x, 300 + i), dy: host(dwShape(c), 310 + i) };
+      const attrs = { strides: c.strides, pad: c.pad, dilations: 1, filterShape: c.f };
+      const name = 'DepthwiseConv2dNativeBackpropFilter';
+      const expected = runKernel(cpu, stockDepthwiseFilter, inputs, attrs);
+      const result = runKernel(wasm, tf.getKernel(name, 'wasm')!, inputs, attrs);
+      expect(result.leaked).toBe(0);
+      expect(maxRelativeError(result.values, expected.values)).toBeLessThan(1e-4);
+      expect(simdStats.depthwiseFilter - before).toBe(simd);
+    });
+    it(`input: ${label(c)}`, () => {
+      const before = simdStats.depthwiseInput;
+      const inputs = { dy: host(dwShape(c), 320 + i), filter: host(c.f, 330 + i) };
+      const attrs = { strides: c.strides, pad: c.pad, dilations: 1, inputShape: c.x };
+      const name = 'DepthwiseConv2dNativeBackpropInput';
+      const expected = runKernel(cpu, stockDepthwiseInput, inputs, attrs);
+      const result = runKernel(wasm, tf.getKernel(name, 'wasm')!, inputs, attrs);
+      expect(result.leaked).toBe(0);
+      expect(maxRelativeError(result.values, expected.values)).toBeLessThan(1e-4);
+      expect(simdStats.depthwiseInput - before).toBe(simd);
+    });
+  }
 });

@@ -9,6 +9,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { type Conv2DInfo, convGeometry } from '../conv-geometry.js';
 import { type CpuBackendLike, cpuValues, type WasmBackendLike, wasmF32 } from './backend-io.js';
+import { simdDepthwiseBackprop } from './simd/index.js';
 
 /**
  * Filter gradient of a depthwise convolution (NHWC):
@@ -148,7 +149,10 @@ interface InputArgs {
 function wasmFilter({ inputs, backend, attrs }: FilterArgs): TensorInfo {
   const b = backend as WasmBackendLike;
   const info = filterGeometry(inputs.x, attrs);
-  const out = b.makeOutput(attrs.filterShape.slice(), 'float32');
+  const shape = attrs.filterShape.slice();
+  const simd = simdDepthwiseBackprop(b, 'filter', inputs.x, inputs.dy, info, shape);
+  if (simd != null) return simd;
+  const out = b.makeOutput(shape, 'float32');
   const dW = depthwiseFilterGradient(wasmF32(b, inputs.x), wasmF32(b, inputs.dy), info);
   wasmF32(b, out).set(dW);
   return out;
@@ -164,7 +168,10 @@ function cpuFilter({ inputs, backend, attrs }: FilterArgs): TensorInfo {
 function wasmInput({ inputs, backend, attrs }: InputArgs): TensorInfo {
   const b = backend as WasmBackendLike;
   const info = inputGeometry(inputs.filter, attrs);
-  const out = b.makeOutput(attrs.inputShape.slice(), 'float32');
+  const shape = attrs.inputShape.slice();
+  const simd = simdDepthwiseBackprop(b, 'input', inputs.dy, inputs.filter, info, shape);
+  if (simd != null) return simd;
+  const out = b.makeOutput(shape, 'float32');
   const dx = wasmF32(b, out);
   depthwiseInputGradient(wasmF32(b, inputs.dy), wasmF32(b, inputs.filter), info, dx);
   return out;

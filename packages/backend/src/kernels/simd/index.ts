@@ -11,7 +11,7 @@ import { CONV_GRAD_WASM, CONV_GRAD_WASM_SHARED } from './kernels-wasm.js';
 export const SIMD_CONV_GRADIENTS_FLAG = 'BURNIN_WASM_SIMD_CONV_GRADIENTS';
 
 /** How often each SIMD kernel ran (for tests and benchmarks). */
-export const simdStats = { filter: 0, input: 0 };
+export const simdStats = { filter: 0, input: 0, depthwiseFilter: 0, depthwiseInput: 0 };
 
 type Convolve = (
   a: number,
@@ -35,7 +35,29 @@ type Convolve = (
   padL: number,
 ) => void;
 
+type DepthwiseConvolve = (
+  a: number,
+  b: number,
+  out: number,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  OH: number,
+  OW: number,
+  FH: number,
+  FW: number,
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+  padT: number,
+  padL: number,
+) => void;
+
 interface ConvGradExports {
+  depthwise_backprop_filter: DepthwiseConvolve;
+  depthwise_backprop_input: DepthwiseConvolve;
   bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
   conv2d_backprop_filter: Convolve;
   bpi_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
@@ -193,4 +215,47 @@ export function simdConv2DBackpropInput(
   if (info.dataFormat !== 'channelsLast' || !f32(dy) || !f32(filter)) return null;
   const bound = bind(backend);
   return bound == null ? null : run(bound, 'input', dy, filter, inputShape, info);
+}
+
+/**
+ * Depthwise gradients (channel multiplier 1, float32) with the SIMD kernels, or null when they do
+ * not apply (other multipliers or dtypes, no usable wasm memory): `kind` 'filter' takes (x, dy),
+ * 'input' takes (dy, filter).
+ */
+export function simdDepthwiseBackprop(
+  backendLike: WasmBackendLike,
+  kind: 'filter' | 'input',
+  a: TensorInfo,
+  b: TensorInfo,
+  info: Conv2DInfo,
+  outShape: number[],
+): TensorInfo | null {
+  if (info.outChannels !== info.inChannels || !f32(a) || !f32(b)) return null;
+  const bound = bind(backendLike);
+  if (bound == null) return null;
+  const { exports, backend } = bound;
+  const out = backend.makeOutput(outShape, 'float32');
+  const fn =
+    kind === 'filter' ? exports.depthwise_backprop_filter : exports.depthwise_backprop_input;
+  fn(
+    backend.getMemoryOffset(a.dataId),
+    backend.getMemoryOffset(b.dataId),
+    backend.getMemoryOffset(out.dataId),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
+  );
+  simdStats[kind === 'filter' ? 'depthwiseFilter' : 'depthwiseInput']++;
+  return out;
 }
