@@ -27,50 +27,36 @@ const cases = [
   ['input', [8, 24, 24, 32], [3, 3, 32, 32], 1],
   ['input', [8, 24, 24, 32], [3, 3, 32, 48], 2],
   ['input', [8, 6, 6, 48], [3, 3, 48, 48], 1],
+  // Depthwise (not in the demo detector): forward is the stock DepthwiseConv2dNative.
+  ['dw-filter', [8, 24, 24, 32], [3, 3, 32, 1], 1],
+  ['dw-filter', [8, 48, 48, 16], [3, 3, 16, 1], 2],
+  ['dw-input', [8, 24, 24, 32], [3, 3, 32, 1], 1],
+  ['dw-input', [8, 48, 48, 16], [3, 3, 16, 1], 2],
 ];
 
 function setup([kind, xs, fs, s]) {
   const x = tf.randomUniform(xs, -1, 1);
   const f = tf.randomUniform(fs, -1, 1);
-  const y = tf.conv2d(x, f, s, 'same');
+  const dw = kind.startsWith('dw-');
+  const y = dw ? tf.depthwiseConv2d(x, f, s, 'same') : tf.conv2d(x, f, s, 'same');
   const dy = tf.randomUniform(y.shape, -1, 1);
-  const flops = 2 * y.size * fs[0] * fs[1] * fs[2];
+  // Dense: 2 * outputs * FH * FW * IC; depthwise: 2 * outputs * FH * FW.
+  const flops = 2 * y.size * fs[0] * fs[1] * (dw ? 1 : fs[2]);
   y.dispose();
+  const conv = { strides: s, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
   const forward = () =>
-    tf.engine().runKernel(
-      'Conv2D',
-      { x, filter: f },
-      {
-        strides: s,
-        pad: 'same',
-        dataFormat: 'NHWC',
-        dilations: 1,
-      },
-    );
-  const grad =
-    kind === 'filter'
-      ? () =>
-          tf.engine().runKernel(
-            'Conv2DBackpropFilter',
-            { x, dy },
-            {
-              strides: s,
-              pad: 'same',
-              dataFormat: 'NHWC',
-              filterShape: fs,
-            },
-          )
-      : () =>
-          tf.engine().runKernel(
-            'Conv2DBackpropInput',
-            { dy, filter: f },
-            {
-              strides: s,
-              pad: 'same',
-              dataFormat: 'NHWC',
-              inputShape: xs,
-            },
-          );
+    tf.engine().runKernel(dw ? 'DepthwiseConv2dNative' : 'Conv2D', { x, filter: f }, conv);
+  const name = {
+    filter: 'Conv2DBackpropFilter',
+    input: 'Conv2DBackpropInput',
+    'dw-filter': 'DepthwiseConv2dNativeBackpropFilter',
+    'dw-input': 'DepthwiseConv2dNativeBackpropInput',
+  }[kind];
+  const inputs = kind.endsWith('filter') ? { x, dy } : { dy, filter: f };
+  const attrs = kind.endsWith('filter')
+    ? { ...conv, filterShape: fs }
+    : { ...conv, inputShape: xs };
+  const grad = () => tf.engine().runKernel(name, inputs, attrs);
   return { kind, xs, fs, s, flops, forward, grad };
 }
 
@@ -106,7 +92,7 @@ const median = (a) => {
 const cell = (ms, flops) => `${ms.toFixed(2)} ms ${(flops / ms / 1e6).toFixed(1).padStart(5)}`;
 console.log(`median of ${rounds} interleaved rounds; GFLOP/s = 2*MACs of the convolution / time`);
 console.log(
-  '| kernel | x | filter | s | forward Conv2D | old (JS path) | new (SIMD) | new/old speedup | new/forward GFLOP/s |',
+  '| kernel | x | filter | s | forward (Conv2D / DepthwiseConv2dNative) | old (JS path) | new (SIMD) | new/old speedup | new/forward GFLOP/s |',
 );
 console.log('|---|---|---|---|---:|---:|---:|---:|---:|');
 for (const [i, r] of runs.entries()) {
