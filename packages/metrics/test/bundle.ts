@@ -16,7 +16,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export async function buildDist(): Promise<{ dir: string; cleanup: () => void }> {
   const dir = join(root, 'node_modules', '.cache', `bundle-test-${process.pid}-${Date.now()}`);
   mkdirSync(dir, { recursive: true });
-  const options = Array.isArray(config) ? config[0] : config;
+  const configs = (Array.isArray(config) ? config : [config]) as { format?: string[] }[];
+  const options = configs.find((c) => c.format?.includes('esm')) ?? configs[0];
   await tsup({
     ...(options as object),
     config: false,
@@ -33,7 +34,10 @@ export interface BundleResult {
   code: string;
   gzip: number;
   metafile: Metafile;
+  /** Every module esbuild read (metafile `inputs`), tree-shaken away or not. */
   inputs: string[];
+  /** The modules with code in the bundle (`bytesInOutput > 0`). */
+  included: string[];
 }
 
 /** Bundles `contents` (an ES module) with esbuild, minified, as a consumer's app would. */
@@ -59,5 +63,8 @@ export async function bundle(
     gzip: gzipSync(code).length,
     metafile: result.metafile!,
     inputs: Object.keys(result.metafile!.inputs),
+    included: Object.entries(Object.values(result.metafile!.outputs)[0]?.inputs ?? {})
+      .filter(([, v]) => v.bytesInOutput > 0)
+      .map(([k]) => k),
   };
 }

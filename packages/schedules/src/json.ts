@@ -30,56 +30,63 @@ interface Entry {
   many?: string[];
 }
 
-const registry = new Map<string, Entry>();
+let registryCache: Map<string, Entry> | undefined;
 
-/** Registers a namespace's factories under `prefix.name`. @internal */
-export function registerNamespace(
-  prefix: string,
-  ns: Record<string, unknown>,
-  many: Record<string, string[]> = {},
-): void {
-  for (const [name, f] of Object.entries(ns)) {
-    if (typeof f !== 'function' || !/^[a-z]/.test(name)) continue;
-    registry.set(`${prefix}.${name}`, { factory: f as AnyFactory, many: many[name] });
-  }
+/**
+ * The schedule types {@link fromJSON} knows, built on first use. Nothing runs at module load,
+ * so a bundle that imports one schedule (and not `fromJSON`/`scheduleTypes`) drops this
+ * function and, with it, every factory it references.
+ */
+function registry(): Map<string, Entry> {
+  if (registryCache) return registryCache;
+  const r = new Map<string, Entry>();
+  const plain = (fn: AnyFactory): Entry => ({ factory: fn });
+  /** Registers a namespace's factories under `prefix.name`. */
+  const registerNamespace = (
+    prefix: string,
+    ns: Record<string, unknown>,
+    many: Record<string, string[]> = {},
+  ): void => {
+    for (const [name, f] of Object.entries(ns)) {
+      if (typeof f !== 'function' || !/^[a-z]/.test(name)) continue;
+      r.set(`${prefix}.${name}`, { factory: f as AnyFactory, many: many[name] });
+    }
+  };
+  r.set('constant', plain(constant));
+  r.set('linear', plain(linear));
+  r.set('polynomial', plain(polynomial));
+  r.set('exponential', plain(exponential));
+  r.set('cosine', plain(cosine));
+  r.set('piecewiseConstant', plain(piecewiseConstant));
+  r.set('piecewiseInterpolate', plain(piecewiseInterpolate));
+  r.set('join', {
+    factory: (o) => join(o.schedules as Schedule[], o.boundaries as number[]),
+    many: ['schedules'],
+  });
+  r.set('warmup', {
+    factory: ({ schedule, ...rest }) => warmup(schedule as Schedule, rest as never),
+    one: ['schedule'],
+  });
+  r.set('scale', {
+    factory: (o) => scale(o.schedule as Schedule, o.factor as number),
+    one: ['schedule'],
+  });
+  r.set('clamp', {
+    factory: ({ schedule, ...rest }) => clamp(schedule as Schedule, rest as never),
+    one: ['schedule'],
+  });
+  registerNamespace('tfod', tfod);
+  registerNamespace('keras', keras);
+  registerNamespace('torch', torch, {
+    sequentialLR: ['schedulers'],
+    chainedScheduler: ['schedulers'],
+  });
+  registerNamespace('optax', optax, { joinSchedules: ['schedules'] });
+  registerNamespace('darknet', darknet);
+  registerNamespace('ultralytics', ultralytics);
+  registryCache = r;
+  return r;
 }
-
-function plain(fn: AnyFactory): Entry {
-  return { factory: fn };
-}
-
-registry.set('constant', plain(constant));
-registry.set('linear', plain(linear));
-registry.set('polynomial', plain(polynomial));
-registry.set('exponential', plain(exponential));
-registry.set('cosine', plain(cosine));
-registry.set('piecewiseConstant', plain(piecewiseConstant));
-registry.set('piecewiseInterpolate', plain(piecewiseInterpolate));
-registry.set('join', {
-  factory: (o) => join(o.schedules as Schedule[], o.boundaries as number[]),
-  many: ['schedules'],
-});
-registry.set('warmup', {
-  factory: ({ schedule, ...rest }) => warmup(schedule as Schedule, rest as never),
-  one: ['schedule'],
-});
-registry.set('scale', {
-  factory: (o) => scale(o.schedule as Schedule, o.factor as number),
-  one: ['schedule'],
-});
-registry.set('clamp', {
-  factory: ({ schedule, ...rest }) => clamp(schedule as Schedule, rest as never),
-  one: ['schedule'],
-});
-registerNamespace('tfod', tfod);
-registerNamespace('keras', keras);
-registerNamespace('torch', torch, {
-  sequentialLR: ['schedulers'],
-  chainedScheduler: ['schedulers'],
-});
-registerNamespace('optax', optax, { joinSchedules: ['schedules'] });
-registerNamespace('darknet', darknet);
-registerNamespace('ultralytics', ultralytics);
 
 /**
  * The JSON description of a schedule (a deep copy of `schedule.spec`), suitable for
@@ -138,13 +145,13 @@ function build(spec: unknown, path: string): Schedule {
       );
     }
   }
-  const entry = typeof spec.type === 'string' ? registry.get(spec.type) : undefined;
+  const entry = typeof spec.type === 'string' ? registry().get(spec.type) : undefined;
   if (!entry) {
     throw new ScheduleOptionError(
       'fromJSON',
       `${path}.type`,
       spec.type,
-      `one of the known schedule types (${[...registry.keys()].join(', ')})`,
+      `one of the known schedule types (${[...registry().keys()].join(', ')})`,
     );
   }
   const options = spec.options ?? {};
@@ -180,5 +187,5 @@ export function fromJSON(spec: unknown): Schedule {
 
 /** Names of every schedule type {@link fromJSON} knows. */
 export function scheduleTypes(): string[] {
-  return [...registry.keys()];
+  return [...registry().keys()];
 }

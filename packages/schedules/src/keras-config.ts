@@ -89,7 +89,10 @@ const MAPPINGS: Record<string, Mapping> = {
   },
 };
 
-const BY_CLASS = new Map(Object.values(MAPPINGS).map((m) => [m.className, m]));
+// Pure: a bundle that never calls fromKerasConfig drops it.
+const BY_CLASS = /* @__PURE__ */ new Map(
+  /* @__PURE__ */ Object.values(MAPPINGS).map((m) => [m.className, m]),
+);
 
 /**
  * Serializes one of the six `keras.*` schedules in the format of Keras 3
