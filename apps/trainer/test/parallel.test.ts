@@ -302,6 +302,15 @@ describe('data-parallel training (cpu backend)', () => {
     });
     expect(r2.status).toBe('interrupted');
     expect(liveWorkerCount()).toBe(0);
+    const r3 = await train({
+      config: smoke(6),
+      outDir: tmp(),
+      log: quiet,
+      threads: 2,
+      injectNaN: { step: 3, term: 'box' },
+    });
+    expect(r3.status).toBe('diverged');
+    expect(liveWorkerCount()).toBe(0);
     await expect(
       train({
         config: smoke(6),
