@@ -13,7 +13,7 @@ describe('browser bundle of the main entry', () => {
       "import { CocoEvaluator, vocAP } from './index.js'; console.log(CocoEvaluator, vocAP);",
       dist.dir,
     );
-    const imports = out.metafile.outputs['<stdout>']?.imports ?? [];
+    const imports = Object.values(out.metafile.outputs)[0]?.imports ?? [];
     expect(imports).toEqual([]);
     expect(out.inputs.filter((i) => /(^|[^a-z])(node:|fs)/.test(i))).toEqual([]);
     expect(out.code).not.toMatch(/node:|["']fs["']|fs\/promises/);

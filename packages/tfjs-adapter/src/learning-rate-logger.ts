@@ -1,7 +1,7 @@
 import type { Logs } from '@tensorflow/tfjs-layers';
 import { Callback } from '@tensorflow/tfjs-layers';
 import { rateInUse } from './callback-utils.js';
-import { AdapterOptionError } from './errors.js';
+import { AdapterOptionError, checkOptionKeys } from './errors.js';
 
 /** Options of {@link learningRateLogger}. */
 export interface LearningRateLoggerOptions {
@@ -21,7 +21,13 @@ export class LearningRateLogger extends Callback {
 
   constructor(options: LearningRateLoggerOptions = {}) {
     super();
-    const { key = 'lr', perBatch = false } = options;
+    const { key = 'lr', perBatch = false } = checkOptionKeys('learningRateLogger', options, [
+      'key',
+      'perBatch',
+    ]) as LearningRateLoggerOptions;
+    if (typeof perBatch !== 'boolean') {
+      throw new AdapterOptionError('learningRateLogger', 'perBatch', perBatch, 'true or false');
+    }
     if (typeof key !== 'string' || key.length === 0) {
       throw new AdapterOptionError('learningRateLogger', 'key', key, 'a non-empty string');
     }

@@ -1,8 +1,16 @@
 import { Callback } from '@tensorflow/tfjs-layers';
 import { plainOptimizerOf } from './callback-utils.js';
-import { AdapterOptionError, checkNonNegative, checkStep } from './errors.js';
-import type { Schedule } from './schedule.js';
+import { AdapterOptionError, checkNonNegative, checkOptionKeys, checkStep } from './errors.js';
+import { getLearningRate } from './optimizer-kind.js';
 import { setLearningRate } from './set-learning-rate.js';
+
+/**
+ * What {@link learningRateScheduler} calls: `(index, lr) => newLr`, with `index` the epoch
+ * (or batch, with `per: 'batch'`) and `lr` the optimizer's current rate, as Keras'
+ * `LearningRateScheduler(schedule)` calls `schedule(epoch, lr)`. A one-argument schedule
+ * (`(step) => lr`, e.g. from `@burnin/schedules`) works too: it ignores the second argument.
+ */
+export type SchedulerFunction = (step: number, lr: number) => number;
 
 /** Options of {@link learningRateScheduler}. */
 export interface LearningRateSchedulerOptions {
@@ -29,14 +37,17 @@ export class LearningRateScheduler extends Callback {
   readonly per: 'batch' | 'epoch';
 
   constructor(
-    readonly schedule: Schedule,
+    readonly schedule: SchedulerFunction,
     options: LearningRateSchedulerOptions = {},
   ) {
     super();
     if (typeof schedule !== 'function') {
       throw new AdapterOptionError(FN, 'schedule', schedule, 'a function (step: number) => number');
     }
-    const { per = 'epoch', initialStep = 0 } = options;
+    const { per = 'epoch', initialStep = 0 } = checkOptionKeys(FN, options, [
+      'per',
+      'initialStep',
+    ]) as LearningRateSchedulerOptions;
     if (per !== 'batch' && per !== 'epoch') {
       throw new AdapterOptionError(FN, 'per', per, "one of 'batch', 'epoch'");
     }
@@ -46,7 +57,8 @@ export class LearningRateScheduler extends Callback {
 
   private apply(k: number): void {
     const opt = plainOptimizerOf(FN, this);
-    setLearningRate(opt, checkNonNegative(FN, `schedule(${k})`, this.schedule(k)));
+    const lr = getLearningRate(opt);
+    setLearningRate(opt, checkNonNegative(FN, `schedule(${k})`, this.schedule(k, lr)));
   }
 
   override async onTrainBegin(): Promise<void> {
@@ -68,16 +80,18 @@ export class LearningRateScheduler extends Callback {
 
 /**
  * A tfjs-layers callback for `model.fit`/`fitDataset` that drives a plain tfjs optimizer
- * with a schedule: per epoch (`schedule(epoch)` before each epoch, the default) or per batch
- * (`schedule(k)` before the k-th batch overall). Leak-free for all seven tfjs optimizers.
+ * with a schedule: per epoch (`schedule(epoch, lr)` before each epoch, the default) or per
+ * batch (`schedule(k, lr)` before the k-th batch overall), `lr` being the optimizer's current
+ * rate (Keras' `LearningRateScheduler` signature; one-argument schedules work too). Leak-free for all seven tfjs optimizers.
  * Throws {@link AdapterOptionError} for bad options, for a schedule value that is not finite
  * and `>= 0`, and when the model's optimizer is a {@link ScheduledOptimizer}.
  *
  * @example
  * await model.fit(x, y, { epochs: 20, callbacks: [learningRateScheduler((e) => 0.1 * 0.9 ** e)] });
+ * // Keras style: learningRateScheduler((epoch, lr) => (epoch < 10 ? lr : lr * Math.exp(-0.1)))
  */
 export function learningRateScheduler(
-  schedule: Schedule,
+  schedule: SchedulerFunction,
   options?: LearningRateSchedulerOptions,
 ): LearningRateScheduler {
   return new LearningRateScheduler(schedule, options);

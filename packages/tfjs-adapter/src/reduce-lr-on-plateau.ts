@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import { Callback } from '@tensorflow/tfjs-layers';
 import { plainOptimizerOf } from './callback-utils.js';
-import { AdapterOptionError, checkNonNegative, checkStep } from './errors.js';
+import { AdapterOptionError, checkNonNegative, checkOptionKeys, checkStep } from './errors.js';
 import { getLearningRate } from './optimizer-kind.js';
 import { setLearningRate } from './set-learning-rate.js';
 
@@ -25,6 +25,12 @@ export interface ReduceLROnPlateauOptions {
   /** Minimum change that counts as an improvement (see `thresholdMode`). >= 0, default 1e-4. */
   threshold?: number;
   /**
+   * Keras' `min_delta`: improvement means `value < best - minDelta` in min mode
+   * (`> best + minDelta` in max mode). The same as `threshold: minDelta, thresholdMode:
+   * 'abs'`, so it cannot be combined with `threshold` or `thresholdMode`. >= 0.
+   */
+  minDelta?: number;
+  /**
    * `'rel'` (default): improvement means `value < best * (1 - threshold)` in min mode
    * (`> best * (1 + threshold)` in max mode); `'abs'`: `value < best - threshold`
    * (`> best + threshold`).
@@ -46,6 +52,18 @@ export interface ReduceLROnPlateauState {
 }
 
 const FN = 'reduceLROnPlateau';
+const OPTIONS = [
+  'monitor',
+  'mode',
+  'factor',
+  'patience',
+  'threshold',
+  'thresholdMode',
+  'minDelta',
+  'cooldown',
+  'minLr',
+  'eps',
+];
 
 /** See {@link reduceLROnPlateau}. */
 export class ReduceLROnPlateau extends Callback {
@@ -69,17 +87,32 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(options: ReduceLROnPlateauOptions = {}) {
     super();
+    const checked = checkOptionKeys(FN, options, OPTIONS) as ReduceLROnPlateauOptions;
+    const { minDelta } = checked;
+    if (minDelta !== undefined) {
+      const clash = (['threshold', 'thresholdMode'] as const).find((k) => checked[k] !== undefined);
+      if (clash) {
+        throw new AdapterOptionError(
+          FN,
+          clash,
+          checked[clash],
+          'absent when minDelta is given',
+          `${FN}: give either minDelta (Keras) or threshold/thresholdMode (PyTorch), not both: minDelta = d is threshold = d with thresholdMode 'abs'`,
+        );
+      }
+      checkNonNegative(FN, 'minDelta', minDelta);
+    }
     const {
       monitor = 'val_loss',
       mode = 'auto',
       factor = 0.1,
       patience = 10,
-      threshold = 1e-4,
-      thresholdMode = 'rel',
+      threshold = minDelta ?? 1e-4,
+      thresholdMode = minDelta === undefined ? 'rel' : 'abs',
       cooldown = 0,
       minLr = 0,
       eps = 1e-8,
-    } = options;
+    } = checked;
     if (typeof monitor !== 'string' || monitor.length === 0) {
       throw new AdapterOptionError(FN, 'monitor', monitor, 'a non-empty string');
     }
@@ -186,7 +219,8 @@ export class ReduceLROnPlateau extends Callback {
  * A tfjs-layers callback that multiplies a plain optimizer's learning rate by `factor` when
  * the monitored epoch metric has stopped improving, with PyTorch's `ReduceLROnPlateau`
  * semantics (`mode`, `threshold`/`thresholdMode`, `patience`, `cooldown`, `minLr`, `eps`;
- * defaults as PyTorch except `monitor = 'val_loss'` and `mode = 'auto'` from Keras).
+ * defaults as PyTorch except `monitor = 'val_loss'` and `mode = 'auto'` from Keras). Keras'
+ * `min_delta` is accepted as `minDelta` (= `threshold: minDelta, thresholdMode: 'abs'`).
  * Note: Keras reduces after `patience` bad epochs, PyTorch (and this) after `patience + 1`.
  * Throws {@link AdapterOptionError} for bad options, when the monitored key is missing from
  * the epoch logs (e.g. `val_loss` without validation data), and when the model's optimizer

@@ -4,6 +4,7 @@ import { clipByGlobalNorm } from './clip-by-global-norm.js';
 import {
   AdapterOptionError,
   checkNonNegative,
+  checkOptionKeys,
   checkPositive,
   checkStep,
   checkUnitInterval,
@@ -58,6 +59,7 @@ export const STATE_WEIGHT_PREFIX = 'scheduled_optimizer/';
 const STEP_WEIGHT = `${STATE_WEIGHT_PREFIX}step`;
 
 const FN = 'withSchedule';
+const WITH_SCHEDULE_OPTIONS = ['initialStep', 'clipNorm', 'trackGradientNorm', 'momentum'];
 const SUPPORTED_OPTIMIZER_LIST = SUPPORTED_OPTIMIZERS.join(', ');
 const MOMENTUM_KINDS: readonly OptimizerKind[] = ['Momentum', 'Adam', 'Adamax', 'RMSProp'];
 
@@ -128,7 +130,12 @@ export class ScheduledOptimizer extends tf.Optimizer {
     if (typeof schedule !== 'function') {
       throw new AdapterOptionError(FN, 'schedule', schedule, 'a function (step: number) => number');
     }
-    const { initialStep = 0, clipNorm, momentum, trackGradientNorm } = options;
+    const {
+      initialStep = 0,
+      clipNorm,
+      momentum,
+      trackGradientNorm,
+    } = checkOptionKeys(FN, options, WITH_SCHEDULE_OPTIONS) as WithScheduleOptions;
     this.step_ = checkStep(FN, 'initialStep', initialStep);
     if (clipNorm !== undefined) checkPositive(FN, 'clipNorm', clipNorm);
     if (momentum !== undefined) {

@@ -5,14 +5,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  AdapterOptionError,
-  getLearningRate,
   learningRateLogger,
   learningRateScheduler,
   type ReduceLROnPlateau,
   reduceLROnPlateau,
-  withSchedule,
-} from '../src/index.js';
+} from '../src/callbacks.js';
+import { AdapterOptionError, getLearningRate, withSchedule } from '../src/index.js';
 import { expectClose, OPTIMIZERS, schedule } from './helpers.js';
 
 beforeAll(async () => {

@@ -3,12 +3,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  disposeOptimizerWeights,
-  learningRateLogger,
-  ScheduledOptimizer,
-  withSchedule,
-} from '../src/index.js';
+import { learningRateLogger } from '../src/callbacks.js';
+import { disposeOptimizerWeights, ScheduledOptimizer, withSchedule } from '../src/index.js';
 import { OPTIMIZERS, schedule } from './helpers.js';
 
 beforeAll(async () => {

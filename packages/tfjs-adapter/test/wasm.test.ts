@@ -3,13 +3,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  disposeOptimizerWeights,
-  learningRateLogger,
-  learningRateScheduler,
-  reduceLROnPlateau,
-  withSchedule,
-} from '../src/index.js';
+import { learningRateLogger, learningRateScheduler, reduceLROnPlateau } from '../src/callbacks.js';
+import { disposeOptimizerWeights, withSchedule } from '../src/index.js';
 import { expectClose, freshVariable, OPTIMIZERS, schedule } from './helpers.js';
 
 beforeAll(async () => {
