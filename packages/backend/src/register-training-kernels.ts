@@ -40,10 +40,12 @@ import {
   cpuUnsortedSegmentSumConfig,
   wasmUnsortedSegmentSumConfig,
 } from './kernels/unsorted-segment-sum.js';
+import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
 
 /**
  * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
- * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput` and `Tile`, and corrected
+ * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput`, `Tile` and leading-axes float32
+ * `Sum` / `Mean` (other cases delegate to the stock kernels), and corrected
  * `MaxPoolGrad`, `AvgPoolGrad` and `ResizeNearestNeighborGrad` (tfjs 4.22's are wrong in some
  * cases).
  */
@@ -57,6 +59,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmAvgPoolGradConfig,
   wasmResizeNearestNeighborGradConfig,
   wasmTileConfig,
+  wasmSumConfig,
+  wasmMeanConfig,
 ];
 
 /**

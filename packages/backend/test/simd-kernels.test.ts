@@ -3,8 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convGeometry } from '../src/conv-geometry.js';
 import { registerTrainingKernels } from '../src/index.js';
+import { maxPoolGradient } from '../src/kernels/pool-grad.js';
 import {
   SIMD_CONV_GRADIENTS_FLAG,
+  SIMD_KERNELS_FLAG,
   simdConvGradientsEnabled,
   simdStats,
 } from '../src/kernels/simd/index.js';
@@ -15,6 +17,11 @@ const stockFilter = tf.getKernel('Conv2DBackpropFilter', 'cpu')!;
 const stockInput = tf.getKernel('Conv2DBackpropInput', 'cpu')!;
 const stockDepthwiseFilter = tf.getKernel('DepthwiseConv2dNativeBackpropFilter', 'cpu')!;
 const stockDepthwiseInput = tf.getKernel('DepthwiseConv2dNativeBackpropInput', 'cpu')!;
+const stockMaxPool = tf.getKernel('MaxPool', 'cpu')!;
+const stockMaxPoolGrad = tf.getKernel('MaxPoolGrad', 'cpu')!;
+const stockAvgPool = tf.getKernel('AvgPool', 'cpu')!;
+const stockSum = tf.getKernel('Sum', 'cpu')!;
+const stockMean = tf.getKernel('Mean', 'cpu')!;
 
 let cpu: KernelBackend;
 let wasm: KernelBackend;
@@ -224,6 +231,74 @@ describe('SIMD kernels and tfjs memory', () => {
     expect(simdStats.input).toBe(before + 1);
   });
 
+  it('MaxPoolGrad writes only its output, leaks nothing', () => {
+    const before = simdStats.maxPoolGrad;
+    const { inputs, attrs } = poolInputs(poolCases[7]!, 13);
+    checkMemory('MaxPoolGrad', inputs, attrs);
+    expect(simdStats.maxPoolGrad).toBe(before + 1);
+  });
+
+  it('AvgPoolGrad and Sum / Mean write only their output and scratch, leak nothing', () => {
+    const c = poolCases[5]!;
+    const before = { ...simdStats };
+    const yShape = runKernel(
+      cpu,
+      stockAvgPool,
+      { x: host(c.x, 1) },
+      { filterSize: 3, strides: 2, pad: 'same' },
+    ).shape;
+    checkMemory(
+      'AvgPoolGrad',
+      { dy: host(yShape, 3), input: host(c.x, 4) },
+      { filterSize: 3, strides: 2, pad: 'same' },
+    );
+    checkMemory('Sum', { x: host(c.x, 5) }, { axis: [0, 1, 2], keepDims: false });
+    checkMemory('Mean', { x: host(c.x, 6) }, { axis: [0, 1, 2], keepDims: true });
+    expect(simdStats.avgPoolGrad).toBe(before.avgPoolGrad + 1);
+    expect(simdStats.columnSum).toBe(before.columnSum + 2);
+  });
+
+  it(`${SIMD_KERNELS_FLAG} switches every SIMD kernel off; the conv flag only the conv gradients`, () => {
+    const pool = poolInputs(poolCases[5]!, 21);
+    const sumArgs = { x: host([4, 13, 13, 16], 22) };
+    const sumAttrs = { axis: [0, 1, 2], keepDims: false };
+    const runAll = () => {
+      const before = { ...simdStats };
+      compare('Conv2DBackpropFilter', stockFilter, filterArgs(gridCases[12]!, 23));
+      const expectedPool = runKernel(cpu, stockMaxPoolGrad, pool.inputs, pool.attrs);
+      const resultPool = runKernel(
+        wasm,
+        tf.getKernel('MaxPoolGrad', 'wasm')!,
+        pool.inputs,
+        pool.attrs,
+      );
+      expect(maxRelativeError(resultPool.values, expectedPool.values)).toBeLessThan(1e-4);
+      const expectedSum = runKernel(cpu, stockSum, sumArgs, sumAttrs);
+      const resultSum = runKernel(wasm, tf.getKernel('Sum', 'wasm')!, sumArgs, sumAttrs);
+      expect(resultSum.leaked).toBe(0);
+      expect(maxRelativeError(resultSum.values, expectedSum.values)).toBeLessThan(1e-5);
+      return [
+        simdStats.filter - before.filter,
+        simdStats.maxPoolGrad - before.maxPoolGrad,
+        simdStats.columnSum - before.columnSum,
+      ];
+    };
+    expect(runAll()).toEqual([1, 1, 1]);
+    tf.env().set(SIMD_KERNELS_FLAG, false);
+    try {
+      expect(runAll()).toEqual([0, 0, 0]);
+    } finally {
+      tf.env().set(SIMD_KERNELS_FLAG, true);
+    }
+    tf.env().set(SIMD_CONV_GRADIENTS_FLAG, false);
+    try {
+      expect(runAll()).toEqual([0, 1, 1]);
+    } finally {
+      tf.env().set(SIMD_CONV_GRADIENTS_FLAG, true);
+    }
+    expect(runAll()).toEqual([1, 1, 1]);
+  });
+
   it('the tfjs flag switches the SIMD path off (JS fallback) and on', () => {
     const args = filterArgs(demoFilterCases[3]!, 11);
     tf.env().set(SIMD_CONV_GRADIENTS_FLAG, false);
@@ -338,4 +413,159 @@ describe('SIMD depthwise gradients (wasm, multiplier 1) vs stock cpu', () => {
       expect(simdStats.depthwiseInput - before).toBe(simd);
     });
   }
+});
+
+interface PoolCase {
+  x: [number, number, number, number];
+  size: number;
+  strides: number;
+  pad: 'same' | 'valid';
+}
+
+// The pool grid of kernels.test.ts, the tiny CNN's two pools and channel remainders.
+const poolCases: PoolCase[] = [
+  { x: [2, 8, 8, 3], size: 2, strides: 2, pad: 'valid' },
+  { x: [1, 9, 7, 4], size: 3, strides: 2, pad: 'same' },
+  { x: [2, 7, 7, 2], size: 3, strides: 1, pad: 'same' },
+  { x: [1, 11, 9, 3], size: 5, strides: 2, pad: 'valid' },
+  { x: [1, 6, 5, 2], size: 2, strides: 2, pad: 'same' },
+  { x: [2, 9, 8, 13], size: 3, strides: 2, pad: 'same' },
+  { x: [32, 30, 30, 8], size: 2, strides: 2, pad: 'valid' },
+  { x: [32, 13, 13, 16], size: 2, strides: 2, pad: 'valid' },
+];
+
+function poolLabel(c: PoolCase): string {
+  return `x ${c.x} size ${c.size} stride ${c.strides} ${c.pad}`;
+}
+
+function poolInputs(c: PoolCase, seed: number, x = host(c.x, seed)) {
+  const attrs = { filterSize: c.size, strides: c.strides, pad: c.pad };
+  const y = runKernel(cpu, stockMaxPool, { x }, attrs);
+  const output: HostTensor = { values: y.values, shape: y.shape, dtype: 'float32' };
+  return { inputs: { dy: host(y.shape, seed + 1), input: x, output }, attrs };
+}
+
+describe('SIMD MaxPoolGrad / AvgPoolGrad (wasm) vs stock cpu', () => {
+  for (const [i, c] of poolCases.entries()) {
+    it(`MaxPoolGrad ${poolLabel(c)}`, () => {
+      const { inputs, attrs } = poolInputs(c, 400 + 2 * i);
+      const expected = runKernel(cpu, stockMaxPoolGrad, inputs, attrs);
+      const before = simdStats.maxPoolGrad;
+      const result = runKernel(wasm, tf.getKernel('MaxPoolGrad', 'wasm')!, inputs, attrs);
+      expect(simdStats.maxPoolGrad - before).toBe(1);
+      expect(result.leaked).toBe(0);
+      expect(result.shape).toEqual(expected.shape);
+      expect(maxRelativeError(result.values, expected.values)).toBeLessThan(1e-4);
+    });
+    it(`AvgPoolGrad ${poolLabel(c)} (the JS adjoint kernel)`, () => {
+      const attrs = { filterSize: c.size, strides: c.strides, pad: c.pad };
+      const yShape = runKernel(cpu, stockAvgPool, { x: host(c.x, 1) }, attrs).shape;
+      const inputs = { dy: host(yShape, 450 + i), input: host(c.x, 460 + i) };
+      const kernel = tf.getKernel('AvgPoolGrad', 'wasm')!;
+      const before = simdStats.avgPoolGrad;
+      const result = runKernel(wasm, kernel, inputs, attrs);
+      expect(simdStats.avgPoolGrad - before).toBe(1);
+      tf.env().set(SIMD_KERNELS_FLAG, false);
+      let reference: ReturnType<typeof runKernel>;
+      try {
+        reference = runKernel(wasm, kernel, inputs, attrs);
+      } finally {
+        tf.env().set(SIMD_KERNELS_FLAG, true);
+      }
+      expect(simdStats.avgPoolGrad - before).toBe(1);
+      expect(result.leaked).toBe(0);
+      expect(maxRelativeError(result.values, reference.values)).toBeLessThan(1e-6);
+    });
+  }
+
+  it('MaxPoolGrad ties, NaN and -Infinity: bit-identical to the JS kernel (first maximum)', () => {
+    for (const c of [poolCases[1]!, poolCases[2]!, poolCases[5]!, poolCases[7]!]) {
+      const x = host(c.x, 77);
+      // Few distinct values (many ties), some NaN and -Infinity, one all--Infinity window.
+      x.values = x.values.map((v, i) =>
+        i % 17 === 3 ? Number.NaN : i % 13 === 5 ? Number.NEGATIVE_INFINITY : Math.round(v * 2),
+      );
+      for (let i = 0; i < c.x[3] * 4; i++) x.values[i] = Number.NEGATIVE_INFINITY;
+      const { inputs, attrs } = poolInputs(c, 78, x);
+      const result = runKernel(wasm, tf.getKernel('MaxPoolGrad', 'wasm')!, inputs, attrs);
+      const info = tf.backend_util.computePool2DInfo(c.x, c.size, c.strides, 1, c.pad);
+      const expected = new Float32Array(result.values.length);
+      maxPoolGradient(inputs.input.values, inputs.dy.values, info, expected);
+      expect(Array.from(result.values)).toEqual(Array.from(expected));
+    }
+  });
+});
+
+describe('SIMD Sum / Mean over leading axes (wasm)', () => {
+  interface SumCase {
+    shape: number[];
+    axis: number | number[] | null;
+    keepDims: boolean;
+    simd: boolean;
+  }
+  const cases: SumCase[] = [
+    { shape: [32, 30, 30, 8], axis: [0, 1, 2], keepDims: false, simd: true },
+    { shape: [32, 13, 13, 16], axis: [0, 1, 2], keepDims: true, simd: true },
+    { shape: [3, 5, 4, 6], axis: [0, 1, 2], keepDims: false, simd: true },
+    { shape: [3, 5, 4, 6], axis: [-4, -3], keepDims: true, simd: true },
+    { shape: [5, 9, 3], axis: [1, 0], keepDims: false, simd: true },
+    { shape: [7, 21], axis: 0, keepDims: false, simd: true },
+    { shape: [6, 1], axis: 0, keepDims: true, simd: true },
+    { shape: [3, 5, 4, 6], axis: -1, keepDims: false, simd: false },
+    { shape: [3, 5, 4], axis: [0, 2], keepDims: true, simd: false },
+    { shape: [4, 7], axis: null, keepDims: false, simd: false },
+    { shape: [4, 7], axis: [0, 1], keepDims: true, simd: false },
+    { shape: [1], axis: 0, keepDims: false, simd: false },
+    { shape: [2, 3], axis: [], keepDims: false, simd: false },
+    { shape: [0, 3], axis: 0, keepDims: false, simd: false },
+  ];
+  for (const [i, c] of cases.entries()) {
+    for (const [name, reference] of [
+      ['Sum', stockSum],
+      ['Mean', stockMean],
+    ] as const) {
+      it(`${name} [${c.shape}] axis ${JSON.stringify(c.axis)} keepDims ${c.keepDims}: ${c.simd ? 'SIMD' : 'stock'}`, () => {
+        const inputs = { x: host(c.shape, 500 + i) };
+        const attrs = { axis: c.axis ?? undefined, keepDims: c.keepDims };
+        const expected = runKernel(cpu, reference, inputs, attrs);
+        const before = simdStats.columnSum;
+        const result = runKernel(wasm, tf.getKernel(name, 'wasm')!, inputs, attrs);
+        expect(simdStats.columnSum - before).toBe(c.simd ? 1 : 0);
+        expect(result.leaked).toBe(0);
+        expect(result.shape).toEqual(expected.shape);
+        expect(maxRelativeError(result.values, expected.values)).toBeLessThan(1e-5);
+      });
+    }
+  }
+
+  it('int32 delegates to the stock kernel', () => {
+    const values = Int32Array.from({ length: 24 }, (_, i) => i * 7 - 50);
+    const x: HostTensor = { values, shape: [2, 3, 4], dtype: 'int32' };
+    const attrs = { axis: [0, 1], keepDims: false };
+    const before = simdStats.columnSum;
+    const result = runKernel(wasm, tf.getKernel('Sum', 'wasm')!, { x }, attrs);
+    const expected = runKernel(cpu, stockSum, { x }, attrs);
+    expect(simdStats.columnSum).toBe(before);
+    expect(result.values).toBeInstanceOf(Int32Array);
+    expect(Array.from(result.values)).toEqual(Array.from(expected.values));
+  });
+
+  it('32*30*30 rows: within 1e-5 of float64 (signed and positive data)', () => {
+    const shape = [32, 30, 30, 8];
+    const rows = 32 * 30 * 30;
+    for (const positive of [false, true]) {
+      const x = host(shape, 555);
+      if (positive) x.values = x.values.map((v) => (v + 1) * 0.5);
+      const sum = runKernel(wasm, tf.getKernel('Sum', 'wasm')!, { x }, { axis: [0, 1, 2] });
+      const mean = runKernel(wasm, tf.getKernel('Mean', 'wasm')!, { x }, { axis: [0, 1, 2] });
+      const exact = new Float64Array(8);
+      for (let i = 0; i < x.values.length; i++) exact[i % 8]! += x.values[i]!;
+      const scale = Math.max(...exact.map(Math.abs));
+      for (let c = 0; c < 8; c++) {
+        const tolerance = 1e-5 * (positive ? Math.abs(exact[c]!) : scale);
+        expect(Math.abs(sum.values[c]! - exact[c]!)).toBeLessThan(tolerance);
+        expect(Math.abs(mean.values[c]! - exact[c]! / rows)).toBeLessThan(tolerance / rows);
+      }
+    }
+  });
 });

@@ -23,3 +23,8 @@ export function runReplaced(
   }
   return previous.kernelFunc(args as never) as TensorInfo;
 }
+
+/** The kernel ours replaced for `kernelName` on `backendName`, if any. */
+export function replacedKernel(kernelName: string, backendName: string): KernelConfig | undefined {
+  return replaced.get(`${kernelName}|${backendName}`);
+}

@@ -9,6 +9,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { type CpuBackendLike, cpuValues, type WasmBackendLike, wasmF32 } from './backend-io.js';
+import { simdAvgPoolGrad, simdMaxPoolGrad } from './simd/index.js';
 
 type PoolInfo = backend_util.Conv2DInfo;
 
@@ -161,13 +162,11 @@ function cpuMaxPoolGrad({ inputs, backend, attrs }: MaxArgs): TensorInfo {
 
 function wasmMaxPoolGrad({ inputs, backend, attrs }: MaxArgs): TensorInfo {
   const b = backend as WasmBackendLike;
+  const info = poolGeometry(inputs.input, attrs);
+  const simd = simdMaxPoolGrad(b, inputs.input, inputs.dy, info);
+  if (simd != null) return simd;
   const out = b.makeOutput(inputs.input.shape.slice(), 'float32');
-  maxPoolGradient(
-    wasmF32(b, inputs.input),
-    wasmF32(b, inputs.dy),
-    poolGeometry(inputs.input, attrs),
-    wasmF32(b, out),
-  );
+  maxPoolGradient(wasmF32(b, inputs.input), wasmF32(b, inputs.dy), info, wasmF32(b, out));
   return out;
 }
 
@@ -180,8 +179,11 @@ function cpuAvgPoolGrad({ inputs, backend, attrs }: AvgArgs): TensorInfo {
 
 function wasmAvgPoolGrad({ inputs, backend, attrs }: AvgArgs): TensorInfo {
   const b = backend as WasmBackendLike;
+  const info = poolGeometry(inputs.input, attrs);
+  const simd = simdAvgPoolGrad(b, inputs.dy, inputs.input.shape, info);
+  if (simd != null) return simd;
   const out = b.makeOutput(inputs.input.shape.slice(), 'float32');
-  avgPoolGradient(wasmF32(b, inputs.dy), poolGeometry(inputs.input, attrs), wasmF32(b, out));
+  avgPoolGradient(wasmF32(b, inputs.dy), info, wasmF32(b, out));
   return out;
 }
 
@@ -191,7 +193,11 @@ export const cpuMaxPoolGradConfig: KernelConfig = {
   backendName: 'cpu',
   kernelFunc: cpuMaxPoolGrad as unknown as KernelFunc,
 };
-/** `MaxPoolGrad` for wasm (tfjs-backend-wasm 4.22's own returns wrong gradients). */
+/**
+ * `MaxPoolGrad` for wasm (tfjs-backend-wasm 4.22's own returns wrong gradients): float32 with
+ * our SIMD kernel (csrc/pool_reduce.c, same semantics and results as {@link maxPoolGradient}),
+ * otherwise the JS loop.
+ */
 export const wasmMaxPoolGradConfig: KernelConfig = {
   kernelName: MaxPoolGrad,
   backendName: 'wasm',
@@ -203,7 +209,7 @@ export const cpuAvgPoolGradConfig: KernelConfig = {
   backendName: 'cpu',
   kernelFunc: cpuAvgPoolGrad as unknown as KernelFunc,
 };
-/** `AvgPoolGrad` for wasm: the exact adjoint of `avgPool`. */
+/** `AvgPoolGrad` for wasm: the exact adjoint of `avgPool` (SIMD kernel for float32). */
 export const wasmAvgPoolGradConfig: KernelConfig = {
   kernelName: AvgPoolGrad,
   backendName: 'wasm',

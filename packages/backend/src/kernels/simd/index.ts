@@ -10,8 +10,24 @@ import { CONV_GRAD_WASM, CONV_GRAD_WASM_SHARED } from './kernels-wasm.js';
  */
 export const SIMD_CONV_GRADIENTS_FLAG = 'BURNIN_WASM_SIMD_CONV_GRADIENTS';
 
+/**
+ * tfjs environment flag for every SIMD kernel of this package (conv gradients, `MaxPoolGrad`,
+ * `AvgPoolGrad`, leading-axes `Sum` / `Mean`): `false` makes them all use their JS fallbacks (or,
+ * for `Sum` / `Mean`, the stock tfjs-wasm kernels). {@link SIMD_CONV_GRADIENTS_FLAG} still
+ * switches off the conv gradients alone.
+ */
+export const SIMD_KERNELS_FLAG = 'BURNIN_WASM_SIMD_KERNELS';
+
 /** How often each SIMD kernel ran (for tests and benchmarks). */
-export const simdStats = { filter: 0, input: 0, depthwiseFilter: 0, depthwiseInput: 0 };
+export const simdStats = {
+  filter: 0,
+  input: 0,
+  depthwiseFilter: 0,
+  depthwiseInput: 0,
+  maxPoolGrad: 0,
+  avgPoolGrad: 0,
+  columnSum: 0,
+};
 
 type Convolve = (
   a: number,
@@ -55,7 +71,30 @@ type DepthwiseConvolve = (
   padL: number,
 ) => void;
 
+type PoolGrad = (
+  x: number,
+  dy: number,
+  dx: number,
+  N: number,
+  H: number,
+  W: number,
+  C: number,
+  OH: number,
+  OW: number,
+  FH: number,
+  FW: number,
+  sh: number,
+  sw: number,
+  dh: number,
+  dw: number,
+  padT: number,
+  padL: number,
+) => void;
+
 interface ConvGradExports {
+  max_pool_grad: PoolGrad;
+  avg_pool_grad(dy: number, dx: number, ...geometry: number[]): void;
+  column_sum(x: number, out: number, comp: number, R: number, C: number, scale: number): void;
   depthwise_backprop_filter: DepthwiseConvolve;
   depthwise_backprop_input: DepthwiseConvolve;
   bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
@@ -111,13 +150,21 @@ function instantiate(api: WasmApi, memory: WasmMemory): ConvGradExports | null {
   }
 }
 
-/** Whether the SIMD conv-gradient kernels may run (the tfjs flag, registered on first use). */
-export function simdConvGradientsEnabled(): boolean {
+function flag(name: string): boolean {
   const e = env();
   const registry = (e as unknown as { flagRegistry: Record<string, unknown> }).flagRegistry;
-  if (registry[SIMD_CONV_GRADIENTS_FLAG] == null)
-    e.registerFlag(SIMD_CONV_GRADIENTS_FLAG, () => true);
-  return e.getBool(SIMD_CONV_GRADIENTS_FLAG);
+  if (registry[name] == null) e.registerFlag(name, () => true);
+  return e.getBool(name);
+}
+
+/** Whether this package's SIMD kernels may run (the tfjs flag, registered on first use). */
+export function simdKernelsEnabled(): boolean {
+  return flag(SIMD_KERNELS_FLAG);
+}
+
+/** Whether the SIMD conv-gradient kernels may run (both tfjs flags, registered on first use). */
+export function simdConvGradientsEnabled(): boolean {
+  return flag(SIMD_CONV_GRADIENTS_FLAG) && simdKernelsEnabled();
 }
 
 interface Bound {
@@ -126,8 +173,8 @@ interface Bound {
   backend: WasmBackendInternals;
 }
 
-function bind(backendLike: WasmBackendLike): Bound | null {
-  if (!simdConvGradientsEnabled()) return null;
+function bind(backendLike: WasmBackendLike, enabled = simdConvGradientsEnabled): Bound | null {
+  if (!enabled()) return null;
   const backend = backendLike as WasmBackendInternals;
   const module = backend.wasm;
   if (module == null || typeof module._malloc !== 'function') return null;
@@ -257,5 +304,120 @@ export function simdDepthwiseBackprop(
     info.padInfo.left,
   );
   simdStats[kind === 'filter' ? 'depthwiseFilter' : 'depthwiseInput']++;
+  return out;
+}
+
+/** The geometry of a pooling gradient, as the C kernels take it (NHWC). */
+export interface PoolGeometry {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padInfo: { top: number; left: number };
+}
+
+function poolArgs(i: PoolGeometry) {
+  return [
+    i.batchSize,
+    i.inHeight,
+    i.inWidth,
+    i.inChannels,
+    i.outHeight,
+    i.outWidth,
+    i.filterHeight,
+    i.filterWidth,
+    i.strideHeight,
+    i.strideWidth,
+    i.dilationHeight,
+    i.dilationWidth,
+    i.padInfo.top,
+    i.padInfo.left,
+  ] as const;
+}
+
+/**
+ * `MaxPoolGrad` (NHWC float32) with the SIMD kernel, or null when it does not apply (other
+ * dtypes, no usable wasm memory, {@link SIMD_KERNELS_FLAG} off): then the JS kernel runs.
+ */
+export function simdMaxPoolGrad(
+  backendLike: WasmBackendLike,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: PoolGeometry,
+): TensorInfo | null {
+  if (!f32(x) || !f32(dy)) return null;
+  const bound = bind(backendLike, simdKernelsEnabled);
+  if (bound == null) return null;
+  const { exports, backend } = bound;
+  const out = backend.makeOutput(x.shape.slice(), 'float32');
+  exports.max_pool_grad(
+    backend.getMemoryOffset(x.dataId),
+    backend.getMemoryOffset(dy.dataId),
+    backend.getMemoryOffset(out.dataId),
+    ...poolArgs(info),
+  );
+  simdStats.maxPoolGrad++;
+  return out;
+}
+
+/** `AvgPoolGrad` (NHWC float32) with the SIMD kernel, or null (see {@link simdMaxPoolGrad}). */
+export function simdAvgPoolGrad(
+  backendLike: WasmBackendLike,
+  dy: TensorInfo,
+  inputShape: number[],
+  info: PoolGeometry,
+): TensorInfo | null {
+  if (!f32(dy)) return null;
+  const bound = bind(backendLike, simdKernelsEnabled);
+  if (bound == null) return null;
+  const { exports, backend } = bound;
+  const out = backend.makeOutput(inputShape.slice(), 'float32');
+  exports.avg_pool_grad(
+    backend.getMemoryOffset(dy.dataId),
+    backend.getMemoryOffset(out.dataId),
+    ...poolArgs(info),
+  );
+  simdStats.avgPoolGrad++;
+  return out;
+}
+
+/**
+ * `scale` times the column sums of the float32 tensor `x` seen as [rows, cols] (the sum over its
+ * leading axes), as a new float32 tensor of shape `outShape`; null when the SIMD kernels do not
+ * apply (then the caller delegates to the stock kernel).
+ */
+export function simdColumnSum(
+  backendLike: WasmBackendLike,
+  x: TensorInfo,
+  rows: number,
+  cols: number,
+  scale: number,
+  outShape: number[],
+): TensorInfo | null {
+  if (!f32(x)) return null;
+  const bound = bind(backendLike, simdKernelsEnabled);
+  if (bound == null) return null;
+  const { exports, module, backend } = bound;
+  const comp = module._malloc(cols * 4) >>> 0;
+  if (comp === 0) return null;
+  const out = backend.makeOutput(outShape, 'float32');
+  exports.column_sum(
+    backend.getMemoryOffset(x.dataId),
+    backend.getMemoryOffset(out.dataId),
+    comp,
+    rows,
+    cols,
+    scale,
+  );
+  module._free(comp);
+  simdStats.columnSum++;
   return out;
 }
