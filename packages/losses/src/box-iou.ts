@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type BoxFormat, checkBoxShape, resolveFormat, toCorners } from './box-format.js';
 import { LossShapeError } from './errors.js';
+import { checkOptions, OPTION_KEYS } from './options.js';
 import { checkFloat } from './reduction.js';
 
 /** Options of the pairwise IoU matrices. */
@@ -60,6 +61,7 @@ function pairwise(fn: string, a: tf.Tensor, b: tf.Tensor, options: BoxIouOptions
  * @example boxIou(anchors, gtBoxes) // [numAnchors, numGt], for matchers
  */
 export function boxIou(a: tf.Tensor, b: tf.Tensor, options: BoxIouOptions = {}): tf.Tensor2D {
+  options = checkOptions('boxIou', options, OPTION_KEYS.boxIou);
   return pairwise('boxIou', a, b, options, false) as tf.Tensor2D;
 }
 
@@ -72,5 +74,6 @@ export function generalizedBoxIou(
   b: tf.Tensor,
   options: BoxIouOptions = {},
 ): tf.Tensor2D {
+  options = checkOptions('generalizedBoxIou', options, OPTION_KEYS.boxIou);
   return pairwise('generalizedBoxIou', a, b, options, true) as tf.Tensor2D;
 }

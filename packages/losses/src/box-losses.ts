@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type BoxFormat, checkBoxShape, resolveFormat } from './box-format.js';
 import { LossOptionError, LossShapeError } from './errors.js';
+import { checkOptions, OPTION_KEYS } from './options.js';
 import {
   checkFloat,
   fusedLoss,
@@ -260,6 +261,7 @@ export function iouLoss(
   predictions: tf.Tensor,
   options: BoxLossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('iouLoss', options, OPTION_KEYS.box);
   return boxLoss('iouLoss', 'iou', targets, predictions, options);
 }
 
@@ -272,6 +274,7 @@ export function giouLoss(
   predictions: tf.Tensor,
   options: BoxLossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('giouLoss', options, OPTION_KEYS.box);
   return boxLoss('giouLoss', 'giou', targets, predictions, options);
 }
 
@@ -284,6 +287,7 @@ export function diouLoss(
   predictions: tf.Tensor,
   options: BoxLossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('diouLoss', options, OPTION_KEYS.box);
   return boxLoss('diouLoss', 'diou', targets, predictions, options);
 }
 
@@ -299,5 +303,6 @@ export function ciouLoss(
   predictions: tf.Tensor,
   options: BoxLossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('ciouLoss', options, OPTION_KEYS.box);
   return boxLoss('ciouLoss', 'ciou', targets, predictions, options);
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LossOptionError, LossShapeError } from './errors.js';
+import { checkOptions, OPTION_KEYS } from './options.js';
 import {
   checkPair,
   fusedLoss,
@@ -53,6 +54,12 @@ export function sigmoidCrossEntropy(
   logits: tf.Tensor,
   options: LabelSmoothingOptions = {},
 ): tf.Tensor {
+  options = checkOptions(
+    'sigmoidCrossEntropy',
+    options,
+    OPTION_KEYS.labelSmoothing,
+    '(targets, logits, ',
+  );
   const fn = 'sigmoidCrossEntropy';
   checkPair(fn, targets, logits, 'logits');
   const reduction = resolveReduction(fn, options.reduction);
@@ -83,6 +90,12 @@ export function softmaxCrossEntropy(
   logits: tf.Tensor,
   options: LabelSmoothingOptions = {},
 ): tf.Tensor {
+  options = checkOptions(
+    'softmaxCrossEntropy',
+    options,
+    OPTION_KEYS.labelSmoothing,
+    '(targets, logits, ',
+  );
   const fn = 'softmaxCrossEntropy';
   checkPair(fn, targets, logits, 'logits');
   if (logits.rank < 1) throw new LossShapeError(fn, 'logits', logits.shape, 'rank >= 1');
@@ -127,8 +140,12 @@ export function binaryCrossentropy(
   predictions: tf.Tensor,
   options: BinaryCrossentropyOptions = {},
 ): tf.Tensor {
+  options = checkOptions('binaryCrossentropy', options, OPTION_KEYS.binaryCrossentropy);
   const fn = 'binaryCrossentropy';
-  if (options.fromLogits) return sigmoidCrossEntropy(targets, predictions, options);
+  if (options.fromLogits) {
+    const { weights, reduction, labelSmoothing } = options;
+    return sigmoidCrossEntropy(targets, predictions, { weights, reduction, labelSmoothing });
+  }
   checkPair(fn, targets, predictions);
   const reduction = resolveReduction(fn, options.reduction);
   const s = options.labelSmoothing ?? 0;
@@ -172,6 +189,7 @@ export function hingeLoss(
   predictions: tf.Tensor,
   options: LossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('hingeLoss', options, OPTION_KEYS.loss);
   const fn = 'hingeLoss';
   checkPair(fn, targets, predictions);
   const reduction = resolveReduction(fn, options.reduction);
@@ -202,6 +220,7 @@ export function kullbackLeiblerDivergence(
   predictions: tf.Tensor,
   options: LossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('kullbackLeiblerDivergence', options, OPTION_KEYS.loss);
   const fn = 'kullbackLeiblerDivergence';
   checkPair(fn, targets, predictions);
   if (predictions.rank < 1) {
@@ -225,6 +244,7 @@ export function poisson(
   predictions: tf.Tensor,
   options: LossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('poisson', options, OPTION_KEYS.loss);
   const fn = 'poisson';
   checkPair(fn, targets, predictions);
   const reduction = resolveReduction(fn, options.reduction);
@@ -251,6 +271,7 @@ export function cosineSimilarity(
   predictions: tf.Tensor,
   options: CosineSimilarityOptions = {},
 ): tf.Tensor {
+  options = checkOptions('cosineSimilarity', options, OPTION_KEYS.cosineSimilarity);
   const fn = 'cosineSimilarity';
   checkPair(fn, targets, predictions);
   const rank = predictions.rank;

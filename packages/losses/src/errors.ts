@@ -40,7 +40,9 @@ export class LossOptionError extends LossError {
     readonly option: string,
     readonly value: unknown,
     readonly allowed: string,
+    /** Overrides the generated message. */
+    message?: string,
   ) {
-    super(`${fn}: option ${option} = ${String(value)} is invalid, allowed: ${allowed}`);
+    super(message ?? `${fn}: option ${option} = ${String(value)} is invalid, allowed: ${allowed}`);
   }
 }

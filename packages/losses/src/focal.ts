@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { sigmoidCrossEntropyElementwise } from './classification.js';
 import { LossOptionError } from './errors.js';
+import { checkOptions, OPTION_KEYS } from './options.js';
 import {
   checkPair,
   fusedLoss,
@@ -33,6 +34,10 @@ export interface SigmoidFocalOptions extends LossOptions {
  * `alpha_t * ce(x, t) * (1 - p_t)^gamma` with `p = sigmoid(x)`, `p_t = p t + (1 - p)(1 - t)`,
  * `alpha_t = alpha t + (1 - alpha)(1 - t)`. Targets may be soft (in [0, 1]).
  *
+ * **Argument order: `(targets, logits)`, the reverse of torchvision's
+ * `sigmoid_focal_loss(inputs, targets)`.** Swapped arguments are not detected (that would need
+ * reading tensor values) and give a different, wrong number.
+ *
  * Computed stably: `1 - p_t = t sigmoid(-x) + (1 - t) sigmoid(x)` (no cancellation for confident
  * logits), cross-entropy as in `sigmoidCrossEntropy`, and a closed-form gradient
  * `alpha_t (1 - p_t)^gamma [(p - t) + gamma ce (1 - 2t) p (1 - p) / (1 - p_t)]` in which the ratio
@@ -47,6 +52,12 @@ export function sigmoidFocalLoss(
   logits: tf.Tensor,
   options: SigmoidFocalOptions = {},
 ): tf.Tensor {
+  options = checkOptions(
+    'sigmoidFocalLoss',
+    options,
+    OPTION_KEYS.sigmoidFocal,
+    '(targets, logits, ',
+  );
   const fn = 'sigmoidFocalLoss';
   checkPair(fn, targets, logits, 'logits');
   const reduction = resolveReduction(fn, options.reduction);
@@ -126,6 +137,12 @@ export function penaltyReducedFocalLoss(
   logits: tf.Tensor,
   options: PenaltyReducedFocalOptions = {},
 ): tf.Tensor {
+  options = checkOptions(
+    'penaltyReducedFocalLoss',
+    options,
+    OPTION_KEYS.penaltyReducedFocal,
+    '(targets, logits, ',
+  );
   const fn = 'penaltyReducedFocalLoss';
   checkPair(fn, targets, logits, 'logits');
   const reduction = resolveReduction(fn, options.reduction);
@@ -204,6 +221,7 @@ export function binaryFocalCrossentropy(
   predictions: tf.Tensor,
   options: BinaryFocalCrossentropyOptions = {},
 ): tf.Tensor {
+  options = checkOptions('binaryFocalCrossentropy', options, OPTION_KEYS.binaryFocal);
   const fn = 'binaryFocalCrossentropy';
   checkPair(fn, targets, predictions);
   const reduction = resolveReduction(fn, options.reduction);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LossOptionError, LossShapeError } from './errors.js';
+import { checkOptions, OPTION_KEYS } from './options.js';
 import {
   checkBroadcastable,
   checkFloat,
@@ -66,6 +67,11 @@ export function weightedSmoothL1LocalizationLoss(
   predictions: tf.Tensor,
   options: WeightedSmoothL1Options = {},
 ): tf.Tensor {
+  options = checkOptions(
+    'weightedSmoothL1LocalizationLoss',
+    options,
+    OPTION_KEYS.smoothL1Localization,
+  );
   const fn = 'weightedSmoothL1LocalizationLoss';
   const delta = options.delta ?? 1;
   if (!(Number.isFinite(delta) && delta > 0)) {
@@ -104,6 +110,7 @@ export function weightedL2LocalizationLoss(
   predictions: tf.Tensor,
   options: LocalizationLossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('weightedL2LocalizationLoss', options, OPTION_KEYS.localization);
   const fn = 'weightedL2LocalizationLoss';
   const { reduction, weights } = prepare(fn, targets, predictions, options);
   return tf.tidy(() => {

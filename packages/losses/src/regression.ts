@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { LossOptionError } from './errors.js';
+import { checkOptions, OPTION_KEYS } from './options.js';
 import {
   checkPair,
   fusedLoss,
@@ -60,6 +61,7 @@ export function meanSquaredError(
   predictions: tf.Tensor,
   options: LossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('meanSquaredError', options, OPTION_KEYS.loss);
   return elementwiseOfDiff(
     'meanSquaredError',
     targets,
@@ -79,6 +81,7 @@ export function meanAbsoluteError(
   predictions: tf.Tensor,
   options: LossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('meanAbsoluteError', options, OPTION_KEYS.loss);
   return elementwiseOfDiff(
     'meanAbsoluteError',
     targets,
@@ -110,6 +113,7 @@ export function huberLoss(
   predictions: tf.Tensor,
   options: HuberOptions = {},
 ): tf.Tensor {
+  options = checkOptions('huberLoss', options, OPTION_KEYS.huber);
   const delta = options.delta ?? 1;
   checkPositive('huberLoss', 'delta', delta, false);
   return elementwiseOfDiff(
@@ -136,9 +140,13 @@ export function smoothL1Loss(
   predictions: tf.Tensor,
   options: SmoothL1Options = {},
 ): tf.Tensor {
+  options = checkOptions('smoothL1Loss', options, OPTION_KEYS.smoothL1);
   const beta = options.beta ?? 1;
   checkPositive('smoothL1Loss', 'beta', beta, true);
-  if (beta === 0) return meanAbsoluteError(targets, predictions, options);
+  if (beta === 0) {
+    const { weights, reduction } = options;
+    return meanAbsoluteError(targets, predictions, { weights, reduction });
+  }
   return elementwiseOfDiff(
     'smoothL1Loss',
     targets,
@@ -158,6 +166,7 @@ export function logCoshLoss(
   predictions: tf.Tensor,
   options: LossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('logCoshLoss', options, OPTION_KEYS.loss);
   return elementwiseOfDiff(
     'logCoshLoss',
     targets,
@@ -178,6 +187,7 @@ export function meanSquaredLogarithmicError(
   predictions: tf.Tensor,
   options: LossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('meanSquaredLogarithmicError', options, OPTION_KEYS.loss);
   const fn = 'meanSquaredLogarithmicError';
   checkPair(fn, targets, predictions);
   const reduction = resolveReduction(fn, options.reduction);
@@ -198,6 +208,7 @@ export function meanAbsolutePercentageError(
   predictions: tf.Tensor,
   options: LossOptions = {},
 ): tf.Tensor {
+  options = checkOptions('meanAbsolutePercentageError', options, OPTION_KEYS.loss);
   const fn = 'meanAbsolutePercentageError';
   checkPair(fn, targets, predictions);
   const reduction = resolveReduction(fn, options.reduction);
