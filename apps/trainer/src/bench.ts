@@ -36,9 +36,11 @@ async function main(): Promise<void> {
     train: { ...base.train, steps, evalEvery: steps, checkpointEvery: steps, logEvery: steps },
   });
   const B = cfg.train.batchSize;
+  // one thread per tfjs engine, as `burnin train` runs (selectBackend)
   const choice = await initBackend('auto', {
     log: () => {},
     loadTensorflow: () => import('@tensorflow/tfjs-node' as string),
+    threads: 1,
   });
   registerTrainingKernels();
   const cores = availableParallelism();
