@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CocoEvaluator, evaluateCocoFiles } from '@burnin/metrics';
+import { CocoEvaluator } from '@burnin/metrics';
+import { evaluateCocoFiles } from '@burnin/metrics/node';
 
 const fixtures = join(__dirname, '..', 'fixtures');
 const expected: number[] = JSON.parse(
