@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels } from '../src/index.js';
-import { maxRelativeError, randomValues, setupBackends } from './helpers.js';
+import { maxRelativeError, randomValues, setupBackends, yieldToEventLoop } from './helpers.js';
+
+afterEach(yieldToEventLoop);
 
 /**
  * A small detection-style conv net touching the gradient kernels a trainer needs. `variant`

@@ -75,3 +75,13 @@ export function maxRelativeError(a: ArrayLike<number>, b: ArrayLike<number>): nu
   }
   return maxRef === 0 ? maxDiff : maxDiff / maxRef;
 }
+
+/**
+ * Yields one macrotask. The kernel tests are long synchronous computations; run after each
+ * test (`afterEach(yieldToEventLoop)`) so vitest's worker can answer its RPC messages between
+ * them (a starved event loop fails the run with `Timeout calling "onTaskUpdate"` on a loaded
+ * machine, although every test passes).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

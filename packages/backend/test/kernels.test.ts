@@ -1,9 +1,18 @@
 import type { KernelBackend, KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { convGeometry } from '../src/conv-geometry.js';
 import { registerTrainingKernels, trainingKernelNames } from '../src/index.js';
-import { type HostTensor, host, maxRelativeError, runKernel, setupBackends } from './helpers.js';
+import {
+  type HostTensor,
+  host,
+  maxRelativeError,
+  runKernel,
+  setupBackends,
+  yieldToEventLoop,
+} from './helpers.js';
+
+afterEach(yieldToEventLoop);
 
 // The stock cpu kernels are the reference; capture them before ours replace them.
 const names = [

@@ -1,6 +1,6 @@
 import type { KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { convGeometry } from '../src/conv-geometry.js';
 import { registerTrainingKernels } from '../src/index.js';
 import { maxPoolGradient } from '../src/kernels/pool-grad.js';
@@ -10,7 +10,16 @@ import {
   simdConvGradientsEnabled,
   simdStats,
 } from '../src/kernels/simd/index.js';
-import { type HostTensor, host, maxRelativeError, runKernel, setupBackends } from './helpers.js';
+import {
+  type HostTensor,
+  host,
+  maxRelativeError,
+  runKernel,
+  setupBackends,
+  yieldToEventLoop,
+} from './helpers.js';
+
+afterEach(yieldToEventLoop);
 
 // The stock cpu kernels are the reference; capture them before ours replace them.
 const stockFilter = tf.getKernel('Conv2DBackpropFilter', 'cpu')!;
