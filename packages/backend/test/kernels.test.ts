@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { convGeometry } from '../src/conv-geometry.js';
 import { registerTrainingKernels, trainingKernelNames } from '../src/index.js';
+import { CONV_GRID, type ConvCase, type Pad } from './conv-cases.js';
 import {
   type HostTensor,
   host,
@@ -46,11 +47,6 @@ beforeAll(async () => {
   registerTrainingKernels();
 });
 
-type Pad =
-  | 'same'
-  | 'valid'
-  | [[number, number], [number, number], [number, number], [number, number]];
-
 function ours(name: string, backend: 'cpu' | 'wasm'): KernelConfig {
   const config = tf.getKernel(name, backend);
   expect(config).toBeDefined();
@@ -74,48 +70,7 @@ function compare(
   expect(reference.values.some((v) => v !== 0)).toBe(true);
 }
 
-interface ConvCase {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  strides: number;
-  pad: Pad;
-  dilations?: number;
-  dataFormat?: 'NHWC' | 'NCHW';
-}
-
-const convCases: ConvCase[] = [
-  { x: [1, 7, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
-  { x: [2, 8, 8, 5], f: [5, 5, 5, 3], strides: 2, pad: 'same' },
-  { x: [3, 9, 7, 2], f: [1, 1, 2, 6], strides: 2, pad: 'valid' },
-  { x: [1, 11, 11, 4], f: [3, 3, 4, 2], strides: 2, pad: 'valid' },
-  { x: [2, 6, 5, 3], f: [3, 3, 3, 2], strides: 1, pad: 'valid' },
-  { x: [1, 13, 13, 2], f: [5, 5, 2, 3], strides: 1, pad: 'same' },
-  {
-    x: [2, 7, 8, 3],
-    f: [3, 2, 3, 2],
-    strides: 2,
-    pad: [
-      [0, 0],
-      [1, 2],
-      [2, 0],
-      [0, 0],
-    ],
-  },
-  { x: [2, 3, 7, 6], f: [3, 3, 3, 2], strides: 2, pad: 'same', dataFormat: 'NCHW' },
-  { x: [2, 9, 9, 8], f: [3, 3, 8, 4], strides: 2, pad: 'same' },
-  { x: [1, 7, 6, 13], f: [3, 3, 13, 5], strides: 1, pad: 'valid' },
-  {
-    x: [2, 6, 7, 10],
-    f: [5, 3, 10, 3],
-    strides: 2,
-    pad: [
-      [0, 0],
-      [2, 1],
-      [0, 2],
-      [0, 0],
-    ],
-  },
-];
+const convCases = CONV_GRID;
 
 function label(c: ConvCase): string {
   const pad = typeof c.pad === 'string' ? c.pad : 'explicit';

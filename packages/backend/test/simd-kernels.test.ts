@@ -10,6 +10,7 @@ import {
   simdConvGradientsEnabled,
   simdStats,
 } from '../src/kernels/simd/index.js';
+import { CONV_GRID, type ConvCase } from './conv-cases.js';
 import {
   type HostTensor,
   host,
@@ -41,53 +42,9 @@ beforeAll(async () => {
   expect(simdConvGradientsEnabled()).toBe(true);
 });
 
-type Pad =
-  | 'same'
-  | 'valid'
-  | [[number, number], [number, number], [number, number], [number, number]];
-
-interface ConvCase {
-  x: [number, number, number, number];
-  f: [number, number, number, number];
-  strides: number;
-  pad: Pad;
-  dataFormat?: 'NHWC' | 'NCHW';
-}
-
-// The conv grid of kernels.test.ts.
+// The conv grid of kernels.test.ts, and remainders of the 4x8 register tiles and pixel chunks.
 const gridCases: ConvCase[] = [
-  { x: [1, 7, 9, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
-  { x: [2, 8, 8, 5], f: [5, 5, 5, 3], strides: 2, pad: 'same' },
-  { x: [3, 9, 7, 2], f: [1, 1, 2, 6], strides: 2, pad: 'valid' },
-  { x: [1, 11, 11, 4], f: [3, 3, 4, 2], strides: 2, pad: 'valid' },
-  { x: [2, 6, 5, 3], f: [3, 3, 3, 2], strides: 1, pad: 'valid' },
-  { x: [1, 13, 13, 2], f: [5, 5, 2, 3], strides: 1, pad: 'same' },
-  {
-    x: [2, 7, 8, 3],
-    f: [3, 2, 3, 2],
-    strides: 2,
-    pad: [
-      [0, 0],
-      [1, 2],
-      [2, 0],
-      [0, 0],
-    ],
-  },
-  { x: [2, 3, 7, 6], f: [3, 3, 3, 2], strides: 2, pad: 'same', dataFormat: 'NCHW' },
-  { x: [2, 9, 9, 8], f: [3, 3, 8, 4], strides: 2, pad: 'same' },
-  { x: [1, 7, 6, 13], f: [3, 3, 13, 5], strides: 1, pad: 'valid' },
-  {
-    x: [2, 6, 7, 10],
-    f: [5, 3, 10, 3],
-    strides: 2,
-    pad: [
-      [0, 0],
-      [2, 1],
-      [0, 2],
-      [0, 0],
-    ],
-  },
-  // Remainders of the 4x8 register tiles and of the pixel chunks.
+  ...CONV_GRID,
   { x: [1, 5, 5, 9], f: [3, 3, 9, 17], strides: 1, pad: 'same' },
   { x: [3, 17, 19, 7], f: [3, 3, 7, 9], strides: 2, pad: 'same' },
 ];

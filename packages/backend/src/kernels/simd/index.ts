@@ -51,7 +51,11 @@ type Convolve = (
   padL: number,
 ) => void;
 
-type DepthwiseConvolve = (
+/**
+ * A sliding-window kernel over NHWC data (three heap pointers, then the window geometry): the
+ * depthwise convolution gradients and the pooling gradients share this signature.
+ */
+type WindowKernel = (
   a: number,
   b: number,
   out: number,
@@ -71,32 +75,12 @@ type DepthwiseConvolve = (
   padL: number,
 ) => void;
 
-type PoolGrad = (
-  x: number,
-  dy: number,
-  dx: number,
-  N: number,
-  H: number,
-  W: number,
-  C: number,
-  OH: number,
-  OW: number,
-  FH: number,
-  FW: number,
-  sh: number,
-  sw: number,
-  dh: number,
-  dw: number,
-  padT: number,
-  padL: number,
-) => void;
-
 interface ConvGradExports {
-  max_pool_grad: PoolGrad;
+  max_pool_grad: WindowKernel;
   avg_pool_grad(dy: number, dx: number, ...geometry: number[]): void;
   column_sum(x: number, out: number, comp: number, R: number, C: number, scale: number): void;
-  depthwise_backprop_filter: DepthwiseConvolve;
-  depthwise_backprop_input: DepthwiseConvolve;
+  depthwise_backprop_filter: WindowKernel;
+  depthwise_backprop_input: WindowKernel;
   bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
   conv2d_backprop_filter: Convolve;
   bpi_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
