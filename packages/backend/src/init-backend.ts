@@ -11,6 +11,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
+import { missingGradients } from './register-gradients.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 import {
   availableCores,
@@ -21,10 +22,19 @@ import {
 } from './wasm-threads.js';
 
 /**
- * Which backend to run: `'auto'` picks tfjs-node-gpu, else tfjs-node, else wasm, else cpu.
- * `'tensorflow-gpu'` is tfjs-node-gpu (its backend is also named `'tensorflow'`).
+ * Which backend to run. In Node `'auto'` picks tfjs-node-gpu, else tfjs-node, else wasm, else
+ * cpu; in a page (the `browser` entry) webgpu, else webgl, else wasm, else cpu, keeping an
+ * active GPU backend. `'tensorflow-gpu'` is tfjs-node-gpu (its backend is also named
+ * `'tensorflow'`); `'webgpu'` and `'webgl'` exist only in a page, the tfjs-node ones only in Node.
  */
-export type BackendPreference = 'auto' | 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference =
+  | 'auto'
+  | 'tensorflow-gpu'
+  | 'tensorflow'
+  | 'webgpu'
+  | 'webgl'
+  | 'wasm'
+  | 'cpu';
 
 /** How many threads the backend may use: `'auto'` = every core, or a count >= 1. */
 export type ThreadsOption = 'auto' | number;
@@ -67,6 +77,8 @@ const PREFERENCES: readonly BackendPreference[] = [
   'auto',
   'tensorflow-gpu',
   'tensorflow',
+  'webgpu',
+  'webgl',
   'wasm',
   'cpu',
 ];
@@ -241,7 +253,9 @@ async function tryCpu(): Promise<Attempt> {
   return { ok: true, detail: 'cpu (pure JavaScript, slow, 1 thread)', threads: 1 };
 }
 
-const FIX: Record<Exclude<BackendPreference, 'auto'>, string> = {
+type NodeBackend = Exclude<BackendPreference, 'auto' | 'webgpu' | 'webgl'>;
+
+const FIX: Record<NodeBackend, string> = {
   'tensorflow-gpu':
     "add '@tensorflow/tfjs-node-gpu' to your application's dependencies (`npm i @tensorflow/tfjs-node-gpu`; its install downloads libtensorflow with CUDA, so the network must allow it, and it needs an NVIDIA GPU with CUDA and cuDNN) and pass `loadTensorflowGpu: () => import('@tensorflow/tfjs-node-gpu')`, or use initBackend('tensorflow') or initBackend('wasm')",
   tensorflow:
@@ -252,12 +266,16 @@ const FIX: Record<Exclude<BackendPreference, 'auto'>, string> = {
 
 /**
  * Registers the training kernels ({@link registerTrainingKernels}) and activates a backend.
+ * Every tfjs-core gradient is registered (this package bundles tfjs-core's registrations, which
+ * plain Node cannot import), so `minimize` and conv training work with tfjs-core alone.
  *
  * - `'auto'` (default): tfjs-node-gpu if it loads, else tfjs-node, else wasm, else cpu. A
  *   failed tfjs-node(-gpu) load leaves no half-registered `'tensorflow'` backend or kernels
  *   behind; a tfjs-node-gpu that is not installed is not mentioned.
  * - `'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'`: that backend or a
  *   {@link BackendUnavailableError} saying how to fix it.
+ * - `'webgpu' | 'webgl'`: a {@link BackendUnavailableError} (browser backends; the package's
+ *   `browser` entry runs them).
  * - `options.threads` (`'auto'` = every core): wasm's thread count; see
  *   {@link InitBackendOptions.threads}.
  *
@@ -273,14 +291,31 @@ export async function initBackend(
   if (!PREFERENCES.includes(preference)) {
     throw new InvalidBackendOptionError('preference', preference, PREFERENCES);
   }
+  if (preference === 'webgpu' || preference === 'webgl') {
+    throw new BackendUnavailableError(
+      preference,
+      `${preference} is a browser backend (this is the Node entry of @burnin/backend)`,
+      "in Node use initBackend('auto'), 'tensorflow', 'wasm' or 'cpu'; in a page, bundle for the browser (the package's `browser` export condition)",
+    );
+  }
   const threads = resolveThreads(options.threads);
   const log = options.log ?? ((line: string) => console.info(line));
+  const missing = missingGradients();
+  if (missing.length > 0) {
+    // Cannot happen with this package's own build (it bundles the registrations); guards a
+    // build that left them out.
+    throw new BackendUnavailableError(
+      preference,
+      `tfjs-core's gradients are not registered (none for ${missing.join(', ')})`,
+      "import '@tensorflow/tfjs' (which registers them), or report this as a bug of @burnin/backend",
+    );
+  }
   // Import the wasm backend (when installed) before registering: its module registers its own
   // kernels on import and would otherwise replace ours.
   await import('@tensorflow/tfjs-backend-wasm').catch(() => undefined);
   registerTrainingKernels();
 
-  const attempts: [Exclude<BackendPreference, 'auto'>, () => Promise<Attempt>][] = [
+  const attempts: [NodeBackend, () => Promise<Attempt>][] = [
     [
       'tensorflow-gpu',
       () =>

@@ -255,10 +255,10 @@ describe('initBackend: tfjs-node-gpu, named backends', () => {
   });
 
   it('rejects an unknown preference with InvalidBackendOptionError', async () => {
-    const attempt = initBackend('webgpu' as BackendPreference);
+    const attempt = initBackend('metal' as BackendPreference);
     await expect(attempt).rejects.toBeInstanceOf(InvalidBackendOptionError);
     await expect(attempt).rejects.toThrow(
-      /preference must be one of 'auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'; got "webgpu"/,
+      /preference must be one of 'auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'webgl', 'wasm', 'cpu'; got "metal"/,
     );
   });
 
