@@ -26,7 +26,7 @@ describe('unknown options are errors that name the key, list the options and hin
     const e = thrown(() => withSchedule(opt, schedule, { clipnorm: 1 } as never));
     expect(e.option).toBe('clipnorm');
     expect(e.message).toBe(
-      'withSchedule: unknown option "clipnorm" (did you mean clipNorm?); the options are initialStep, clipNorm, trackGradientNorm, momentum',
+      'withSchedule: unknown option "clipnorm" (did you mean clipNorm?); the options are initialStep, clipNorm, trackGradientNorm, momentum, fused',
     );
     expect(thrown(() => withSchedule(opt, schedule, { initial_step: 3 } as never)).message).toMatch(
       /did you mean initialStep\?/,
