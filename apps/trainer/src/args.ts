@@ -1,6 +1,15 @@
-/** Error for bad command-line usage (exit code 2). */
+/**
+ * Error for bad command-line usage (exit code 2). With `showUsage`, the CLI prints the
+ * command's usage after the message (for a missing required argument).
+ */
 export class UsageError extends Error {
   override name = 'UsageError';
+  readonly exitCode = 2;
+  readonly showUsage: boolean;
+  constructor(message: string, options: { showUsage?: boolean } = {}) {
+    super(message);
+    this.showUsage = options.showUsage ?? false;
+  }
 }
 
 /** Parsed arguments: flags by name (booleans for bare flags) and positionals. */
@@ -11,7 +20,8 @@ export interface ParsedArgs {
 
 /**
  * Minimal parser: `--name value`, `--name=value`, `-o value`; names in `booleans` take no
- * value. Unknown flags throw {@link UsageError} naming them.
+ * value. Unknown flags, a missing value and a value that is itself a long option
+ * (`--out --resume`; write `--out=--resume` to mean it) throw {@link UsageError}.
  */
 export function parseArgs(
   argv: readonly string[],
@@ -45,7 +55,10 @@ export function parseArgs(
     } else if (strings.has(name)) {
       if (value === undefined) {
         value = argv[++i];
-        if (value === undefined) throw new UsageError(`--${name} needs a value`);
+        if (value === undefined || value.startsWith('--'))
+          throw new UsageError(
+            `--${name} needs a value${value === undefined ? '' : `, got option ${value}`}`,
+          );
       }
       flags[name] = value;
     } else throw new UsageError(`unknown option ${a}`);
@@ -59,5 +72,20 @@ export function intFlag(v: string | boolean | undefined, name: string, fallback:
   const n = Number(v);
   if (typeof v !== 'string' || !Number.isInteger(n) || n <= 0)
     throw new UsageError(`--${name} must be a positive integer, got ${String(v)}`);
+  return n;
+}
+
+/** A finite number flag value in [min, max], or `fallback` when absent ('' is not a number). */
+export function numberFlag(
+  v: string | boolean | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (v === undefined) return fallback;
+  const n = typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  if (!(n >= min && n <= max))
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}], got '${String(v)}'`);
   return n;
 }

@@ -1,75 +1,110 @@
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from './args.js';
+import { COMMANDS, commandUsage, findCommand, globalUsage } from './commands/table.js';
 import { ConfigError } from './config.js';
 import { CheckpointError } from './train/checkpoint.js';
 import { DatasetError } from './train/train.js';
 
-const USAGE = `burnin: example object-detection trainer (TensorFlow.js, burn-in schedules, COCO metrics)
+/** The trainer's version, from its package.json (next to src/ and dist/). */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  return String(pkg.version);
+}
 
-Commands:
-  burnin train [--config run.yaml] [--out runs/NAME] [--backend auto|tensorflow|wasm|cpu]
-               [--resume] [--preset default|smoke|demo] [--pipeline-config pipeline.config]
-               [--threads N|auto]  data-parallel threads (default: train.threads, 'auto' = all cores)
-  burnin demo                      train --preset demo --out runs/demo, then print the report path
-  burnin eval --checkpoint DIR [--json]
-  burnin eval --gt gt.json --dt dt.json [--json]
-  burnin predict --checkpoint DIR image.png [-o out.png] [--json]
-  burnin compare --schedules a,b,c [--steps N] [--seeds 3] [--preset P] [--out DIR]
-  burnin schedule <spec or config> [--steps N] [--svg out.svg]
-  burnin bench                     (see: pnpm --filter @burnin/trainer bench)`;
+const HELP = new Set(['--help', '-h']);
 
-/** Runs the CLI with `argv` (without node and script); resolves to the exit code. */
+/**
+ * The exit code an error maps to: its numeric `exitCode` (1 bad input, 2 usage), else 2 for
+ * {@link UsageError}, 1 for the trainer's typed input errors; undefined for anything else
+ * (a bug: the caller rethrows it with its stack).
+ */
+export function exitCodeOf(e: unknown): number | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const code = (e as { exitCode?: unknown }).exitCode;
+  if (typeof code === 'number' && Number.isInteger(code) && code > 0) return code;
+  if (e instanceof UsageError) return 2;
+  if (
+    e instanceof ConfigError ||
+    e instanceof DatasetError ||
+    e instanceof CheckpointError ||
+    (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError')
+  )
+    return 1;
+  return undefined;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script); resolves to the exit code. Help goes to
+ * stdout (exit 0); usage errors to stderr (exit 2). Every command, its `--help` and the global
+ * usage come from the command table (commands/table.ts).
+ */
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  try {
-    switch (cmd) {
-      case 'train':
-        return (await (await import('./commands/train.js')).runTrainCommand(rest)).code;
-      case 'demo': {
-        const { runTrainCommand } = await import('./commands/train.js');
-        return (await runTrainCommand(rest, { preset: 'demo', out: 'runs/demo' })).code;
-      }
-      case 'eval':
-        if (rest.some((a) => a === '--checkpoint' || a.startsWith('--checkpoint=')))
-          return await (await import('./commands/eval-checkpoint.js')).runEvalCheckpointCommand(
-            rest,
-          );
-        return await (await import('./commands/eval-files.js')).runEvalFilesCommand(rest);
-      case 'predict':
-        return await (await import('./commands/predict.js')).runPredictCommand(rest);
-      case 'compare':
-        return await (await import('./commands/compare.js')).runCompareCommand(rest);
-      case 'schedule':
-        return await (await import('./commands/schedule.js')).runScheduleCommand(rest);
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        console.log(USAGE);
-        return cmd === undefined ? 2 : 0;
-      default:
-        console.error(`unknown command '${cmd}'\n\n${USAGE}`);
-        return 2;
+  if (cmd === undefined) {
+    console.error(globalUsage(cliVersion()));
+    return 2;
+  }
+  if (cmd === '--version' || cmd === '-v' || cmd === 'version') {
+    console.log(cliVersion());
+    return 0;
+  }
+  if (HELP.has(cmd) || cmd === 'help') {
+    if (rest.length === 0) {
+      console.log(globalUsage(cliVersion()));
+      return 0;
     }
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}`);
+    const target = rest.length === 1 ? findCommand(rest[0]) : undefined;
+    if (!target) {
+      console.error(
+        rest.length === 1
+          ? `error: unknown command '${rest[0]}' (commands: ${COMMANDS.map((c) => c.name).join(', ')})`
+          : `error: help takes one command name, got ${rest.length}`,
+      );
       return 2;
     }
-    if (
-      e instanceof ConfigError ||
-      e instanceof DatasetError ||
-      e instanceof CheckpointError ||
-      (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError')
-    ) {
-      console.error(`error: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    console.log(commandUsage(target));
+    return 0;
+  }
+  const command = findCommand(cmd);
+  if (!command) {
+    console.error(
+      `error: unknown ${cmd.startsWith('-') ? 'option' : 'command'} '${cmd}'\n\n${globalUsage(cliVersion())}`,
+    );
+    return 2;
+  }
+  // --help / -h anywhere after the command name answers before the command parses anything
+  if (rest.some((a) => HELP.has(a))) {
+    console.log(commandUsage(command));
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    const code = exitCodeOf(e);
+    if (code === undefined) throw e;
+    const message = (e as Error).message;
+    console.error(`error: ${message}`);
+    if (e instanceof UsageError)
+      console.error(
+        e.showUsage ? `\n${commandUsage(command)}` : `(run 'burnin ${cmd} --help' for usage)`,
+      );
+    return code;
   }
 }
 
-const isMain = process.argv[1] && /cli\.(js|ts|mjs)$/.test(process.argv[1]);
-if (isMain) {
+/** True when this module is the process' entry script (also through a bin symlink). */
+function isEntry(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -5,7 +5,12 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.js';
 import { createSyntheticDataset } from '../src/data/synthetic.js';
-import { encodePng } from '../src/io/image.js';
+import {
+  DEFAULT_BOX_COLORS,
+  decodeOriginal,
+  drawDetectionsRgb,
+  encodePng,
+} from '../src/io/image.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'burnin-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,7 +78,12 @@ describe('burnin CLI end to end', () => {
       'wasm',
     ]);
     expect(r.code).toBe(0);
-    const results = JSON.parse(r.out) as { bbox: number[]; score: number; category_id: number }[];
+    const results = JSON.parse(r.out) as {
+      bbox: number[];
+      score: number;
+      category_id: number;
+      category: string;
+    }[];
     expect(Array.isArray(results)).toBe(true);
     for (const d of results) {
       expect(d.bbox[0]).toBeGreaterThanOrEqual(0);
@@ -81,8 +91,25 @@ describe('burnin CLI end to end', () => {
       expect(d.bbox[1] + d.bbox[3]).toBeLessThanOrEqual(48 + 1e-6);
       expect([1, 2, 3]).toContain(d.category_id);
     }
+    expect(results.length).toBeGreaterThan(0);
+    // -o: the user's 64x48 image at its own size (not the 32x32 letterboxed model input),
+    // boxes at the pixel coordinates the JSON gives
     const meta = await sharp(outPng).metadata();
-    expect(meta.format).toBe('png');
+    expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 48]);
+    const expected = await drawDetectionsRgb(
+      await decodeOriginal(img),
+      results.flatMap((d) => [d.bbox[0], d.bbox[1], d.bbox[0] + d.bbox[2], d.bbox[1] + d.bbox[3]]),
+      results.map((d) => `${d.category} ${d.score.toFixed(2)}`),
+    );
+    const raw = async (png: Buffer | string) => (await sharp(png).raw().toBuffer()).toString('hex');
+    expect(await raw(outPng)).toBe(await raw(expected));
+    // the last box drawn: its bottom-right outline pixel has its colour
+    const last = results[results.length - 1].bbox;
+    const px = await sharp(outPng).raw().toBuffer();
+    const x = Math.ceil(last[0] + last[2]) - 1;
+    const y = Math.ceil(last[1] + last[3]) - 1;
+    const colour = DEFAULT_BOX_COLORS[(results.length - 1) % DEFAULT_BOX_COLORS.length];
+    expect(`#${px.subarray((y * 64 + x) * 3, (y * 64 + x) * 3 + 3).toString('hex')}`).toBe(colour);
   });
 
   it('compare trains each schedule and seed and writes compare.json and compare.html', async () => {

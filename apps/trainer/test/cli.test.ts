@@ -1,8 +1,301 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exponentialDecayWithBurnin } from '@burnin/schedules';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { parseArgs, UsageError } from '../src/args.js';
+import { cliVersion, exitCodeOf, main } from '../src/cli.js';
+import { parseBenchArgs } from '../src/commands/bench.js';
+import { scheduleFactories } from '../src/commands/compare.js';
+import {
+  COMMANDS,
+  COMPARE_SCHEDULES,
+  commandUsage,
+  globalUsage,
+  PRESET_NAMES,
+  usageOf,
+} from '../src/commands/table.js';
+import { TRAIN_USAGE } from '../src/commands/train.js';
+import { PRESETS } from '../src/config.js';
+
+const root = join(import.meta.dirname, '..');
+const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
+const dir = mkdtempSync(join(tmpdir(), 'burnin-cli-unit-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs main() with console.log / console.error captured (commands using processIo too). */
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
+    out.push(a.join(' '));
+  });
+  const info = vi.spyOn(console, 'info').mockImplementation(() => {});
+  const error = vi.spyOn(console, 'error').mockImplementation((...a) => {
+    err.push(a.join(' '));
+  });
+  const so = vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
+    out.push(String(t));
+    return true;
+  });
+  const se = vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
+    err.push(String(t));
+    return true;
+  });
+  try {
+    const code = await main(argv);
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    for (const s of [log, info, error, so, se]) s.mockRestore();
+  }
+}
+
+/** The `--long` option names a usage text documents. */
+const longFlags = (text: string) =>
+  new Set([...text.matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1]));
 
 describe('trainer wiring', () => {
   it('imports the schedules package through the workspace', () => {
     expect(typeof exponentialDecayWithBurnin).toBe('function');
+  });
+});
+
+describe('burnin --version, --help, help <cmd>', () => {
+  it('--version, -v and version print the version of package.json on stdout, exit 0', async () => {
+    expect(cliVersion()).toBe(version);
+    for (const a of ['--version', '-v', 'version']) {
+      const r = await run([a]);
+      expect(r).toEqual({ code: 0, out: version, err: '' });
+    }
+  });
+
+  it('burnin alone prints the usage on stderr, exit 2; --help, -h and help on stdout, exit 0', async () => {
+    const bare = await run([]);
+    expect(bare.code).toBe(2);
+    expect(bare.out).toBe('');
+    expect(bare.err).toBe(globalUsage(version));
+    for (const a of ['--help', '-h', 'help']) {
+      expect(await run([a])).toEqual({ code: 0, out: globalUsage(version), err: '' });
+    }
+  });
+
+  it('every command answers --help, -h and help <cmd> with its own usage on stdout, exit 0', async () => {
+    expect(COMMANDS.map((c) => c.name)).toEqual([
+      'train',
+      'demo',
+      'eval',
+      'predict',
+      'compare',
+      'schedule',
+      'bench',
+    ]);
+    for (const c of COMMANDS) {
+      const usage = commandUsage(c);
+      expect(usage.startsWith(`Usage: burnin ${c.name}`)).toBe(true);
+      for (const argv of [
+        [c.name, '--help'],
+        [c.name, '-h'],
+        ['help', c.name],
+        ['--help', c.name],
+        // help wins over the other arguments, which are not parsed (no training starts)
+        [c.name, '--preset', 'smoke', '--help'],
+      ]) {
+        expect(await run(argv), argv.join(' ')).toEqual({ code: 0, out: usage, err: '' });
+      }
+    }
+  });
+
+  it('the global usage is generated from the table: every synopsis and summary verbatim', () => {
+    const g = globalUsage(version);
+    for (const c of COMMANDS) {
+      for (const s of c.synopsis) for (const line of s.split('\n')) expect(g).toContain(line);
+      expect(g).toContain(c.summary);
+    }
+    expect(g).toContain(`burnin ${version}`);
+  });
+
+  it("the table's lists match the code: presets, compare schedules, train's own usage", () => {
+    expect([...PRESET_NAMES].sort()).toEqual(Object.keys(PRESETS).sort());
+    expect([...COMPARE_SCHEDULES]).toEqual(Object.keys(scheduleFactories()));
+    // train.ts keeps its own TRAIN_USAGE: the table documents exactly the same options
+    expect(longFlags(usageOf('train'))).toEqual(longFlags(TRAIN_USAGE));
+    expect(longFlags(usageOf('demo'))).toEqual(longFlags(TRAIN_USAGE));
+  });
+
+  it('every option a usage documents is accepted by the command (no "unknown option")', async () => {
+    const cases: Record<string, string[]> = {
+      eval: ['--checkpoint', '--gt', '--dt', '--json', '--backend'],
+      predict: ['--checkpoint', '--output', '--json', '--score', '--backend'],
+      compare: ['--schedules', '--steps', '--seeds', '--preset', '--out', '--backend'],
+      schedule: ['--steps', '--svg', '--width', '--height'],
+    };
+    for (const [cmd, flags] of Object.entries(cases)) {
+      expect(longFlags(usageOf(cmd))).toEqual(new Set(flags.map((f) => f.slice(2))));
+      for (const f of flags) {
+        // each is given a value that fails later, so no command runs to completion
+        const argv =
+          cmd === 'compare' && f !== '--schedules'
+            ? [cmd, f, 'x', '--schedules', '']
+            : cmd === 'eval' && (f === '--checkpoint' || f === '--backend')
+              ? [cmd, '--checkpoint', join(dir, 'missing'), f, 'x']
+              : [cmd, f, ...(f === '--json' ? [] : ['x'])];
+        const r = await run(argv);
+        expect(r.err, argv.join(' ')).not.toMatch(/unknown option|Unknown option/);
+        expect(r.code, argv.join(' ')).not.toBe(0);
+      }
+    }
+  });
+});
+
+describe('exit codes: 2 for every usage error, 1 for bad input', () => {
+  const missingImage = join(dir, 'missing.png');
+
+  it.each([
+    // unknown command / option / help topic
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['--frobnicate'], /unknown option '--frobnicate'/],
+    [['help', 'frobnicate'], /unknown command 'frobnicate'/],
+    [['train', '--bogus'], /unknown option --bogus/],
+    // a missing value, also when the next word is an option
+    [['predict', '--checkpoint'], /--checkpoint needs a value/],
+    [['train', '--config', join(dir, 'none.yaml'), '--out', '--resume'], /--out needs a value/],
+    // bad values
+    [['train', '--threads', '0'], /--threads must be/],
+    [['predict', '--checkpoint', join(dir, 'x'), missingImage, '--score', ''], /--score must be/],
+    [['predict', '--checkpoint', join(dir, 'x'), missingImage, '--score', '2'], /--score must be/],
+    [['predict', '--checkpoint', join(dir, 'x'), missingImage, '--backend', 'gpu'], /./],
+    [['compare', '--schedules', '', '--out', join(dir, 'cmp-empty')], /at least one schedule/],
+    [['compare', '--schedules', 'constant,nope', '--out', join(dir, 'cmp-u')], /unknown schedule/],
+    [['compare', '--schedules', 'constant,constant', '--out', join(dir, 'cmp-2')], /twice/],
+    [['eval', '--gt', 'a.json'], /both --gt and --dt/],
+    [['schedule', '--steps', 'x', 'spec.json'], /--steps must be/],
+    [['bench', 'nope'], /unknown preset 'nope'/],
+    [['bench', 'smoke', '0'], /--steps must be a positive integer/],
+    [['bench', '--fast'], /unknown option --fast/],
+  ])('%j exits 2 with a message on stderr', async (argv, message) => {
+    const r = await run(argv as string[]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(message as RegExp);
+    expect(r.out).toBe('');
+  });
+
+  it('a usage error from a command ends with a pointer to its --help', async () => {
+    const r = await run(['train', '--bogus']);
+    expect(r.err).toBe("error: unknown option --bogus\n(run 'burnin train --help' for usage)");
+  });
+
+  it('compare without --schedules prints its usage and exits 2 without training', async () => {
+    const out = join(dir, 'cmp-none');
+    const r = await run([
+      'compare',
+      '--preset',
+      'smoke',
+      '--steps',
+      '1',
+      '--seeds',
+      '1',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('compare needs --schedules');
+    expect(r.err).toContain(usageOf('compare'));
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('predict without an image prints its usage, exit 2', async () => {
+    const r = await run(['predict', '--checkpoint', join(dir, 'x')]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('predict needs one image path, got 0');
+    expect(r.err).toContain(usageOf('predict'));
+  });
+
+  it.each([
+    [['predict', '--checkpoint', join(dir, 'nope'), missingImage], /cannot read checkpoint/],
+    [['eval', '--gt', join(dir, 'gt.json'), '--dt', join(dir, 'dt.json')], /file not found/],
+    [['schedule', join(dir, 'none.yaml')], /file not found/],
+  ])('%j (bad input) exits 1 with one error line', async (argv, message) => {
+    const r = await run(argv as string[]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(message as RegExp);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+});
+
+describe('error contract: any thrown error with a numeric exitCode', () => {
+  it('exitCodeOf takes exitCode first, then the known classes, else undefined', () => {
+    expect(exitCodeOf(Object.assign(new Error('disk full'), { exitCode: 1 }))).toBe(1);
+    expect(exitCodeOf(Object.assign(new Error('bad flag'), { exitCode: 2 }))).toBe(2);
+    expect(exitCodeOf(new UsageError('x'))).toBe(2);
+    expect(exitCodeOf(new Error('bug'))).toBeUndefined();
+    expect(exitCodeOf(new TypeError('bug'))).toBeUndefined();
+    expect(exitCodeOf('a string')).toBeUndefined();
+  });
+
+  it('main prints "error: <message>" (one line, no stack) and returns the exitCode', async () => {
+    vi.resetModules();
+    vi.doMock('../src/commands/schedule.js', () => ({
+      runScheduleCommand: async () => {
+        throw Object.assign(new Error('cannot write out.svg: disk full'), { exitCode: 1 });
+      },
+    }));
+    try {
+      const fresh = (await import('../src/cli.js')).main;
+      const err: string[] = [];
+      const spy = vi.spyOn(console, 'error').mockImplementation((...a) => {
+        err.push(a.join(' '));
+      });
+      try {
+        expect(await fresh(['schedule', 'x'])).toBe(1);
+      } finally {
+        spy.mockRestore();
+      }
+      expect(err).toEqual(['error: cannot write out.svg: disk full']);
+    } finally {
+      vi.doUnmock('../src/commands/schedule.js');
+      vi.resetModules();
+    }
+  });
+});
+
+describe('argument parsing', () => {
+  it('a value that is itself a long option is refused; --name=--value is allowed', () => {
+    const spec = { strings: ['out'], booleans: ['resume'] };
+    expect(() => parseArgs(['--out', '--resume'], spec)).toThrow(
+      /--out needs a value, got option --resume/,
+    );
+    expect(parseArgs(['--out=--resume'], spec).flags.out).toBe('--resume');
+    expect(parseArgs(['--out', '-x'], spec).flags.out).toBe('-x');
+  });
+
+  it('bench takes [preset] [steps] with defaults demo 40', () => {
+    expect(parseBenchArgs([])).toEqual({ preset: 'demo', steps: 40 });
+    expect(parseBenchArgs(['smoke', '3'])).toEqual({ preset: 'smoke', steps: 3 });
+    expect(() => parseBenchArgs(['smoke', '3', '4'])).toThrow(UsageError);
+  });
+});
+
+describe('burnin bench', () => {
+  it('runs the built bench script with the preset and steps, exit 0', async () => {
+    const script = join(root, 'dist', 'bench.js');
+    if (!existsSync(script)) {
+      const { execFileSync } = await import('node:child_process');
+      execFileSync('pnpm', ['build'], { cwd: root, stdio: 'ignore' });
+    }
+    const { runBenchCommand } = await import('../src/commands/bench.js');
+    let out = '';
+    let err = '';
+    const code = await runBenchCommand(['smoke', '1'], {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        err += t;
+      },
+    });
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^preset smoke: input 32px/);
+    expect(out).toContain('1 steps x 2 rounds');
   });
 });

@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageArgumentError, ImageDecodeError } from '../src/io/errors.js';
-import { decodeImageToInput, drawDetections, encodePng, LETTERBOX_PAD } from '../src/io/image.js';
+import {
+  decodeImageToInput,
+  decodeOriginal,
+  drawDetections,
+  drawDetectionsRgb,
+  encodePng,
+  LETTERBOX_PAD,
+} from '../src/io/image.js';
 
 let dir: string;
 
@@ -233,5 +240,64 @@ describe('drawDetections', () => {
     await expect(drawDetections(grey, size, [1, Number.NaN, 3, 4], ['a'])).rejects.toBeInstanceOf(
       ImageArgumentError,
     );
+  });
+});
+
+describe('decodeOriginal and drawDetectionsRgb (any width x height)', () => {
+  it('decodes at the original size, EXIF orientation applied like decodeImageToInput', async () => {
+    const wide = await decodeOriginal(join(dir, 'wide.png'));
+    expect([wide.width, wide.height, wide.pixels.length]).toEqual([200, 100, 200 * 100 * 3]);
+    const at = (x: number, y: number) => [
+      ...wide.pixels.subarray((y * 200 + x) * 3, (y * 200 + x) * 3 + 3),
+    ];
+    expect(at(50, 30)).toEqual([255, 0, 0]);
+    expect(at(10, 10)).toEqual([128, 128, 128]);
+    const shown = await decodeOriginal(join(dir, 'rotated.jpg'));
+    expect([shown.width, shown.height]).toEqual([20, 40]);
+    const stored = await decodeOriginal(join(dir, 'rotated.jpg'), { autoOrient: false });
+    expect([stored.width, stored.height]).toEqual([40, 20]);
+    await expect(decodeOriginal(join(dir, 'garbage.png'))).rejects.toBeInstanceOf(ImageDecodeError);
+  });
+
+  it('draws on a non-square image at its own size, at the given pixel coordinates', async () => {
+    const width = 90;
+    const height = 40;
+    const image = { pixels: new Uint8Array(width * height * 3).fill(128), width, height };
+    const png = await drawDetectionsRgb(
+      image,
+      [60, 10, 85, 35, 2.5, 3.5, 20, 30],
+      ['', ''],
+      ['#ff0000', '#00ff00'],
+    );
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([width, height, 3]);
+    const at = (x: number, y: number) => [
+      ...data.subarray((y * width + x) * 3, (y * width + x) * 3 + 3),
+    ];
+    // box 0: x 60..84, y 10..34 (beyond the square a height-sized canvas would allow)
+    for (const [x, y] of [
+      [60, 20],
+      [84, 20],
+      [70, 10],
+      [70, 34],
+    ])
+      expect(at(x, y)).toEqual([255, 0, 0]);
+    expect(at(70, 20)).toEqual([128, 128, 128]);
+    expect(at(86, 20)).toEqual([128, 128, 128]);
+    // box 1, fractional: floor(x1) = 2, floor(y1) = 3
+    expect(at(2, 3)).toEqual([0, 255, 0]);
+    expect(at(19, 29)).toEqual([0, 255, 0]);
+    expect(at(10, 15)).toEqual([128, 128, 128]);
+    // the input is not modified
+    expect(image.pixels.every((v) => v === 128)).toBe(true);
+  });
+
+  it('rejects a pixel buffer that does not match width x height', async () => {
+    const bad = { pixels: new Uint8Array(10), width: 4, height: 4 };
+    await expect(drawDetectionsRgb(bad, [], [])).rejects.toThrow(
+      /pixels: expected width\*height\*3 = 48/,
+    );
+    const zero = { pixels: new Uint8Array(0), width: 0, height: 4 };
+    await expect(drawDetectionsRgb(zero, [], [])).rejects.toBeInstanceOf(ImageArgumentError);
   });
 });

@@ -6,9 +6,10 @@ import { selectBackend } from '../backend.js';
 import { defaultSchedule, resolveConfig, type TrainConfig, validateConfig } from '../config.js';
 import { lineChart } from '../report/svg.js';
 import { readMetrics, train } from '../train/train.js';
+import { usageOf } from './table.js';
 
-export const COMPARE_USAGE = `Usage: burnin compare --schedules a,b,c [--steps N] [--seeds 3] [--preset P] [--out DIR] [--backend B]
-Schedules: ${Object.keys(scheduleFactories()).join(', ')}`;
+/** `burnin compare --help` (from the command table). */
+export const COMPARE_USAGE = usageOf('compare');
 
 const PEAK = 4e-3;
 
@@ -57,21 +58,46 @@ function meanStd(xs: number[]): { mean: number; std: number } {
   return { mean, std };
 }
 
+/**
+ * The schedule names of `--schedules` (comma-separated, or `all`). Throws {@link UsageError}
+ * when the flag is absent (a comparison trains names x seeds runs: never start one by
+ * default), empty, or names an unknown or repeated schedule.
+ */
+export function scheduleNames(
+  flag: string | boolean | undefined,
+  allowed: readonly string[],
+): string[] {
+  if (flag === undefined)
+    throw new UsageError('compare needs --schedules (e.g. --schedules constant,burnin or all)', {
+      showUsage: true,
+    });
+  const raw = String(flag).trim();
+  if (raw === 'all') return [...allowed];
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (names.length === 0)
+    throw new UsageError(
+      `--schedules needs at least one schedule name (allowed: ${allowed.join(', ')}, or all)`,
+    );
+  for (const [i, n] of names.entries()) {
+    if (!allowed.includes(n))
+      throw new UsageError(
+        `--schedules: unknown schedule '${n}' (allowed: ${allowed.join(', ')}, or all)`,
+      );
+    if (names.indexOf(n) !== i) throw new UsageError(`--schedules: '${n}' is listed twice`);
+  }
+  return names;
+}
+
 /** `burnin compare`: same model and data, one training per schedule and seed. */
 export async function runCompareCommand(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, {
     strings: ['schedules', 'steps', 'seeds', 'preset', 'out', 'backend'],
   });
   const factories = scheduleFactories();
-  const names = String(flags.schedules ?? 'constant,exponential,burnin,cosine,onecycle')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const n of names)
-    if (!factories[n])
-      throw new UsageError(
-        `--schedules: unknown schedule '${n}' (allowed: ${Object.keys(factories).join(', ')})`,
-      );
+  const names = scheduleNames(flags.schedules, Object.keys(factories));
   const seeds = intFlag(flags.seeds, 'seeds', 3);
   const base = resolveConfig({ preset: (flags.preset as string | undefined) ?? 'compare' });
   const steps = intFlag(flags.steps, 'steps', base.train.steps);

@@ -11,18 +11,21 @@ import {
   restoreCheckpoint,
 } from '../train/train.js';
 import { checkpointFile } from './predict.js';
+import { usageOf } from './table.js';
 
-export const EVAL_CHECKPOINT_USAGE =
-  'Usage: burnin eval --checkpoint DIR|FILE.ckpt [--json] [--backend B]';
+/** `burnin eval --help` (from the command table; both forms of eval). */
+export const EVAL_CHECKPOINT_USAGE = usageOf('eval');
 
 /** `burnin eval --checkpoint`: COCO stats of a checkpoint on its run's validation set. */
 export async function runEvalCheckpointCommand(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, { strings: ['checkpoint', 'backend'], booleans: ['json'] });
-  if (!flags.checkpoint) throw new UsageError(EVAL_CHECKPOINT_USAGE);
+  if (!flags.checkpoint)
+    throw new UsageError('eval needs --checkpoint DIR|FILE.ckpt', { showUsage: true });
+  // the backend flag is checked (usage, exit 2) before any file is read (input, exit 1)
+  await selectBackend(flags.backend as string | undefined, () => {});
   const file = checkpointFile(flags.checkpoint as string);
   const meta = readCheckpoint<CheckpointMeta>(file).meta;
   const cfg = validateConfig(meta.config);
-  await selectBackend(flags.backend as string | undefined, () => {});
   const { val } = await loadDatasets(cfg);
   const model = modelFromConfig(cfg, meta.classNames.length);
   try {

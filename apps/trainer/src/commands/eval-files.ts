@@ -2,16 +2,10 @@ import { access } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { evaluateCocoFiles } from '@burnin/metrics/node';
 import { type CommandIo, EXIT_INPUT, EXIT_OK, EXIT_USAGE, processIo } from '../io/command-io.js';
+import { usageOf } from './table.js';
 
-export const EVAL_FILES_USAGE = `Usage: burnin eval --gt GT.json --dt DT.json [--json]
-
-Evaluates COCO-format detections (DT.json: a list of { image_id, category_id, bbox, score })
-against COCO ground truth (GT.json) exactly as pycocotools' COCOeval (iouType 'bbox') does.
-
-  --gt FILE   ground truth (instances.json format)
-  --dt FILE   detection results
-  --json      print { "stats": [12 numbers], "perCategory": { ... } } instead of the summary
-`;
+/** `burnin eval --help` (from the command table; both forms of eval), newline-terminated. */
+export const EVAL_FILES_USAGE = `${usageOf('eval')}\n`;
 
 /**
  * `burnin eval --gt gt.json --dt dt.json [--json]`. `argv` holds the arguments

@@ -1,15 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, UsageError } from '../args.js';
+import { numberFlag, parseArgs, UsageError } from '../args.js';
 import { selectBackend } from '../backend.js';
 import { validateConfig } from '../config.js';
-import { decodeImageToInput, drawDetections } from '../io/image.js';
+import { OutputFileError } from '../io/errors.js';
+import { decodeImageToInput, decodeOriginal, drawDetectionsRgb } from '../io/image.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { predictBatch } from '../train/evaluate.js';
 import { type CheckpointMeta, modelFromConfig, restoreCheckpoint } from '../train/train.js';
+import { usageOf } from './table.js';
 
-export const PREDICT_USAGE =
-  'Usage: burnin predict --checkpoint DIR image.png [-o out.png] [--json] [--score 0.3] [--backend B]';
+/** `burnin predict --help` (from the command table). */
+export const PREDICT_USAGE = usageOf('predict');
 
 /** Resolves a run folder or a .ckpt file to the checkpoint file. */
 export function checkpointFile(p: string): string {
@@ -23,14 +25,18 @@ export async function runPredictCommand(argv: string[]): Promise<number> {
     booleans: ['json'],
     aliases: { output: 'o' },
   });
-  if (!flags.checkpoint || positionals.length !== 1) throw new UsageError(PREDICT_USAGE);
-  const minScore = flags.score === undefined ? 0.3 : Number(flags.score);
-  if (!(minScore >= 0 && minScore <= 1))
-    throw new UsageError(`--score must be in [0, 1], got ${String(flags.score)}`);
+  if (!flags.checkpoint)
+    throw new UsageError('predict needs --checkpoint DIR|FILE.ckpt', { showUsage: true });
+  if (positionals.length !== 1)
+    throw new UsageError(`predict needs one image path, got ${positionals.length}`, {
+      showUsage: true,
+    });
+  const minScore = numberFlag(flags.score, 'score', 0.3, 0, 1);
+  // the backend flag is checked (usage, exit 2) before any file is read (input, exit 1)
+  await selectBackend(flags.backend as string | undefined, () => {});
   const file = checkpointFile(flags.checkpoint as string);
   const meta = readCheckpoint<CheckpointMeta>(file).meta;
   const cfg = validateConfig(meta.config);
-  await selectBackend(flags.backend as string | undefined, () => {});
   const model = modelFromConfig(cfg, meta.classNames.length);
   try {
     await restoreCheckpoint(file, model);
@@ -55,13 +61,22 @@ export async function runPredictCommand(argv: string[]): Promise<number> {
       };
     });
     if (flags.o) {
-      const png = await drawDetections(
-        input.image,
-        size,
-        dets.flatMap((d) => d.box),
-        dets.map((d) => `${meta.classNames[d.classId]} ${d.score.toFixed(2)}`),
+      // on the user's image at its own size, at the coordinates the results print
+      const png = await drawDetectionsRgb(
+        await decodeOriginal(positionals[0]),
+        results.flatMap((r) => [
+          r.bbox[0],
+          r.bbox[1],
+          r.bbox[0] + r.bbox[2],
+          r.bbox[1] + r.bbox[3],
+        ]),
+        results.map((r) => `${r.category} ${r.score.toFixed(2)}`),
       );
-      writeFileSync(flags.o as string, png);
+      try {
+        writeFileSync(flags.o as string, png);
+      } catch (e) {
+        throw new OutputFileError(flags.o as string, (e as Error).message);
+      }
     }
     if (flags.json) console.log(JSON.stringify(results));
     else {

@@ -13,21 +13,10 @@ import {
 } from '@burnin/schedules';
 import { parse as parseYaml } from 'yaml';
 import { type CommandIo, EXIT_INPUT, EXIT_OK, EXIT_USAGE, processIo } from '../io/command-io.js';
+import { usageOf } from './table.js';
 
-export const SCHEDULE_USAGE = `Usage: burnin schedule <spec-or-config> [--steps N] [--svg out.svg] [--width W] [--height H]
-
-Prints a learning-rate schedule as an ASCII plot and writes it as an SVG file.
-<spec-or-config> is a file or an inline string holding one of:
-  - a @burnin/schedules JSON spec           {"type": "tfod.exponentialDecayWithBurnin", "options": {...}}
-  - a Keras schedule config                 {"class_name": "ExponentialDecay", "config": {...}}
-  - a TF Object Detection API pipeline.config, or just its learning_rate { ... } block
-  - a YAML or JSON run config with a "schedule" field (any of the above)
-
-  --steps N    number of optimizer steps to plot (default: the config's num_steps / steps, else 1000)
-  --svg FILE   where to write the SVG (default schedule.svg)
-  --width W    ASCII plot width in characters (default 72)
-  --height H   ASCII plot height in lines (default 16)
-`;
+/** `burnin schedule --help` (from the command table), newline-terminated. */
+export const SCHEDULE_USAGE = `${usageOf('schedule')}\n`;
 
 /** A schedule and, when the input said so, how many steps it is meant to run. */
 export interface LoadedSchedule {

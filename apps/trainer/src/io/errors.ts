@@ -4,6 +4,8 @@
  */
 export class ImageDecodeError extends Error {
   override readonly name = 'ImageDecodeError';
+  /** CLI exit code: bad input. */
+  readonly exitCode = 1;
   constructor(
     readonly file: string,
     readonly reason: string,
@@ -33,6 +35,8 @@ export class ImageArgumentError extends Error {
  */
 export class CocoDatasetError extends Error {
   override readonly name = 'CocoDatasetError';
+  /** CLI exit code: bad input. */
+  readonly exitCode = 1;
   constructor(
     readonly file: string,
     readonly entry: string | undefined,
@@ -42,5 +46,18 @@ export class CocoDatasetError extends Error {
     const where =
       entry === undefined ? '' : field === undefined ? `${entry}: ` : `${entry}.${field}: `;
     super(`${file}: ${where}${reason}`);
+  }
+}
+
+/** An output file that cannot be written (missing folder, no permission, disk full). */
+export class OutputFileError extends Error {
+  override readonly name = 'OutputFileError';
+  /** CLI exit code: bad input (file or environment). */
+  readonly exitCode = 1;
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`${file}: cannot write: ${reason}`);
   }
 }

@@ -236,6 +236,85 @@ export async function drawDetections(
   colors?: string[],
 ): Promise<Buffer> {
   checkImage(image, size);
+  return drawOnRgb(toBytes(image), size, size, boxes, labels, colors);
+}
+
+/** An 8-bit RGB image at its stored size. */
+export interface RgbImage {
+  /** width*height*3 bytes, RGB, HWC. */
+  pixels: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * Decodes an image file at its original size to 8-bit sRGB (alpha composited over grey),
+ * rotated by its EXIF orientation unless `autoOrient` is false: the same pixels, in the same
+ * coordinates, that {@link decodeImageToInput}'s mapping refers to. Throws
+ * {@link ImageDecodeError} naming the file when it is missing or not an image.
+ */
+export async function decodeOriginal(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
+  const bytes = await readImageFile(path);
+  try {
+    let pipeline = sharp(bytes);
+    if (options.autoOrient !== false) pipeline = pipeline.rotate();
+    const { data, info } = await pipeline
+      .flatten({ background: '#808080' })
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`unexpected decoded channels ${info.channels}`);
+    return {
+      pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      width: info.width,
+      height: info.height,
+    };
+  } catch (err) {
+    throw new ImageDecodeError(path, (err as Error).message);
+  }
+}
+
+/**
+ * {@link drawDetections} on an 8-bit RGB image of any width x height (e.g. from
+ * {@link decodeOriginal}); returns a PNG of the same size. Outline width and label size
+ * follow max(width, height).
+ */
+export async function drawDetectionsRgb(
+  image: RgbImage,
+  boxes: ArrayLike<number>,
+  labels: string[],
+  colors?: string[],
+): Promise<Buffer> {
+  const { pixels, width, height } = image;
+  for (const [k, v] of [
+    ['width', width],
+    ['height', height],
+  ] as const)
+    if (!Number.isInteger(v) || v < 1)
+      throw new ImageArgumentError(k, `must be a positive integer, got ${v}`);
+  if (!(pixels instanceof Uint8Array) || pixels.length !== width * height * 3)
+    throw new ImageArgumentError(
+      'pixels',
+      `expected width*height*3 = ${width * height * 3} bytes, got ${pixels?.length}`,
+    );
+  return drawOnRgb(
+    Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+    width,
+    height,
+    boxes,
+    labels,
+    colors,
+  );
+}
+
+async function drawOnRgb(
+  bytes: Buffer,
+  width: number,
+  height: number,
+  boxes: ArrayLike<number>,
+  labels: string[],
+  colors?: string[],
+): Promise<Buffer> {
   if (boxes.length % 4 !== 0) {
     throw new ImageArgumentError('boxes', `length must be a multiple of 4, got ${boxes.length}`);
   }
@@ -252,6 +331,7 @@ export async function drawDetections(
       `expected ${n} colours (one per box), got ${colors.length}`,
     );
   }
+  const size = Math.max(width, height);
   const stroke = outlineWidth(size);
   const fontSize = Math.max(8, Math.round(size / 32));
   const parts: string[] = [];
@@ -272,8 +352,8 @@ export async function drawDetections(
     }
     const x1 = Math.max(0, Math.floor(Math.min(coords[0], coords[2])));
     const y1 = Math.max(0, Math.floor(Math.min(coords[1], coords[3])));
-    const x2 = Math.min(size, Math.ceil(Math.max(coords[0], coords[2])));
-    const y2 = Math.min(size, Math.ceil(Math.max(coords[1], coords[3])));
+    const x2 = Math.min(width, Math.ceil(Math.max(coords[0], coords[2])));
+    const y2 = Math.min(height, Math.ceil(Math.max(coords[1], coords[3])));
     if (x2 <= x1 || y2 <= y1) continue;
     const w = x2 - x1;
     const h = y2 - y1;
@@ -292,21 +372,21 @@ export async function drawDetections(
       const tagH = fontSize + 2;
       const tagW = Math.ceil(text.length * fontSize * 0.6) + 4;
       const tagY = y1 - tagH >= 0 ? y1 - tagH : y1;
-      const tagX = Math.min(x1, Math.max(0, size - tagW));
+      const tagX = Math.min(x1, Math.max(0, width - tagW));
       parts.push(
         `<rect x="${tagX}" y="${tagY}" width="${tagW}" height="${tagH}" fill="${color}"/>`,
         `<text x="${tagX + 2}" y="${tagY + fontSize - 1}" font-family="DejaVu Sans Mono, monospace" font-size="${fontSize}" fill="#ffffff">${escapeXml(text)}</text>`,
       );
     }
   }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}" shape-rendering="crispEdges">${parts.join('')}</svg>`;
-  const { data, info } = await sharp(toBytes(image), {
-    raw: { width: size, height: size, channels: 3 },
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" shape-rendering="crispEdges">${parts.join('')}</svg>`;
+  const { data, info } = await sharp(bytes, {
+    raw: { width, height, channels: 3 },
   })
     .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return sharp(data, { raw: { width: size, height: size, channels: info.channels } })
+  return sharp(data, { raw: { width, height, channels: info.channels } })
     .removeAlpha()
     .png()
     .toBuffer();

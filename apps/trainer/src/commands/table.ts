@@ -1,0 +1,198 @@
+/**
+ * The one table of `burnin` commands: dispatch (`cli.ts`), the global usage and each
+ * command's `--help` all come from here, so they cannot drift apart. Imports nothing heavy:
+ * each command's module (tfjs, sharp, ...) is loaded only when the command runs.
+ */
+
+/** One `burnin` command. */
+export interface CommandEntry {
+  /** What follows `burnin` on the command line. */
+  readonly name: string;
+  /** Synopsis lines, each starting with `burnin <name>`; the global usage lists them. */
+  readonly synopsis: readonly string[];
+  /** One sentence: what the command does. */
+  readonly summary: string;
+  /** Options and notes shown by `--help` below the synopsis (may be empty). */
+  readonly details: string;
+  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  run(argv: string[]): Promise<number>;
+}
+
+/** Preset names of `--preset` (the keys of config.ts' PRESETS; a test keeps them equal). */
+export const PRESET_NAMES = ['default', 'smoke', 'compare', 'demo'] as const;
+
+/** Schedules of `burnin compare` (the keys of compare.ts' scheduleFactories; tested equal). */
+export const COMPARE_SCHEDULES = [
+  'constant',
+  'exponential',
+  'burnin',
+  'cosine',
+  'onecycle',
+] as const;
+
+const BACKEND = '--backend auto|tensorflow|wasm|cpu';
+const BACKEND_HELP = `  ${BACKEND}
+                    tfjs backend (default auto: tfjs-node when installed, else wasm, else cpu)`;
+const PRESETS = PRESET_NAMES.join('|');
+
+const TRAIN_OPTIONS = `  --config FILE     YAML or JSON run config (merged over the preset)
+  --out DIR         run folder (default runs/<timestamp>)
+${BACKEND_HELP}
+  --resume          continue from DIR/checkpoints/latest.ckpt
+  --preset NAME     ${PRESET_NAMES.join(', ')} (default: default)
+  --pipeline-config FILE
+                    TF OD API pipeline.config: learning rate, batch_size, num_steps, optimizer
+  --threads N|auto  data-parallel threads, 1..256 (default: train.threads, 'auto' = all cores)`;
+
+const TRAIN_EXIT =
+  'Exit codes: 0 done, 1 bad input (config, data), 2 usage, 3 diverged (NaN/Inf loss), 130 interrupted.';
+
+/** Every command, in the order the global usage lists them. */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'train',
+    synopsis: [
+      `burnin train [--config run.yaml] [--out runs/NAME] [${BACKEND}]
+             [--resume] [--preset ${PRESETS}] [--pipeline-config pipeline.config]
+             [--threads N|auto]`,
+    ],
+    summary:
+      'Trains the detector; writes checkpoints, metrics.jsonl, summary.json and report.html to --out.',
+    details: `${TRAIN_OPTIONS}\n\nCtrl-C saves checkpoints/latest.ckpt (continue with --resume).\n${TRAIN_EXIT}`,
+    run: async (argv) => (await (await import('./train.js')).runTrainCommand(argv)).code,
+  },
+  {
+    name: 'demo',
+    synopsis: ['burnin demo [train options]'],
+    summary:
+      'burnin train --preset demo --out runs/demo, then prints the report path and final AP/AP50.',
+    details: `Every train option is accepted (they override the demo defaults):\n${TRAIN_OPTIONS}\n\n${TRAIN_EXIT}`,
+    run: async (argv) =>
+      (
+        await (
+          await import('./train.js')
+        ).runTrainCommand(argv, {
+          preset: 'demo',
+          out: 'runs/demo',
+        })
+      ).code,
+  },
+  {
+    name: 'eval',
+    synopsis: [
+      `burnin eval --checkpoint DIR|FILE.ckpt [--json] [${BACKEND}]`,
+      'burnin eval --gt GT.json --dt DT.json [--json]',
+    ],
+    summary:
+      "COCO bbox evaluation: of a checkpoint on its run's validation set, or of a COCO results file against COCO ground truth (as pycocotools' COCOeval).",
+    details: `  --checkpoint P    run folder (uses P/checkpoints/latest.ckpt) or a .ckpt file
+  --gt FILE         ground truth (COCO instances.json format)
+  --dt FILE         detection results: a list of { image_id, category_id, bbox, score }
+  --json            print JSON ({ step, stats } or { stats, perCategory }) instead of the summary
+${BACKEND_HELP}`,
+    run: async (argv) =>
+      argv.some((a) => a === '--checkpoint' || a.startsWith('--checkpoint='))
+        ? (await import('./eval-checkpoint.js')).runEvalCheckpointCommand(argv)
+        : (await import('./eval-files.js')).runEvalFilesCommand(argv),
+  },
+  {
+    name: 'predict',
+    synopsis: [
+      `burnin predict --checkpoint DIR image.png [-o out.png] [--json] [--score 0.3] [${BACKEND}]`,
+    ],
+    summary:
+      'Detects objects in one image; prints the detections in original-image pixels (COCO results format with --json).',
+    details: `  --checkpoint P    run folder (uses P/checkpoints/latest.ckpt) or a .ckpt file
+  -o, --output FILE write a PNG of the image at its original size with the boxes drawn
+  --json            print [{ image_id, category_id, category, bbox: [x, y, w, h], score }]
+  --score S         minimum score, in [0, 1] (default 0.3)
+${BACKEND_HELP}`,
+    run: async (argv) => (await import('./predict.js')).runPredictCommand(argv),
+  },
+  {
+    name: 'compare',
+    synopsis: [
+      `burnin compare --schedules a,b,c|all [--steps N] [--seeds 3] [--preset compare] [--out runs/compare] [${BACKEND}]`,
+    ],
+    summary:
+      'Trains the same model once per schedule and seed; prints final/best AP and AP50 (mean ± std), steps to AP50 = 0.5 and divergences; writes compare.json and compare.html.',
+    details: `  --schedules LIST  comma-separated, from: ${COMPARE_SCHEDULES.join(', ')}; 'all' = every one
+                    (required: each schedule trains --seeds runs)
+  --steps N         steps per run (default: the preset's train.steps)
+  --seeds N         runs per schedule, seeds 0..N-1 (default 3)
+  --preset NAME     ${PRESET_NAMES.join(', ')} (default: compare)
+  --out DIR         output folder (default runs/compare)
+${BACKEND_HELP}`,
+    run: async (argv) => (await import('./compare.js')).runCompareCommand(argv),
+  },
+  {
+    name: 'schedule',
+    synopsis: [
+      'burnin schedule <spec-or-config> [--steps N] [--svg out.svg] [--width W] [--height H]',
+    ],
+    summary: 'Prints a learning-rate schedule as an ASCII plot and writes it as an SVG file.',
+    details: `<spec-or-config> is a file or an inline string holding one of:
+  - a @burnin/schedules JSON spec           {"type": "tfod.exponentialDecayWithBurnin", "options": {...}}
+  - a Keras schedule config                 {"class_name": "ExponentialDecay", "config": {...}}
+  - a TF Object Detection API pipeline.config, or just its learning_rate { ... } block
+  - a YAML or JSON run config with a "schedule" field (any of the above)
+
+  --steps N    number of optimizer steps to plot (default: the config's num_steps / steps, else 1000)
+  --svg FILE   where to write the SVG (default schedule.svg)
+  --width W    ASCII plot width in characters, 16..1000 (default 72)
+  --height H   ASCII plot height in lines, 4..200 (default 16)`,
+    run: async (argv) => (await import('./schedule.js')).runScheduleCommand(argv),
+  },
+  {
+    name: 'bench',
+    synopsis: [`burnin bench [${PRESETS}] [steps]`],
+    summary:
+      'Training throughput (images/s, ms/step) through train() at 1 thread and at all cores, beside the PyTorch CPU twin (bench/torch_centernet.py).',
+    details: `  preset   the preset to time (default demo)
+  steps    steps per timed run, a positive integer (default 40)
+
+Runs dist/bench.js (the same as pnpm --filter @burnin/trainer bench). The PyTorch twin runs
+with the interpreter in BURNIN_PYTHON (default python3) and is skipped when torch is missing.`,
+    run: async (argv) => (await import('./bench.js')).runBenchCommand(argv),
+  },
+];
+
+/** The entry named `name`, or undefined. */
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+/** A command's `--help` text: synopsis, summary, details; ends without a newline. */
+export function commandUsage(c: CommandEntry): string {
+  const syn = c.synopsis.map((s, i) => `${i === 0 ? 'Usage: ' : '       '}${s}`).join('\n');
+  return `${syn}\n\n${c.summary}${c.details ? `\n\n${c.details}` : ''}`;
+}
+
+/** The usage of the command named `name` (throws for a name not in the table). */
+export function usageOf(name: string): string {
+  const c = findCommand(name);
+  if (!c) throw new Error(`no command '${name}' in the command table`);
+  return commandUsage(c);
+}
+
+/** `burnin --help`: every command's synopsis and summary, generated from {@link COMMANDS}. */
+export function globalUsage(version: string): string {
+  const lines = [
+    `burnin ${version}: example object-detection trainer (TensorFlow.js, burn-in schedules, COCO metrics)`,
+    '',
+    'Usage: burnin <command> [options]',
+    '',
+    'Commands:',
+  ];
+  for (const c of COMMANDS) {
+    for (const s of c.synopsis) lines.push(...s.split('\n').map((l) => `  ${l}`));
+    lines.push(`      ${c.summary}`);
+  }
+  lines.push(
+    '',
+    "Run 'burnin <command> --help' or 'burnin help <command>' for a command's options;",
+    "'burnin --version' prints the version.",
+    'Exit codes: 0 ok, 1 bad input (files, data, config), 2 usage error, 3 training diverged, 130 interrupted.',
+  );
+  return lines.join('\n');
+}
