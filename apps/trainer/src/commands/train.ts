@@ -5,13 +5,20 @@ import { selectBackend } from '../backend.js';
 import { ConfigError, MAX_THREADS, parseThreads, resolveConfig } from '../config.js';
 import { buildRunReport } from '../report/build.js';
 import { COCO_STAT_NAMES } from '../report/names.js';
+import { fileError } from '../run/errors.js';
 import { type TrainResult, train } from '../train/train.js';
 
 export const TRAIN_USAGE = `Usage: burnin train [--config run.yaml] [--out runs/NAME] [--backend auto|tensorflow|wasm|cpu]
                     [--resume] [--preset default|smoke|demo] [--pipeline-config pipeline.config]
                     [--threads N|auto]`;
 
-/** Exit codes of train: 0 done, 1 bad input, 2 usage, 3 diverged, 130 interrupted. */
+/** Exit code after a signal stopped (and saved) the run: 128 + the signal number. */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+
+/**
+ * Exit codes of train: 0 done, 1 bad input / file or environment problem, 2 usage,
+ * 3 diverged, 130 / 143 / 129 stopped and saved by SIGINT / SIGTERM / SIGHUP.
+ */
 export async function runTrainCommand(
   argv: string[],
   defaults: { preset?: string; out?: string } = {},
@@ -56,12 +63,26 @@ export async function runTrainCommand(
   const log = (l: string) => console.log(l);
   const backend = await selectBackend(flags.backend as string | undefined, log);
   const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    console.log('\ninterrupt: saving a checkpoint (press Ctrl-C again to quit at once)');
+  // SIGINT (Ctrl-C), SIGTERM (container stop, kill) and SIGHUP (closed terminal) all save a
+  // checkpoint and summary.json; the exit code is then 128 + the signal number. A second
+  // signal quits at once (the last complete checkpoint stays valid).
+  let stopCode = 0;
+  const onSignal = (sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP') => {
+    const code = SIGNAL_EXIT[sig];
+    if (controller.signal.aborted) process.exit(stopCode || code);
+    stopCode = code;
+    const say = (l: string) => {
+      try {
+        console.log(l);
+      } catch {} // the terminal may be gone (SIGHUP)
+    };
+    say(`\n${sig}: saving a checkpoint (send it again to quit at once)`);
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
+  const handlers = (Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]).map(
+    (sig) => [sig, () => onSignal(sig)] as const,
+  );
+  for (const [sig, h] of handlers) process.on(sig, h);
   try {
     const result = await train({
       config,
@@ -73,7 +94,15 @@ export async function runTrainCommand(
       backendName: backend,
       ...(threads !== undefined ? { threads } : {}),
     });
-    const report = await buildRunReport(outDir);
+    const code =
+      result.status === 'completed' ? 0 : result.status === 'diverged' ? 3 : stopCode || 130;
+    let report: string | null = null;
+    let reportError: unknown = null;
+    try {
+      report = await buildRunReport(outDir);
+    } catch (e) {
+      reportError = e;
+    }
     const s = result.summary;
     const stats = s.final?.stats;
     console.log(
@@ -83,11 +112,21 @@ export async function runTrainCommand(
       console.log(
         `final ${COCO_STAT_NAMES[0]} ${stats[0].toFixed(3)}  ${COCO_STAT_NAMES[1]} ${stats[1].toFixed(3)}  ${COCO_STAT_NAMES[2]} ${stats[2].toFixed(3)}`,
       );
-    console.log(`report: ${report}`);
+    if (report) console.log(`report: ${report}`);
     if (s.message) console.log(s.message);
-    const code = result.status === 'completed' ? 0 : result.status === 'diverged' ? 3 : 130;
+    if (reportError) {
+      // the run itself is saved; a report that cannot be written is an environment problem
+      const e =
+        reportError instanceof Error &&
+        /Error$/.test(reportError.name) &&
+        reportError.name !== 'Error'
+          ? reportError
+          : fileError('write the report into', outDir, reportError);
+      console.error(`error: report not written: ${e.message.split('\n')[0]}`);
+      return { code: code === 0 ? 1 : code, result, outDir };
+    }
     return { code, result, outDir };
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const [sig, h] of handlers) process.off(sig, h);
   }
 }

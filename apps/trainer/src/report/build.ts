@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchedule, validateConfig } from '../config.js';
 import { drawDetections } from '../io/image.js';
@@ -6,6 +6,8 @@ import { evaluateDetector } from '../train/evaluate.js';
 import { loadDatasets, modelFromConfig, readMetrics, restoreCheckpoint } from '../train/train.js';
 import { type ReportImage, readJsonIfExists, renderReport, writeReport } from './report.js';
 
+/** Most learning-rate samples drawn. */
+const LR_POINTS = 2000;
 const GT_COLOR = '#00c000';
 const PRED_COLORS = ['#e6194b', '#4363d8', '#f58231', '#911eb4', '#f032e6'];
 
@@ -18,13 +20,20 @@ export async function buildRunReport(outDir: string, numImages = 8): Promise<str
   const metrics = readMetrics(join(outDir, 'metrics.jsonl'));
   const summary = (readJsonIfExists(join(outDir, 'summary.json')) ?? {}) as Record<string, unknown>;
   const schedule = buildSchedule(cfg);
-  const learningRates = Array.from({ length: cfg.train.steps }, (_, i) => schedule(i));
+  // at most LR_POINTS samples (a chart cannot show more; runs may have millions of steps)
+  const learningRates: [number, number][] = [];
+  const stride = Math.max(1, Math.ceil(cfg.train.steps / LR_POINTS));
+  for (let i = 0; i < cfg.train.steps; i += stride) learningRates.push([i, schedule(i)]);
+  const last = cfg.train.steps - 1;
+  if (last % stride !== 0) learningRates.push([last, schedule(last)]);
   const { val } = await loadDatasets(cfg);
   const model = modelFromConfig(cfg, val.classNames.length);
   const images: ReportImage[] = [];
+  const latest = join(outDir, 'checkpoints', 'latest.ckpt');
   try {
-    await restoreCheckpoint(join(outDir, 'checkpoints', 'latest.ckpt'), model);
-    const n = Math.min(numImages, val.size);
+    // a run that diverged before its first checkpoint has no images to show
+    if (existsSync(latest)) await restoreCheckpoint(latest, model);
+    const n = existsSync(latest) ? Math.min(numImages, val.size) : 0;
     const sub = { ...val, size: n, get: (i: number) => val.get(i) };
     const r = evaluateDetector(model, sub, { keepPredictions: n });
     for (let i = 0; i < n; i++) {
@@ -52,7 +61,7 @@ export async function buildRunReport(outDir: string, numImages = 8): Promise<str
     metrics,
     learningRates,
     summary,
-    config: JSON.parse(readFileSync(join(outDir, 'config.resolved.json'), 'utf8')),
+    config: cfg,
     images,
   });
   return writeReport(outDir, html);

@@ -1,5 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileError, RunFileError } from '../run/errors.js';
+import { writeFileAtomic } from '../run/fs.js';
 import { COCO_STAT_NAMES } from './names.js';
 import { lineChart } from './svg.js';
 
@@ -22,8 +24,8 @@ export interface ReportImage {
 export interface ReportInput {
   title: string;
   metrics: Record<string, unknown>[];
-  /** Learning rate at each step 0..steps-1. */
-  learningRates: number[];
+  /** (step, learning rate) samples over steps 0..steps-1. */
+  learningRates: [number, number][];
   summary: Record<string, unknown>;
   config: unknown;
   images: ReportImage[];
@@ -34,10 +36,10 @@ export function renderReport(r: ReportInput): string {
   const train = r.metrics.filter((m) => m.type === 'train');
   const evals = r.metrics.filter((m) => m.type === 'eval');
   const lossKeys = ['loss', 'heatmap', 'box'];
-  const lr = lineChart(
-    [{ name: 'learning rate', color: COLORS[0], points: r.learningRates.map((v, i) => [i, v]) }],
-    { title: 'Learning rate', xLabel: 'step' },
-  );
+  const lr = lineChart([{ name: 'learning rate', color: COLORS[0], points: r.learningRates }], {
+    title: 'Learning rate',
+    xLabel: 'step',
+  });
   const loss = lineChart(
     lossKeys.map((k, i) => ({
       name: k,
@@ -84,12 +86,22 @@ wall time ${Number(r.summary.wallTimeSec).toFixed(0)} s, ${Number(r.summary.imag
 /** Writes `report.html` atomically into `outDir`. */
 export function writeReport(outDir: string, html: string): string {
   const file = join(outDir, 'report.html');
-  writeFileSync(`${file}.tmp-${process.pid}`, html);
-  renameSync(`${file}.tmp-${process.pid}`, file);
+  writeFileAtomic(file, [html]);
   return file;
 }
 
-/** Reads a JSON file or returns undefined. */
+/** Reads a JSON file or returns undefined; a damaged file is a RunFileError naming it. */
 export function readJsonIfExists(file: string): unknown {
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  if (!existsSync(file)) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RunFileError(`${file} is damaged (not valid JSON: ${(e as Error).message})`, file);
+  }
 }

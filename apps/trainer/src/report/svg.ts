@@ -18,9 +18,22 @@ function fmt(v: number): string {
   return a >= 1000 || a < 0.01 ? v.toExponential(1) : Number(v.toPrecision(3)).toString();
 }
 
+/** Most points drawn per series. */
+const MAX_POINTS = 2000;
+
+/** Every k-th point so that at most MAX_POINTS remain (the last point is kept). */
+function thin(points: [number, number][]): [number, number][] {
+  if (points.length <= MAX_POINTS) return points;
+  const k = Math.ceil(points.length / MAX_POINTS);
+  const out: [number, number][] = [];
+  for (let i = 0; i < points.length; i += k) out.push(points[i]);
+  if ((points.length - 1) % k !== 0) out.push(points[points.length - 1]);
+  return out;
+}
+
 /**
  * A self-contained SVG line chart (axes, 5 ticks per axis, legend). Non-finite points are
- * skipped. `logY` plots log10(y) for positive y.
+ * skipped; a series of more than 2000 points is thinned to every k-th point. `logY` plots log10(y) for positive y.
  */
 export function lineChart(
   series: readonly Series[],
@@ -30,13 +43,25 @@ export function lineChart(
   const H = o.height ?? 260;
   const m = { l: 60, r: 12, t: 28, b: 36 };
   const ty = (y: number) => (o.logY ? Math.log10(y) : y);
-  const pts = series.flatMap((s) =>
-    s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(ty(y))),
-  );
-  if (pts.length === 0)
+  const ok = ([x, y]: [number, number]) => Number.isFinite(x) && Number.isFinite(ty(y));
+  // at most MAX_POINTS points per series (every k-th, the last kept): bounded output size
+  const drawn = series.map((s) => thin(s.points.filter(ok)));
+  let [x0, x1, y0, y1] = [
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+  ];
+  for (const pts of drawn)
+    for (const [x, y] of pts) {
+      const v = ty(y);
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (v < y0) y0 = v;
+      if (v > y1) y1 = v;
+    }
+  if (drawn.every((p) => p.length === 0))
     return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
-  let [x0, x1] = [Math.min(...pts.map((p) => p[0])), Math.max(...pts.map((p) => p[0]))];
-  let [y0, y1] = [Math.min(...pts.map((p) => ty(p[1]))), Math.max(...pts.map((p) => ty(p[1])))];
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) {
     y0 -= 0.5;
@@ -63,8 +88,7 @@ export function lineChart(
   if (o.xLabel)
     parts.push(`<text x="${W / 2}" y="${H - 4}" text-anchor="middle">${esc(o.xLabel)}</text>`);
   series.forEach((s, k) => {
-    const d = s.points
-      .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(ty(y)))
+    const d = drawn[k]
       .map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
       .join('');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`);

@@ -64,18 +64,59 @@ export interface EvalOutcome {
   timing: { forwardMs: number; metricsMs: number };
 }
 
+/** Options of {@link evaluateDetector}. */
+export interface EvaluateOptions {
+  batchSize?: number;
+  keepPredictions?: number;
+  gt?: CocoGroundTruth;
+}
+
 /** Runs the detector on a whole dataset and computes the 12 COCO stats. */
 export function evaluateDetector(
   model: Detector,
   ds: DetectionDataset,
-  options: { batchSize?: number; keepPredictions?: number; gt?: CocoGroundTruth } = {},
+  options: EvaluateOptions = {},
 ): EvalOutcome {
+  const it = evaluationSteps(model, ds, options);
+  let r = it.next();
+  while (!r.done) r = it.next();
+  return r.value;
+}
+
+/**
+ * {@link evaluateDetector} that lets other tasks (signal handlers) run between batches and
+ * stops early when `signal` is aborted: resolves to null then.
+ */
+export async function evaluateDetectorAsync(
+  model: Detector,
+  ds: DetectionDataset,
+  options: EvaluateOptions & { signal?: AbortSignal } = {},
+): Promise<EvalOutcome | null> {
+  const it = evaluationSteps(model, ds, options);
+  for (;;) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (options.signal?.aborted) {
+      it.return(null as unknown as EvalOutcome);
+      return null;
+    }
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/** The evaluation, one batch per iteration; the return value is the outcome. */
+function* evaluationSteps(
+  model: Detector,
+  ds: DetectionDataset,
+  options: EvaluateOptions,
+): Generator<void, EvalOutcome, void> {
   const { batchSize = 16, keepPredictions = 0 } = options;
   const gt = options.gt ?? datasetToCoco(ds);
   const evaluator = new CocoEvaluator(gt);
   const predictions: Detection[][] = [];
   let forwardMs = 0;
   for (let start = 0; start < ds.size; start += batchSize) {
+    if (start > 0) yield;
     const samples: Sample[] = [];
     for (let i = start; i < Math.min(ds.size, start + batchSize); i++) samples.push(ds.get(i));
     const t0 = performance.now();
@@ -91,6 +132,7 @@ export function evaluateDetector(
     });
     evaluator.addDetections(results);
   }
+  yield;
   const t1 = performance.now();
   const r = evaluator.evaluate();
   return {

@@ -1,11 +1,4 @@
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   disposeOptimizerWeights,
@@ -18,9 +11,18 @@ import { createSyntheticDataset } from '../data/synthetic.js';
 import type { DetectionDataset, Sample } from '../data/types.js';
 import { createDetector, type Detector, parameterCount } from '../model/centernet.js';
 import { LOSS_TERMS } from '../model/loss.js';
+import { fileError, RunExistsError, RunFileError } from '../run/errors.js';
+import {
+  appendText,
+  makeDir,
+  removeStaleTemps,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from '../run/fs.js';
+import { acquireLock, LOCK_FILE } from '../run/lock.js';
 import * as tf from '../tf.js';
-import { type Checkpoint, readCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { evaluateDetector } from './evaluate.js';
+import { type Checkpoint, CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { evaluateDetectorAsync } from './evaluate.js';
 import {
   createGradientStepper,
   type GradientStepper,
@@ -54,6 +56,8 @@ export interface CheckpointMeta {
   modelVariables: string[];
   /** Data-parallel threads the run used (results are deterministic per thread count). */
   threads?: number;
+  /** Time spent up to this checkpoint, over all resumed segments of the run. */
+  time?: { wallSec: number; cpuSec: number; trainMs: number; images: number };
 }
 
 /** Options of {@link train}. */
@@ -87,6 +91,11 @@ export interface TrainOptions {
   prefetch?: boolean;
   /** Fault injection for tests: worker `worker` fails at step `step`. */
   injectWorkerFailure?: { step: number; worker: number };
+  /**
+   * Fault injection for tests: at step `step` the gradients (before the update) or the
+   * weights (after it) become NaN.
+   */
+  injectNonFinite?: { step: number; target: 'gradients' | 'weights' };
 }
 
 /** Outcome of {@link train}. */
@@ -105,6 +114,7 @@ export interface TrainSummary {
   backend: string;
   /** Data-parallel threads (main thread + workers); results are deterministic per count. */
   threads: number;
+  /** Wall time of the whole run, seconds (resumed runs add the time before the checkpoint). */
   wallTimeSec: number;
   /**
    * CPU time (user + system) of this process during the run, seconds. On a shared machine
@@ -199,7 +209,10 @@ function makeOptimizer(cfg: TrainConfig, schedule: (s: number) => number): Sched
   return withSchedule(inner, schedule, cfg.train.clipNorm ? { clipNorm: cfg.train.clipNorm } : {});
 }
 
-/** Loads a checkpoint into a model (and optimizer). Returns its metadata. */
+/**
+ * Loads a checkpoint into a model (and optimizer). Returns its metadata. Throws
+ * CheckpointError naming the file when a tensor is missing, of the wrong shape or dtype.
+ */
 export async function restoreCheckpoint(
   file: string,
   model: Detector,
@@ -209,8 +222,13 @@ export async function restoreCheckpoint(
   const byName = new Map(ck.tensors.map((t) => [t.name, t]));
   for (const v of model.variables) {
     const t = byName.get(`model/${v.name}`);
-    if (!t || t.shape.join() !== v.shape.join())
-      throw new ConfigError(`checkpoint ${file} does not match the model (variable ${v.name})`);
+    if (t?.dtype !== 'float32' || t.shape.join() !== v.shape.join())
+      throw new CheckpointError(
+        `checkpoint ${file} does not match the model (variable ${v.name}${t ? `: shape [${t.shape}] ${t.dtype}, expected [${v.shape}] float32` : ' is missing'}); use the config it was trained with`,
+      );
+  }
+  for (const v of model.variables) {
+    const t = byName.get(`model/${v.name}`) as Checkpoint['tensors'][number];
     const value = tf.tensor(t.data, t.shape);
     v.assign(value);
     value.dispose();
@@ -221,35 +239,17 @@ export async function restoreCheckpoint(
       name: t.name.slice(4),
       tensor: tf.tensor(t.data, t.shape, t.dtype),
     }));
-    await optimizer.setWeights(named);
-    tf.dispose(named.map((n) => n.tensor));
+    try {
+      await optimizer.setWeights(named);
+    } catch (e) {
+      throw new CheckpointError(
+        `checkpoint ${file}: the optimizer state does not fit this run's optimizer (${(e as Error).message.split('\n')[0]}); use the config it was trained with`,
+      );
+    } finally {
+      tf.dispose(named.map((n) => n.tensor));
+    }
   }
   return ck.meta;
-}
-
-async function saveCheckpoint(
-  file: string,
-  model: Detector,
-  optimizer: ScheduledOptimizer,
-  meta: CheckpointMeta,
-): Promise<void> {
-  const tensors: Checkpoint['tensors'] = model.variables.map((v) => ({
-    name: `model/${v.name}`,
-    shape: v.shape,
-    dtype: 'float32',
-    data: v.dataSync() as Float32Array,
-  }));
-  const ow = await optimizer.getWeights();
-  for (const w of ow) {
-    tensors.push({
-      name: `opt/${w.name}`,
-      shape: w.tensor.shape,
-      dtype: w.tensor.dtype === 'int32' ? 'int32' : 'float32',
-      data: (await w.tensor.data()) as Float32Array | Int32Array,
-    });
-  }
-  disposeOptimizerWeights(ow); // the counters are new scalars (the slots are live variables)
-  writeCheckpoint(file, { meta, tensors });
 }
 
 /** A config without `train.threads` (runs may resume with another thread count). */
@@ -260,25 +260,193 @@ function withoutThreads(cfg: unknown): unknown {
   return { ...c, train };
 }
 
-function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, file); // atomic on POSIX
+const sameConfig = (a: unknown, b: unknown) =>
+  JSON.stringify(withoutThreads(a)) === JSON.stringify(withoutThreads(b));
+
+/**
+ * Checks every field of a checkpoint's metadata against the run that resumes it (config,
+ * classes, variables, step within `train.steps`, data position and RNG state derived from
+ * the step). Throws CheckpointError naming the file and the field.
+ */
+export function validateCheckpointMeta(
+  file: string,
+  meta: CheckpointMeta,
+  expect: { config: TrainConfig; classNames: readonly string[]; modelVariables: string[] },
+): void {
+  const bad = (field: string, why: string): never => {
+    throw new CheckpointError(
+      `checkpoint ${file}: field '${field}' ${why}; it cannot be resumed: use the run's own config, or start a fresh --out`,
+    );
+  };
+  const cfg = expect.config;
+  if (meta.format !== 'burnin-centernet') bad('format', `is ${JSON.stringify(meta.format)}`);
+  const step = meta.step;
+  if (!Number.isInteger(step) || step < 0 || step > cfg.train.steps)
+    bad('step', `is ${JSON.stringify(step)}, expected an integer 0..${cfg.train.steps}`);
+  const B = cfg.train.batchSize;
+  if (meta.dataPosition !== step * B)
+    bad('dataPosition', `is ${JSON.stringify(meta.dataPosition)}, expected ${step * B}`);
+  if (meta.rngSeed !== cfg.seed)
+    bad('rngSeed', `is ${JSON.stringify(meta.rngSeed)}, expected ${cfg.seed}`);
+  const rng = createRng(hashSeed(cfg.seed, 0xa06, step * B)).state();
+  if (meta.rngState !== rng)
+    bad('rngState', `is ${JSON.stringify(meta.rngState)}, expected ${rng}`);
+  if (!sameConfig(meta.config, cfg)) bad('config', 'differs from this run’s configuration');
+  if (JSON.stringify(meta.classNames) !== JSON.stringify(expect.classNames))
+    bad(
+      'classNames',
+      `is ${JSON.stringify(meta.classNames)}, expected ${JSON.stringify(expect.classNames)}`,
+    );
+  if (JSON.stringify(meta.modelVariables) !== JSON.stringify(expect.modelVariables))
+    bad('modelVariables', 'does not list this model’s variables');
+  const best = meta.best;
+  if (
+    best !== null &&
+    !(
+      typeof best === 'object' &&
+      Number.isFinite(best.ap) &&
+      Number.isInteger(best.step) &&
+      best.step >= 0 &&
+      best.step <= step
+    )
+  )
+    bad('best', `is ${JSON.stringify(best)}, expected null or {ap, step <= ${step}}`);
+  if (meta.threads !== undefined && !(Number.isInteger(meta.threads) && meta.threads >= 1))
+    bad('threads', `is ${JSON.stringify(meta.threads)}, expected an integer >= 1`);
+  const t = meta.time;
+  if (
+    t !== undefined &&
+    !(
+      t !== null &&
+      typeof t === 'object' &&
+      [t.wallSec, t.cpuSec, t.trainMs, t.images].every((v) => Number.isFinite(v) && v >= 0)
+    )
+  )
+    bad('time', `is ${JSON.stringify(t)}`);
 }
 
-/** Reads metrics.jsonl lines. */
-export function readMetrics(file: string): Record<string, unknown>[] {
+/** Model and optimizer tensors of a checkpoint, read back from the live variables. */
+async function checkpointTensors(
+  model: Detector,
+  optimizer: ScheduledOptimizer,
+): Promise<Checkpoint['tensors']> {
+  const tensors: Checkpoint['tensors'] = model.variables.map((v) => ({
+    name: `model/${v.name}`,
+    shape: v.shape,
+    dtype: 'float32',
+    data: v.dataSync() as Float32Array,
+  }));
+  const ow = await optimizer.getWeights();
+  try {
+    for (const w of ow) {
+      tensors.push({
+        name: `opt/${w.name}`,
+        shape: w.tensor.shape,
+        dtype: w.tensor.dtype === 'int32' ? 'int32' : 'float32',
+        data: (await w.tensor.data()) as Float32Array | Int32Array,
+      });
+    }
+  } finally {
+    disposeOptimizerWeights(ow); // the counters are new scalars (the slots are live variables)
+  }
+  return tensors;
+}
+
+/** Names of the tensors that hold a NaN or infinite value. */
+function nonFiniteTensors(tensors: Checkpoint['tensors']): string[] {
+  const out: string[] = [];
+  for (const t of tensors) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i])) {
+        out.push(t.name);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** NaN when any of `xs` holds a NaN or infinity, else 0: one fused reduction, one sync. */
+function nonFiniteProbe(xs: readonly tf.Tensor[]): number {
+  if (xs.length === 0) return 0;
+  return tf.tidy(() => tf.addN(xs.map((x) => tf.sum(tf.mul(x, 0)))).dataSync()[0]);
+}
+
+/** Global L2 norm of gradients (NaN/Infinity when one is not finite or it overflows). */
+function globalNorm(grads: readonly tf.Tensor[]): number {
+  if (grads.length === 0) return 0;
+  return Math.sqrt(tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+}
+
+/**
+ * Reads metrics.jsonl. Lines that are not valid JSON (a line torn by a crash or a full disk)
+ * are skipped; `onDamaged` receives their count. A missing file gives [].
+ */
+export function readMetrics(
+  file: string,
+  onDamaged?: (lines: number) => void,
+): Record<string, unknown>[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
+  const out: Record<string, unknown>[] = [];
+  let damaged = 0;
+  let from = 0;
+  while (from < text.length) {
+    let to = text.indexOf('\n', from);
+    if (to < 0) to = text.length;
+    const line = text.slice(from, to);
+    from = to + 1;
+    if (!line.trim()) continue;
+    try {
+      const m = JSON.parse(line) as unknown;
+      if (m !== null && typeof m === 'object' && Number.isFinite((m as { step?: unknown }).step))
+        out.push(m as Record<string, unknown>);
+      else damaged++;
+    } catch {
+      damaged++;
+    }
+  }
+  if (damaged) onDamaged?.(damaged);
+  return out;
+}
+
+/** Files that mark a folder as holding a run. */
+const RUN_FILES = ['config.resolved.json', 'metrics.jsonl', 'summary.json', 'checkpoints'];
+
+/** Reads a run's config.resolved.json; errors name the file and what to do. */
+function readResolvedConfig(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new RunFileError(
+      `${file} is damaged (not valid JSON: ${(e as Error).message}); restore it from the config the run was started with (the checkpoints keep a copy in their header) or start a fresh --out`,
+      file,
+    );
+  }
 }
 
 /**
  * Trains the detector described by `config`, writing into `outDir`: config.resolved.json,
  * metrics.jsonl, checkpoints/{latest,best}.ckpt, summary.json (and diagnostic.json when
- * the loss stops being finite). The current tfjs backend is used as it is.
+ * the loss, the gradients or the weights stop being finite). The current tfjs backend is
+ * used as it is.
+ *
+ * Safety: everything is validated before the folder is touched; a folder that holds a run
+ * is only continued with `resume` (same config); `outDir/run.lock` keeps a second trainer
+ * out; every file is replaced atomically; a checkpoint is never written with a non-finite
+ * value, so the last good one survives a divergence.
  */
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const { config: cfg, outDir } = options;
@@ -295,51 +463,112 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const bestFile = join(ckptDir, 'best.ckpt');
   const metricsFile = join(outDir, 'metrics.jsonl');
   const resolvedFile = join(outDir, 'config.resolved.json');
-  mkdirSync(ckptDir, { recursive: true });
 
   const schedule = buildSchedule(cfg);
   const classNames = [...ds.train.classNames];
-  const model = modelFromConfig(cfg, classNames.length);
-  const optimizer = makeOptimizer(cfg, schedule);
   const B = cfg.train.batchSize;
   const T = Math.min(resolveThreads(options.threads ?? cfg.train.threads), B);
+
+  // refuse before anything is created or written
+  const isDir = (p: string) => {
+    try {
+      return statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  if (existsSync(outDir) && !isDir(outDir))
+    throw fileError('use', outDir, Object.assign(new Error(), { code: 'ENOTDIR' }));
+  const holdsRun = RUN_FILES.some((f) => existsSync(join(outDir, f)));
+  if (!options.resume && holdsRun)
+    throw new RunExistsError(
+      `${outDir} already holds a run (${RUN_FILES.filter((f) => existsSync(join(outDir, f))).join(', ')}); continue it with --resume, or pass a fresh --out`,
+    );
+  if (options.resume) {
+    if (!existsSync(resolvedFile))
+      throw new ConfigError(
+        `--resume: ${outDir} holds no run (${resolvedFile} is missing); start it without --resume`,
+        'resume',
+      );
+    if (!sameConfig(readResolvedConfig(resolvedFile), cfg))
+      throw new ConfigError(
+        `--resume: the configuration differs from ${resolvedFile}; use the same config/preset`,
+        'resume',
+      );
+  }
+
+  const model = modelFromConfig(cfg, classNames.length);
+  const optimizer = makeOptimizer(cfg, schedule);
   let step = 0;
   let best: CheckpointMeta['best'] = null;
   let bestStats: number[] | null = null;
   let lastEval: { step: number; stats: number[] } | null = null;
   let stepper: GradientStepper | null = null;
+  let lock: { release(): void } | null = null;
   try {
+    makeDir(ckptDir);
+    lock = acquireLock(outDir, log);
+    for (const f of removeStaleTemps([outDir, ckptDir]))
+      log(`removed the stale temp file ${f} of an interrupted write`);
+    /** Step of the checkpoint now in latest.ckpt, null when there is none. */
+    let savedStep: number | null = null;
+    const time0 = { wallSec: 0, cpuSec: 0, trainMs: 0, images: 0 };
+    let kept: Record<string, unknown>[] = [];
     if (options.resume) {
-      if (!existsSync(latestFile))
-        throw new ConfigError(`--resume: no checkpoint at ${latestFile}`, 'resume');
-      const prev = JSON.parse(readFileSync(resolvedFile, 'utf8'));
-      if (JSON.stringify(withoutThreads(prev)) !== JSON.stringify(withoutThreads(cfg)))
-        throw new ConfigError(
-          `--resume: the configuration differs from ${resolvedFile}; use the same config/preset`,
-          'resume',
-        );
-      const meta = await restoreCheckpoint(latestFile, model, optimizer);
-      step = meta.step;
-      best = meta.best;
-      const prevThreads = meta.threads ?? 1;
-      if (prevThreads !== T)
-        log(
-          `resume: the checkpoint was trained with ${prevThreads} thread(s), this run uses ${T}: the result will differ (slightly) from an uninterrupted run at ${prevThreads}`,
-        );
-      // drop log lines written after the checkpoint by the interrupted run
-      const kept = readMetrics(metricsFile).filter((m) => (m.step as number) <= step);
-      writeFileSync(metricsFile, kept.map((m) => `${JSON.stringify(m)}\n`).join(''));
+      if (existsSync(latestFile)) {
+        const ck = readCheckpoint<CheckpointMeta>(latestFile);
+        validateCheckpointMeta(latestFile, ck.meta, {
+          config: cfg,
+          classNames,
+          modelVariables: model.variables.map((v) => v.name),
+        });
+        const meta = await restoreCheckpoint(latestFile, model, optimizer);
+        step = meta.step;
+        savedStep = step;
+        best = meta.best;
+        if (meta.time) Object.assign(time0, meta.time);
+        const prevThreads = meta.threads ?? 1;
+        if (prevThreads !== T)
+          log(
+            `resume: the checkpoint was trained with ${prevThreads} thread(s), this run uses ${T}: the result will differ (slightly) from an uninterrupted run at ${prevThreads}`,
+          );
+      } else {
+        log(`resume: no checkpoint in ${ckptDir} yet: starting ${outDir} from step 0`);
+      }
+      // drop log lines written after the checkpoint by the interrupted run (and torn lines)
+      kept = readMetrics(metricsFile, (n) =>
+        log(`resume: skipped ${n} damaged line(s) of ${metricsFile}`),
+      ).filter((m) => (m.step as number) <= step);
+      writeFileAtomic(
+        metricsFile,
+        kept.map((m) => `${JSON.stringify(m)}\n`),
+      );
       for (const m of kept) {
         if (m.type !== 'eval') continue;
         lastEval = { step: m.step as number, stats: m.stats as number[] };
         if (best && m.step === best.step) bestStats = m.stats as number[];
       }
-      log(`resumed from ${latestFile} at step ${step}`);
+      if (savedStep !== null) log(`resumed from ${latestFile} at step ${step}`);
     } else {
       writeJsonAtomic(resolvedFile, cfg);
-      writeFileSync(metricsFile, '');
+      writeFileAtomic(metricsFile, []);
     }
 
+    const total = cfg.train.steps;
+    const startStep = step;
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    let imagesDone = 0;
+    let trainMs = 0;
+    const elapsed = () => {
+      const c = process.cpuUsage(cpu0);
+      return {
+        wallSec: time0.wallSec + (performance.now() - t0) / 1000,
+        cpuSec: time0.cpuSec + (c.user + c.system) / 1e6,
+        trainMs: time0.trainMs + trainMs,
+        images: time0.images + imagesDone,
+      };
+    };
     const metaAt = (s: number): CheckpointMeta => ({
       format: 'burnin-centernet',
       step: s,
@@ -352,30 +581,34 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       best,
       modelVariables: model.variables.map((v) => v.name),
       threads: T,
+      time: elapsed(),
     });
+    /**
+     * Saves the current state to `file` unless a value is not finite: then nothing is
+     * written (the previous file stays) and the names of the bad tensors are returned.
+     */
+    const save = async (file: string): Promise<string[]> => {
+      const tensors = await checkpointTensors(model, optimizer);
+      const bad = nonFiniteTensors(tensors);
+      if (bad.length) return bad;
+      writeCheckpoint(file, { meta: metaAt(step), tensors });
+      if (file === latestFile) savedStep = step;
+      return [];
+    };
     const appendMetric = (m: Record<string, unknown>) =>
-      appendFileSync(metricsFile, `${JSON.stringify(m)}\n`);
+      appendText(metricsFile, `${JSON.stringify(m)}\n`);
 
-    const total = cfg.train.steps;
-    const startStep = step;
-    const t0 = performance.now();
-    const cpu0 = process.cpuUsage();
-    let imagesDone = 0;
-    let trainMs = 0;
     const progress = createProgress(total, options.progressBar ?? false, log);
     const summary = (status: TrainResult['status'], message?: string): TrainSummary => {
-      const wall = (performance.now() - t0) / 1000;
+      const t = elapsed();
       return {
         status,
         steps: step,
         backend: options.backendName ?? tf.getBackend(),
         threads: T,
-        wallTimeSec: wall,
-        cpuTimeSec: (() => {
-          const c = process.cpuUsage(cpu0);
-          return (c.user + c.system) / 1e6;
-        })(),
-        imagesPerSec: trainMs > 0 ? imagesDone / (trainMs / 1000) : 0,
+        wallTimeSec: t.wallSec,
+        cpuTimeSec: t.cpuSec,
+        imagesPerSec: t.trainMs > 0 ? t.images / (t.trainMs / 1000) : 0,
         parameters: parameterCount(model),
         final: lastEval,
         best: best && bestStats ? { step: best.step, stats: bestStats } : null,
@@ -389,9 +622,49 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const timing = (stepper as GradientStepper | null)?.timing;
       return { status, step, summary: s, ...(timing ? { timing } : {}) };
     };
+    const interrupted = async (): Promise<TrainResult> => {
+      const bad = await save(latestFile);
+      if (bad.length) return diverged(`tensor(s) ${bad.slice(0, 3).join(', ')} are not finite`, {});
+      return finish('interrupted', `interrupted at step ${step}; continue with --resume`);
+    };
+    /**
+     * Stops a diverged run: diagnostic.json, summary status 'diverged'. `saveNow`: the
+     * weights are still those before the bad update, so they may become the latest
+     * checkpoint (only when every value is finite).
+     */
+    const diverged = async (
+      what: string,
+      diag: Record<string, unknown>,
+      saveNow = false,
+    ): Promise<TrainResult> => {
+      const bad = saveNow ? await save(latestFile) : [];
+      const good =
+        savedStep === null
+          ? 'No checkpoint was saved before it (start again with a lower learning rate).'
+          : `The last good checkpoint is ${latestFile}${savedStep === step ? '' : ` (step ${savedStep})`}.`;
+      const message = `${what} at step ${step}; training stopped. ${good}`;
+      writeJsonAtomic(join(outDir, 'diagnostic.json'), {
+        step,
+        ...diag,
+        ...(bad.length ? { nonFiniteTensors: bad } : {}),
+        learningRate: schedule(Math.max(0, step - (saveNow ? 0 : 1))),
+        checkpoint: savedStep === null ? null : latestFile,
+        checkpointStep: savedStep,
+      });
+      log(`error: ${message}`);
+      return finish('diverged', message);
+    };
 
+    let evalInterrupted = false;
     const runEval = async () => {
-      const r = evaluateDetector(model, ds.val, { batchSize: Math.max(B, 8) });
+      const r = await evaluateDetectorAsync(model, ds.val, {
+        batchSize: Math.max(B, 8),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      if (!r) {
+        evalInterrupted = true; // resumed runs repeat it (see pendingEval)
+        return;
+      }
       lastEval = { step, stats: r.stats };
       appendMetric({
         type: 'eval',
@@ -403,9 +676,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (!best || r.stats[0] > best.ap) {
         best = { ap: r.stats[0], step };
         bestStats = r.stats;
-        await saveCheckpoint(bestFile, model, optimizer, metaAt(step));
+        await save(bestFile);
       }
     };
+    const evalDue = (s: number) => s % cfg.train.evalEvery === 0 || s === total;
+    // an evaluation due at the checkpoint's step that the interrupted run did not log
+    const pendingEval =
+      (step > 0 && evalDue(step) && !kept.some((m) => m.type === 'eval' && m.step === step)) ||
+      (startStep === total && !lastEval);
 
     const prepare = (at: number) =>
       prepareBatch(
@@ -433,15 +711,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     log(
       `train: ${options.backendName ?? tf.getBackend()}, ${T} thread${T === 1 ? '' : 's'}${parallel}, ${parameterCount(model)} parameters`,
     );
+    if (pendingEval) await runEval();
 
     let window = { loss: 0, terms: [0, 0], n: 0, ms: 0, images: 0 };
-    while (step < total) {
+    while (step < total && !evalInterrupted) {
       // let signal handlers (Ctrl-C) and other macrotasks run between steps
       await new Promise<void>((resolve) => setImmediate(resolve));
-      if (options.signal?.aborted) {
-        await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
-        return finish('interrupted', `interrupted at step ${step}; continue with --resume`);
-      }
+      if (options.signal?.aborted) return await interrupted();
       const ts = performance.now();
       const batch = pre.step === step && pre.batch ? pre.batch : prepare(step);
       pre.batch = null;
@@ -464,30 +740,64 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
       if (options.injectNaN && options.injectNaN.step === step)
         termValues[LOSS_TERMS.indexOf(options.injectNaN.term)] = Number.NaN;
+      const terms = Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])]));
+      const batchImageIds = samples.map((s) => s.imageId);
       const bad = termValues.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0 || !Number.isFinite(loss)) {
         tf.dispose(Object.values(grads));
         const term = bad >= 0 ? LOSS_TERMS[bad] : 'total';
-        const message = `loss term '${term}' is ${termValues[bad] ?? loss} at step ${step}; training stopped. The last good checkpoint is ${latestFile}.`;
-        const diag = {
-          step,
-          term,
-          terms: Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])])),
-          learningRate: schedule(step),
-          lastGradientNorm: optimizer.lastGradientNorm,
-          batchImageIds: samples.map((s) => s.imageId),
-          checkpoint: latestFile,
-        };
-        // the weights are still those before the bad update: keep them as the latest checkpoint
-        await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
-        writeJsonAtomic(join(outDir, 'diagnostic.json'), diag);
-        log(`error: ${message}`);
-        return finish('diverged', message);
+        return await diverged(
+          `loss term '${term}' is ${termValues[bad] ?? loss}`,
+          { term, terms, batchImageIds, lastGradientNorm: null },
+          true,
+        );
+      }
+      const logStep = next % cfg.train.logEvery === 0 || next === total;
+      const saveStep = next % cfg.train.checkpointEvery === 0 || next === total;
+      const gradList = Object.values(grads).filter((g): g is tf.Tensor => g != null);
+      if (options.injectNonFinite?.step === step && options.injectNonFinite.target === 'gradients')
+        tf.tidy(() => {
+          const g0 = gradList[0];
+          gradList[0] = tf.keep(tf.mul(g0, Number.NaN));
+          g0.dispose();
+          (grads as Record<string, tf.Tensor>)[Object.keys(grads)[0]] = gradList[0];
+        });
+      // the gradient norm (metrics' gradNorm) and finiteness: at log and checkpoint steps
+      let gradNorm: number | null = null;
+      if (logStep || saveStep) {
+        gradNorm = globalNorm(gradList);
+        if (!Number.isFinite(gradNorm)) {
+          tf.dispose(gradList);
+          return await diverged(
+            `the gradient norm is ${gradNorm}`,
+            { term: 'gradients', terms, batchImageIds, lastGradientNorm: String(gradNorm) },
+            true,
+          );
+        }
       }
       const lr = schedule(step);
       optimizer.applyGradients(grads);
-      tf.dispose(Object.values(grads));
+      tf.dispose(gradList);
       step++;
+      if (
+        options.injectNonFinite?.step === step - 1 &&
+        options.injectNonFinite.target === 'weights'
+      )
+        model.variables[0].assign(tf.fill(model.variables[0].shape, Number.NaN));
+      if (logStep || saveStep) {
+        if (!Number.isFinite(nonFiniteProbe(model.variables))) {
+          const names = model.variables
+            .filter((v) => !Number.isFinite(nonFiniteProbe([v])))
+            .map((v) => v.name);
+          return await diverged(`weights ${names.slice(0, 3).join(', ')} are not finite`, {
+            term: 'weights',
+            nonFiniteWeights: names,
+            terms,
+            batchImageIds,
+            lastGradientNorm: String(gradNorm),
+          });
+        }
+      }
       const ms = performance.now() - ts;
       trainMs += ms;
       imagesDone += B;
@@ -500,7 +810,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       };
       const ips = window.images / (window.ms / 1000);
       progress.update(step, { loss, lr, ips });
-      if (step % cfg.train.logEvery === 0 || step === total) {
+      if (logStep) {
         const entry: Record<string, unknown> = {
           type: 'train',
           step,
@@ -508,7 +818,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           lr,
           loss: window.loss / window.n,
           imagesPerSec: ips,
-          gradNorm: optimizer.lastGradientNorm,
+          gradNorm,
         };
         LOSS_TERMS.forEach((n, i) => {
           entry[n] = window.terms[i] / window.n;
@@ -516,16 +826,25 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         appendMetric(entry);
         window = { loss: 0, terms: [0, 0], n: 0, ms: 0, images: 0 };
       }
-      if (step % cfg.train.evalEvery === 0 || step === total) await runEval();
-      if (step % cfg.train.checkpointEvery === 0 || step === total)
-        await saveCheckpoint(latestFile, model, optimizer, metaAt(step));
+      if (evalDue(step)) await runEval();
+      if (saveStep || evalInterrupted) {
+        const badT = await save(latestFile);
+        if (badT.length)
+          return await diverged(`tensor(s) ${badT.slice(0, 3).join(', ')} are not finite`, {
+            term: 'optimizer',
+            nonFiniteTensors: badT,
+          });
+      }
       options.onStep?.(step);
     }
-    if (startStep === total && !lastEval) await runEval();
+    if (evalInterrupted) return await interrupted();
     return finish('completed');
   } finally {
+    lock?.release();
     await stepper?.dispose();
     model.dispose();
     optimizer.dispose();
   }
 }
+
+export { LOCK_FILE };
