@@ -1,6 +1,13 @@
 /** A COCO box `[x, y, width, height]` in pixels, `(x, y)` the top-left corner. */
 export type CocoBox = [number, number, number, number];
 
+/**
+ * A box as input: 4 numbers `[x, y, width, height]`, as a tuple (readonly or not) or any
+ * (readonly) number array, as a typed JSON import gives; another length throws
+ * `CocoFormatError` at run time.
+ */
+export type CocoBoxInput = CocoBox | readonly [number, number, number, number] | readonly number[];
+
 /** An entry of the ground truth's `images` list. Only `id` is used. */
 export interface CocoImage {
   id: number;
@@ -28,9 +35,10 @@ export interface CocoAnnotation {
   id: number;
   image_id: number;
   category_id: number;
-  bbox: CocoBox;
+  bbox: CocoBoxInput;
   area: number;
-  iscrowd?: 0 | 1 | boolean;
+  /** 0, 1 or a boolean (a JSON import types it `number`; other values throw `CocoFormatError`). */
+  iscrowd?: number | boolean;
   [key: string]: unknown;
 }
 
@@ -46,7 +54,7 @@ export interface CocoGroundTruth {
 export interface CocoResult {
   image_id: number;
   category_id: number;
-  bbox: CocoBox | number[];
+  bbox: CocoBoxInput;
   score: number;
   [key: string]: unknown;
 }

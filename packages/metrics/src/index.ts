@@ -17,6 +17,7 @@ export type {
   CocoAnnotation,
   CocoAreaRange,
   CocoBox,
+  CocoBoxInput,
   CocoCategory,
   CocoCategoryStats,
   CocoEvalOptions,
