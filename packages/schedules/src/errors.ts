@@ -38,6 +38,24 @@ export class ScheduleStepError extends ScheduleOptionError {
 }
 
 /**
+ * Thrown when a schedule built from finite options evaluates to `Infinity`, `-Infinity` or
+ * `NaN` at a valid step: float64 overflow, e.g. exponential growth (a decay rate above 1)
+ * far enough out, or a large `scale` factor. `value` is the step, `result` the non-finite
+ * value; `schedule` is the outermost schedule whose own arithmetic overflowed.
+ */
+export class ScheduleOverflowError extends ScheduleStepError {
+  /** The non-finite value the formula produced. */
+  readonly result: number;
+
+  constructor(schedule: string, step: number, result: number) {
+    super(schedule, step, 'a step at which the value is finite');
+    this.message = `${schedule}: the value at step ${step} is ${describe(result)} (float64 overflow): evaluate fewer steps, or bound the schedule (clamp with a max, a decay rate <= 1)`;
+    this.name = 'ScheduleOverflowError';
+    this.result = result;
+  }
+}
+
+/**
  * Thrown by the TF Object Detection API text-format parsers. `line` and `column` are
  * 1-based positions in the parsed text; `field` names the offending field, if any.
  */
@@ -63,12 +81,18 @@ export function describe(value: unknown): string {
   }
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'function') return 'a function';
+  if (typeof value === 'bigint') return `${value}n (a bigint)`;
+  if (typeof value === 'symbol') return `${String(value)} (a symbol)`;
   if (value === undefined) return 'undefined';
   try {
     const s = JSON.stringify(value);
     return s.length > 80 ? `${s.slice(0, 77)}...` : s;
   } catch {
-    return String(value);
+    try {
+      return String(value);
+    } catch {
+      return `a value of type ${typeof value}`;
+    }
   }
 }
 

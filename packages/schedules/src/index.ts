@@ -9,11 +9,12 @@ export {
 export * as darknet from './darknet.js';
 export {
   ScheduleOptionError,
+  ScheduleOverflowError,
   ScheduleParseError,
   ScheduleSerializationError,
   ScheduleStepError,
 } from './errors.js';
-export { fromJSON, scheduleTypes, toJSON } from './json.js';
+export { fromJSON, MAX_SPEC_DEPTH, scheduleTypes, toJSON } from './json.js';
 export * as keras from './keras.js';
 export { fromKerasConfig, type KerasScheduleConfig, toKerasConfig } from './keras-config.js';
 export { type LambdaFn, registeredLambdas, registerLambda } from './lambdas.js';

@@ -127,7 +127,23 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function build(spec: unknown, path: string): Schedule {
+/** Most schedules nested inside each other that {@link fromJSON} accepts (the outermost counts). */
+export const MAX_SPEC_DEPTH = 64;
+
+/** `path` shortened to its first and last segments, for messages about very deep specs. */
+function shortPath(path: string): string {
+  if (path.length <= 120) return path;
+  return `${path.slice(0, 50)}...${path.slice(-60)}`;
+}
+
+function build(spec: unknown, path: string, depth: number): Schedule {
+  if (depth > MAX_SPEC_DEPTH)
+    throw new ScheduleOptionError(
+      'fromJSON',
+      shortPath(path),
+      '(a nested spec)',
+      `nested at most ${MAX_SPEC_DEPTH} schedules deep (this one is nested deeper)`,
+    );
   if (!isPlainObject(spec))
     throw new ScheduleOptionError(
       'fromJSON',
@@ -159,7 +175,7 @@ function build(spec: unknown, path: string): Schedule {
     throw new ScheduleOptionError('fromJSON', `${path}.options`, options, 'an options object');
   const resolved: Record<string, unknown> = { ...options };
   for (const k of entry.one ?? []) {
-    if (k in resolved) resolved[k] = build(resolved[k], `${path}.options.${k}`);
+    if (k in resolved) resolved[k] = build(resolved[k], `${path}.options.${k}`, depth + 1);
   }
   for (const k of entry.many ?? []) {
     const list = resolved[k];
@@ -170,7 +186,7 @@ function build(spec: unknown, path: string): Schedule {
         list,
         'an array of schedule specs',
       );
-    resolved[k] = list.map((s, i) => build(s, `${path}.options.${k}[${i}]`));
+    resolved[k] = list.map((s, i) => build(s, `${path}.options.${k}[${i}]`, depth + 1));
   }
   return entry.factory(resolved);
 }
@@ -179,10 +195,12 @@ function build(spec: unknown, path: string): Schedule {
  * Rebuilds a schedule from its JSON description (as produced by {@link toJSON} or
  * `JSON.parse(JSON.stringify(schedule.spec))`). Every option is validated again; unknown
  * types, unknown options and invalid values throw a {@link ScheduleOptionError} whose
- * `option` is the path of the offending field.
+ * `option` is the path of the offending field. Specs nested more than
+ * {@link MAX_SPEC_DEPTH} (64) schedules deep are refused the same way (before any recursion
+ * could overflow the stack).
  */
 export function fromJSON(spec: unknown): Schedule {
-  return build(spec, 'spec');
+  return build(spec, 'spec', 1);
 }
 
 /** Names of every schedule type {@link fromJSON} knows. */

@@ -1,4 +1,4 @@
-import { ScheduleOptionError, ScheduleStepError } from './errors.js';
+import { ScheduleOptionError, ScheduleOverflowError, ScheduleStepError } from './errors.js';
 
 /**
  * Plain, JSON-serializable description of a schedule: the factory's registered name
@@ -16,8 +16,10 @@ export interface ScheduleSpec {
  * momentum companions) to use for that update.
  *
  * Step conventions, shared by every schedule of this package:
- * - `step` must be a finite number `>= 0`; a negative, NaN or infinite step throws a
- *   {@link ScheduleStepError}.
+ * - `step` must be a finite number `>= 0`; a negative, NaN or infinite step, or a value that
+ *   is not a number at all (`null`, `[300]`, `'5'`, `5n`), throws a {@link ScheduleStepError}.
+ * - the result is always a finite number: a formula that overflows float64 (exponential
+ *   growth far out) throws a {@link ScheduleOverflowError} instead of returning `±Infinity`.
  * - fractional steps are passed to the closed-form formula as they are; staircase and
  *   piecewise schedules compare with the same `<` / `<=` as the original library (and
  *   integer-step libraries such as TF's `manual_stepping` warm-up are floored), so a
@@ -41,6 +43,8 @@ function deepFreeze<T>(value: T): T {
 /**
  * Attaches a spec to an evaluation function. `options` must be plain JSON data
  * (numbers, strings, booleans, null, arrays, objects, nested specs); it is frozen.
+ * The returned schedule refuses a step that is not a number (`fn` only has to check
+ * the range) and turns a non-finite result into a {@link ScheduleOverflowError}.
  * @internal
  */
 export function defineSchedule(
@@ -52,13 +56,21 @@ export function defineSchedule(
   for (const [k, v] of Object.entries(options)) if (v !== undefined) clean[k] = v;
   // The spec gets its own (frozen) copy: arrays captured by `fn` stay unfrozen, fast arrays.
   const copy = structuredClone(clean);
-  Object.defineProperty(fn, 'spec', {
+  const checked = (step: number): number => {
+    // `null >= 0` and `[300] >= 0` are true in JS: the range checks alone let them through.
+    if (typeof step !== 'number') badStep(type, step);
+    const v = fn(step);
+    // v - v is 0 for every finite v, NaN for ±Infinity and NaN.
+    if (v - v !== 0) throw new ScheduleOverflowError(type, step, v);
+    return v;
+  };
+  Object.defineProperty(checked, 'spec', {
     value: deepFreeze({ type, options: copy }),
     enumerable: true,
     writable: false,
     configurable: false,
   });
-  return fn as Schedule;
+  return checked as Schedule;
 }
 
 /** Throws the {@link ScheduleStepError} for an invalid step. @internal */

@@ -165,7 +165,19 @@ function fromLearningRateMessage(lr: TextField): Schedule {
   }
 }
 
+/** Throws for a second `name` among `fields` (a singular field given twice; protobuf refuses it). */
+function once(fields: TextField[], name: string): void {
+  const all = fields.filter((f) => f.name === name);
+  if (all.length > 1)
+    fail(
+      all[1],
+      `field "${name}" is given twice (first at line ${all[0].line}); it may appear once`,
+    );
+}
+
+/** The singular field `name` of a message (throws when it is given twice). */
 function child(fields: TextField[], name: string): TextField | undefined {
+  once(fields, name);
   return fields.find((f) => f.name === name);
 }
 
@@ -176,8 +188,10 @@ function findOptimizer(fields: TextField[]): TextField | undefined {
     if (
       f.name === 'optimizer' &&
       f.value.some((g) => (OPTIMIZERS as readonly string[]).includes(g.name))
-    )
+    ) {
+      once(fields, 'optimizer');
       return f;
+    }
     const inner = findOptimizer(f.value);
     if (inner) return inner;
   }
@@ -268,7 +282,10 @@ export interface PipelineConfig {
 /**
  * Parses a whole TF OD API `pipeline.config`: the optimizer's learning-rate schedule (see
  * {@link parseLearningRateConfig}) and `train_config`'s `batch_size`, `num_steps`, optimizer
- * type and `momentum_optimizer_value`, with proto defaults for missing fields.
+ * type and `momentum_optimizer_value`, with proto defaults for missing fields. A singular
+ * field given twice (`train_config`, `batch_size`, `num_steps`, `optimizer`, `learning_rate`,
+ * `momentum_optimizer_value`) throws a {@link ScheduleParseError} at the second one, as
+ * protobuf's text-format parser does.
  */
 export function parsePipelineConfig(text: string): PipelineConfig {
   if (typeof text !== 'string')
@@ -279,6 +296,9 @@ export function parsePipelineConfig(text: string): PipelineConfig {
   if (train && isMessage(train)) {
     out.batchSize = 32;
     out.numSteps = 0;
+    once(train.value, 'batch_size');
+    once(train.value, 'num_steps');
+    once(train.value, 'optimizer');
     for (const f of train.value) {
       if (f.name === 'batch_size') out.batchSize = scalarValue(f, 'uint32') as number;
       if (f.name === 'num_steps') out.numSteps = scalarValue(f, 'uint32') as number;

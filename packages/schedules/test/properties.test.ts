@@ -9,6 +9,7 @@ import {
   linear,
   optax,
   type Schedule,
+  ScheduleOverflowError,
   tfod,
   toJSON,
   torch,
@@ -312,12 +313,20 @@ describe('property tests (fast-check)', () => {
     fc.assert(
       fc.property(fc.nat({ max: all.length - 1 }), step, (i, x) => {
         const s = all[i];
-        const v = s(Math.min(x, lastStep(s)));
-        // Exponential growth (a rate > 1) overflows to Infinity far out, as in the libraries.
+        const at = Math.min(x, lastStep(s));
+        // Exponential growth (a rate > 1) overflows far out: a ScheduleOverflowError, never
+        // Infinity or NaN (the libraries return inf there).
         const o = s.spec.options;
         const grows = [o.decayRate, o.gamma, o.rate].some((r) => typeof r === 'number' && r > 1);
-        expect(Number.isNaN(v), s.spec.type).toBe(false);
-        if (!grows) expect(Number.isFinite(v), s.spec.type).toBe(true);
+        let v: number;
+        try {
+          v = s(at);
+        } catch (e) {
+          expect(grows, `${s.spec.type} at ${at}: ${e}`).toBe(true);
+          expect(e, s.spec.type).toBeInstanceOf(ScheduleOverflowError);
+          return;
+        }
+        expect(Number.isFinite(v), s.spec.type).toBe(true);
       }),
       { numRuns: 2000 },
     );
