@@ -150,5 +150,19 @@ describe('burnin CLI end to end', () => {
     expect(bad.err).toMatch(/bad\.yaml: invalid config at 'train\.steps'/);
     expect(existsSync(join(dir, 'bad'))).toBe(false);
     expect((await run(['frobnicate'])).code).toBe(2);
+    // an -o that cannot be written: exit 1, one line naming the file
+    writeFileSync(join(dir, 'plain.txt'), 'not a folder');
+    const unwritable = join(dir, 'plain.txt', 'out.png');
+    const noOut = await run([
+      'predict',
+      '--checkpoint',
+      runDir,
+      join(dir, 'in.png'),
+      '-o',
+      unwritable,
+    ]);
+    expect(noOut.code).toBe(1);
+    expect(noOut.err).toMatch(/plain\.txt\/out\.png: cannot write: ENOTDIR/);
+    expect(noOut.err.split('\n')).toHaveLength(1);
   });
 });

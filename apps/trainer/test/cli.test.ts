@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exponentialDecayWithBurnin } from '@burnin/schedules';
@@ -150,33 +150,45 @@ describe('burnin --version, --help, help <cmd>', () => {
 describe('exit codes: 2 for every usage error, 1 for bad input', () => {
   const missingImage = join(dir, 'missing.png');
 
-  it.each([
-    // unknown command / option / help topic
-    [['frobnicate'], /unknown command 'frobnicate'/],
-    [['--frobnicate'], /unknown option '--frobnicate'/],
-    [['help', 'frobnicate'], /unknown command 'frobnicate'/],
-    [['train', '--bogus'], /unknown option --bogus/],
-    // a missing value, also when the next word is an option
-    [['predict', '--checkpoint'], /--checkpoint needs a value/],
-    [['train', '--config', join(dir, 'none.yaml'), '--out', '--resume'], /--out needs a value/],
-    // bad values
-    [['train', '--threads', '0'], /--threads must be/],
-    [['predict', '--checkpoint', join(dir, 'x'), missingImage, '--score', ''], /--score must be/],
-    [['predict', '--checkpoint', join(dir, 'x'), missingImage, '--score', '2'], /--score must be/],
-    [['predict', '--checkpoint', join(dir, 'x'), missingImage, '--backend', 'gpu'], /./],
-    [['compare', '--schedules', '', '--out', join(dir, 'cmp-empty')], /at least one schedule/],
-    [['compare', '--schedules', 'constant,nope', '--out', join(dir, 'cmp-u')], /unknown schedule/],
-    [['compare', '--schedules', 'constant,constant', '--out', join(dir, 'cmp-2')], /twice/],
-    [['eval', '--gt', 'a.json'], /both --gt and --dt/],
-    [['schedule', '--steps', 'x', 'spec.json'], /--steps must be/],
-    [['bench', 'nope'], /unknown preset 'nope'/],
-    [['bench', 'smoke', '0'], /--steps must be a positive integer/],
-    [['bench', '--fast'], /unknown option --fast/],
-  ])('%j exits 2 with a message on stderr', async (argv, message) => {
-    const r = await run(argv as string[]);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(message as RegExp);
-    expect(r.out).toBe('');
+  it('every usage error exits 2 with its message on stderr and nothing on stdout', async () => {
+    const cases: [string[], RegExp][] = [
+      // unknown command / option / help topic
+      [['frobnicate'], /unknown command 'frobnicate'/],
+      [['--frobnicate'], /unknown option '--frobnicate'/],
+      [['help', 'frobnicate'], /unknown command 'frobnicate'/],
+      [['train', '--bogus'], /unknown option --bogus/],
+      // a missing value, also when the next word is an option
+      [['predict', '--checkpoint'], /--checkpoint needs a value/],
+      [['train', '--config', join(dir, 'none.yaml'), '--out', '--resume'], /--out needs a value/],
+      // bad values
+      [['train', '--threads', '0'], /--threads must be/],
+      [['predict', '--checkpoint', join(dir, 'x'), missingImage, '--score', ''], /--score must be/],
+      [
+        ['predict', '--checkpoint', join(dir, 'x'), missingImage, '--score', '2'],
+        /--score must be/,
+      ],
+      [
+        ['predict', '--checkpoint', join(dir, 'x'), missingImage, '--backend', 'gpu'],
+        /--backend must be one of/,
+      ],
+      [['compare', '--schedules', '', '--out', join(dir, 'cmp-empty')], /at least one schedule/],
+      [
+        ['compare', '--schedules', 'constant,nope', '--out', join(dir, 'cmp-u')],
+        /unknown schedule/,
+      ],
+      [['compare', '--schedules', 'constant,constant', '--out', join(dir, 'cmp-2')], /twice/],
+      [['eval', '--gt', 'a.json'], /both --gt and --dt/],
+      [['schedule', '--steps', 'x', 'spec.json'], /--steps must be/],
+      [['bench', 'nope'], /unknown preset 'nope'/],
+      [['bench', 'smoke', '0'], /--steps must be a positive integer/],
+      [['bench', '--fast'], /unknown option --fast/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await run(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toMatch(message);
+      expect(r.out, argv.join(' ')).toBe('');
+    }
   });
 
   it('a usage error from a command ends with a pointer to its --help', async () => {
@@ -210,15 +222,38 @@ describe('exit codes: 2 for every usage error, 1 for bad input', () => {
     expect(r.err).toContain(usageOf('predict'));
   });
 
-  it.each([
-    [['predict', '--checkpoint', join(dir, 'nope'), missingImage], /cannot read checkpoint/],
-    [['eval', '--gt', join(dir, 'gt.json'), '--dt', join(dir, 'dt.json')], /file not found/],
-    [['schedule', join(dir, 'none.yaml')], /file not found/],
-  ])('%j (bad input) exits 1 with one error line', async (argv, message) => {
-    const r = await run(argv as string[]);
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(message as RegExp);
-    expect(r.err.trim().split('\n')).toHaveLength(1);
+  it('bad input (files, data) exits 1 with one error line on stderr', async () => {
+    const cases: [string[], RegExp][] = [
+      [['predict', '--checkpoint', join(dir, 'nope'), missingImage], /cannot read checkpoint/],
+      [['eval', '--gt', join(dir, 'gt.json'), '--dt', join(dir, 'dt.json')], /file not found/],
+      [['schedule', join(dir, 'none.yaml')], /file not found/],
+      // an output folder that cannot be created
+      [
+        [
+          'compare',
+          '--schedules',
+          'constant',
+          '--steps',
+          '1',
+          '--seeds',
+          '1',
+          '--preset',
+          'smoke',
+          '--backend',
+          'cpu',
+          '--out',
+          join(dir, 'file.txt', 'sub'),
+        ],
+        /file\.txt\/sub: cannot write: /,
+      ],
+    ];
+    writeFileSync(join(dir, 'file.txt'), 'not a folder');
+    for (const [argv, message] of cases) {
+      const r = await run(argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.err, argv.join(' ')).toMatch(message);
+      expect(r.err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+    }
   });
 });
 

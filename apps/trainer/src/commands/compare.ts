@@ -4,6 +4,7 @@ import { constant, exponential, optax, type Schedule, toJSON, torch } from '@bur
 import { intFlag, parseArgs, UsageError } from '../args.js';
 import { selectBackend } from '../backend.js';
 import { defaultSchedule, resolveConfig, type TrainConfig, validateConfig } from '../config.js';
+import { OutputFileError } from '../io/errors.js';
 import { lineChart } from '../report/svg.js';
 import { readMetrics, train } from '../train/train.js';
 import { usageOf } from './table.js';
@@ -103,7 +104,11 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
   const steps = intFlag(flags.steps, 'steps', base.train.steps);
   const outDir = (flags.out as string | undefined) ?? join('runs', 'compare');
   await selectBackend(flags.backend as string | undefined, (l) => console.log(l));
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    throw new OutputFileError(outDir, (e as Error).message);
+  }
   const runs: CompareRun[] = [];
   for (const name of names) {
     for (let seed = 0; seed < seeds; seed++) {
