@@ -109,8 +109,13 @@ describe('burnin --version, --help, help <cmd>', () => {
     const g = globalUsage(version);
     for (const c of COMMANDS) {
       for (const s of c.synopsis) for (const line of s.split('\n')) expect(g).toContain(line);
-      expect(g).toContain(c.summary);
+      expect(g.replace(/\s+/g, ' ')).toContain(c.summary);
     }
+    // wrapped for a terminal
+    for (const line of g.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+    for (const c of COMMANDS)
+      for (const line of commandUsage(c).split('\n'))
+        expect(line.length, line).toBeLessThanOrEqual(100);
     expect(g).toContain(`burnin ${version}`);
   });
 

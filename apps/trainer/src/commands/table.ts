@@ -53,8 +53,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'train',
     synopsis: [
       `burnin train [--config run.yaml] [--out runs/NAME] [${BACKEND}]
-             [--resume] [--preset ${PRESETS}] [--pipeline-config pipeline.config]
-             [--threads N|auto]`,
+             [--resume] [--preset ${PRESETS}]
+             [--pipeline-config pipeline.config] [--threads N|auto]`,
     ],
     summary:
       'Trains the detector; writes checkpoints, metrics.jsonl, summary.json and report.html to --out.',
@@ -88,7 +88,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     details: `  --checkpoint P    run folder (uses P/checkpoints/latest.ckpt) or a .ckpt file
   --gt FILE         ground truth (COCO instances.json format)
   --dt FILE         detection results: a list of { image_id, category_id, bbox, score }
-  --json            print JSON ({ step, stats } or { stats, perCategory }) instead of the summary
+  --json            print JSON ({ step, stats } or { stats, perCategory }), not the summary
 ${BACKEND_HELP}`,
     run: async (argv) =>
       argv.some((a) => a === '--checkpoint' || a.startsWith('--checkpoint='))
@@ -98,7 +98,8 @@ ${BACKEND_HELP}`,
   {
     name: 'predict',
     synopsis: [
-      `burnin predict --checkpoint DIR image.png [-o out.png] [--json] [--score 0.3] [${BACKEND}]`,
+      `burnin predict --checkpoint DIR image.png [-o out.png] [--json] [--score 0.3]
+               [${BACKEND}]`,
     ],
     summary:
       'Detects objects in one image; prints the detections in original-image pixels (COCO results format with --json).',
@@ -112,12 +113,13 @@ ${BACKEND_HELP}`,
   {
     name: 'compare',
     synopsis: [
-      `burnin compare --schedules a,b,c|all [--steps N] [--seeds 3] [--preset compare] [--out runs/compare] [${BACKEND}]`,
+      `burnin compare --schedules a,b,c|all [--steps N] [--seeds 3] [--preset compare]
+               [--out runs/compare] [${BACKEND}]`,
     ],
     summary:
       'Trains the same model once per schedule and seed; prints final/best AP and AP50 (mean ± std), steps to AP50 = 0.5 and divergences; writes compare.json and compare.html.',
-    details: `  --schedules LIST  comma-separated, from: ${COMPARE_SCHEDULES.join(', ')}; 'all' = every one
-                    (required: each schedule trains --seeds runs)
+    details: `  --schedules LIST  comma-separated, from: ${COMPARE_SCHEDULES.join(', ')};
+                    'all' = every one (required: each schedule trains --seeds runs)
   --steps N         steps per run (default: the preset's train.steps)
   --seeds N         runs per schedule, seeds 0..N-1 (default 3)
   --preset NAME     ${PRESET_NAMES.join(', ')} (default: compare)
@@ -132,12 +134,12 @@ ${BACKEND_HELP}`,
     ],
     summary: 'Prints a learning-rate schedule as an ASCII plot and writes it as an SVG file.',
     details: `<spec-or-config> is a file or an inline string holding one of:
-  - a @burnin/schedules JSON spec           {"type": "tfod.exponentialDecayWithBurnin", "options": {...}}
-  - a Keras schedule config                 {"class_name": "ExponentialDecay", "config": {...}}
+  - a @burnin/schedules JSON spec     {"type": "tfod.exponentialDecayWithBurnin", "options": {...}}
+  - a Keras schedule config           {"class_name": "ExponentialDecay", "config": {...}}
   - a TF Object Detection API pipeline.config, or just its learning_rate { ... } block
   - a YAML or JSON run config with a "schedule" field (any of the above)
 
-  --steps N    number of optimizer steps to plot (default: the config's num_steps / steps, else 1000)
+  --steps N    optimizer steps to plot (default: the config's num_steps / steps, else 1000)
   --svg FILE   where to write the SVG (default schedule.svg)
   --width W    ASCII plot width in characters, 16..1000 (default 72)
   --height H   ASCII plot height in lines, 4..200 (default 16)`,
@@ -157,6 +159,23 @@ with the interpreter in BURNIN_PYTHON (default python3) and is skipped when torc
   },
 ];
 
+/** Greedy word wrap of `text` to lines of at most `width` characters (longer words stay whole). */
+export function wrap(text: string, width: number, indent = ''): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && indent.length + line.length + 1 + word.length > width) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(indent + line);
+  return lines.join('\n');
+}
+
+/** Width the usage texts are wrapped to, characters. */
+const WIDTH = 96;
+
 /** The entry named `name`, or undefined. */
 export function findCommand(name: string): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name === name);
@@ -164,8 +183,15 @@ export function findCommand(name: string): CommandEntry | undefined {
 
 /** A command's `--help` text: synopsis, summary, details; ends without a newline. */
 export function commandUsage(c: CommandEntry): string {
-  const syn = c.synopsis.map((s, i) => `${i === 0 ? 'Usage: ' : '       '}${s}`).join('\n');
-  return `${syn}\n\n${c.summary}${c.details ? `\n\n${c.details}` : ''}`;
+  const syn = c.synopsis
+    .map((s, i) =>
+      s
+        .split('\n')
+        .map((l, k) => `${i === 0 && k === 0 ? 'Usage: ' : '       '}${l}`)
+        .join('\n'),
+    )
+    .join('\n');
+  return `${syn}\n\n${wrap(c.summary, WIDTH)}${c.details ? `\n\n${c.details}` : ''}`;
 }
 
 /** The usage of the command named `name` (throws for a name not in the table). */
@@ -186,13 +212,14 @@ export function globalUsage(version: string): string {
   ];
   for (const c of COMMANDS) {
     for (const s of c.synopsis) lines.push(...s.split('\n').map((l) => `  ${l}`));
-    lines.push(`      ${c.summary}`);
+    lines.push(wrap(c.summary, WIDTH, '      '));
   }
   lines.push(
     '',
     "Run 'burnin <command> --help' or 'burnin help <command>' for a command's options;",
     "'burnin --version' prints the version.",
-    'Exit codes: 0 ok, 1 bad input (files, data, config), 2 usage error, 3 training diverged, 130 interrupted.',
+    'Exit codes: 0 ok, 1 bad input (files, data, config), 2 usage error, 3 training diverged,',
+    '130 interrupted.',
   );
   return lines.join('\n');
 }
