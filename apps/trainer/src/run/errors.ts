@@ -60,7 +60,7 @@ export function fileError(action: string, file: string, e: unknown): Error {
       msg = `${what}: no such file or folder (ENOENT)`;
       break;
     default:
-      msg = `${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(e)}`;
+      msg = `${what}: ${typeof err?.message === 'string' ? err.message.split('\n')[0] : String(e)}`;
   }
   return new RunFileError(msg, file, code);
 }

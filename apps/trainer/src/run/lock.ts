@@ -1,7 +1,7 @@
 import { linkSync, readFileSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileError, RunLockedError } from './errors.js';
+import { fileError, type RunFileError, RunLockedError } from './errors.js';
 import { writeFileAtomic } from './fs.js';
 
 /** Name of the lock file inside a run folder. */
@@ -58,7 +58,14 @@ export function acquireLock(dir: string, log: (line: string) => void): RunLock {
     startedAt: new Date().toISOString(),
   };
   const tmp = `${file}.tmp-${process.pid}`;
-  writeFileAtomic(tmp, [`${JSON.stringify(info)}\n`]);
+  try {
+    writeFileAtomic(tmp, [`${JSON.stringify(info)}\n`]);
+  } catch (e) {
+    throw fileError('create the lock file', file, {
+      code: (e as RunFileError).code,
+      message: (e as Error).message,
+    });
+  }
   try {
     for (let attempt = 0; ; attempt++) {
       try {
