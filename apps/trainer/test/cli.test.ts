@@ -190,6 +190,7 @@ describe('exit codes: 2 for every usage error, 1 for bad input', () => {
     ];
     for (const [argv, message] of cases) {
       const r = await run(argv);
+      expect(r.err, argv.join(' ')).toMatch(/^error: /);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.err, argv.join(' ')).toMatch(message);
       expect(r.out, argv.join(' ')).toBe('');
@@ -258,6 +259,7 @@ describe('exit codes: 2 for every usage error, 1 for bad input', () => {
       expect(r.code, argv.join(' ')).toBe(1);
       expect(r.err, argv.join(' ')).toMatch(message);
       expect(r.err.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(r.err, argv.join(' ')).toMatch(/^error: /);
     }
   });
 });

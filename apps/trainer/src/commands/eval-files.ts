@@ -32,7 +32,7 @@ export async function runEvalFilesCommand(
       allowPositionals: false,
     }));
   } catch (err) {
-    io.stderr(`burnin eval: ${(err as Error).message}\n\n${EVAL_FILES_USAGE}`);
+    io.stderr(`error: ${(err as Error).message}\n\n${EVAL_FILES_USAGE}`);
     return EXIT_USAGE;
   }
   if (values.help) {
@@ -40,7 +40,7 @@ export async function runEvalFilesCommand(
     return EXIT_OK;
   }
   if (!values.gt || !values.dt) {
-    io.stderr(`burnin eval: both --gt and --dt are required\n\n${EVAL_FILES_USAGE}`);
+    io.stderr(`error: both --gt and --dt are required\n\n${EVAL_FILES_USAGE}`);
     return EXIT_USAGE;
   }
   for (const [flag, path] of [
@@ -50,7 +50,7 @@ export async function runEvalFilesCommand(
     try {
       await access(path);
     } catch {
-      io.stderr(`burnin eval: ${path}: file not found (${flag})\n`);
+      io.stderr(`error: ${path}: file not found (${flag})\n`);
       return EXIT_INPUT;
     }
   }
@@ -65,7 +65,7 @@ export async function runEvalFilesCommand(
     }
     return EXIT_OK;
   } catch (err) {
-    io.stderr(`burnin eval: ${(err as Error).message}\n`);
+    io.stderr(`error: ${(err as Error).message}\n`);
     return EXIT_INPUT;
   }
 }

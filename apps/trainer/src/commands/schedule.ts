@@ -170,7 +170,7 @@ export async function runScheduleCommand(
     width = intOption('width', values.width, 16, 1000) ?? 72;
     height = intOption('height', values.height, 4, 200) ?? 16;
   } catch (err) {
-    io.stderr(`burnin schedule: ${(err as Error).message}\n\n${SCHEDULE_USAGE}`);
+    io.stderr(`error: ${(err as Error).message}\n\n${SCHEDULE_USAGE}`);
     return EXIT_USAGE;
   }
 
@@ -212,7 +212,7 @@ export async function runScheduleCommand(
   } catch (err) {
     const msg = (err as Error).message;
     io.stderr(
-      `burnin schedule: ${err instanceof ScheduleInputError ? msg : `${source}: ${msg}`}\n`,
+      `error: ${err instanceof ScheduleInputError ? msg : `${source}: ${msg}`}\n`,
     );
     return EXIT_INPUT;
   }
