@@ -211,9 +211,7 @@ export async function runScheduleCommand(
     return EXIT_OK;
   } catch (err) {
     const msg = (err as Error).message;
-    io.stderr(
-      `error: ${err instanceof ScheduleInputError ? msg : `${source}: ${msg}`}\n`,
-    );
+    io.stderr(`error: ${err instanceof ScheduleInputError ? msg : `${source}: ${msg}`}\n`);
     return EXIT_INPUT;
   }
 }
