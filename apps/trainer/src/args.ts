@@ -29,6 +29,8 @@ export function parseArgs(
     strings: readonly string[];
     booleans?: readonly string[];
     aliases?: Record<string, string>;
+    /** Most positional arguments allowed (default: any number); more throw {@link UsageError}. */
+    maxPositionals?: number;
   },
 ): ParsedArgs {
   const flags: Record<string, string | boolean> = {};
@@ -63,6 +65,11 @@ export function parseArgs(
       flags[name] = value;
     } else throw new UsageError(`unknown option ${a}`);
   }
+  const max = spec.maxPositionals ?? Number.POSITIVE_INFINITY;
+  if (positionals.length > max)
+    throw new UsageError(
+      `unexpected argument '${positionals[max]}'${max === 0 ? ' (this command takes options only)' : ''}`,
+    );
   return { flags, positionals };
 }
 

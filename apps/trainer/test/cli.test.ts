@@ -165,6 +165,9 @@ describe('exit codes: 2 for every usage error, 1 for bad input', () => {
       // a missing value, also when the next word is an option
       [['predict', '--checkpoint'], /--checkpoint needs a value/],
       [['train', '--config', join(dir, 'none.yaml'), '--out', '--resume'], /--out needs a value/],
+      // stray positional arguments
+      [['compare', 'constant,burnin'], /unexpected argument 'constant,burnin'/],
+      [['eval', '--checkpoint', join(dir, 'x'), 'extra'], /unexpected argument 'extra'/],
       // bad values
       [['train', '--threads', '0'], /--threads must be/],
       [['predict', '--checkpoint', join(dir, 'x'), missingImage, '--score', ''], /--score must be/],

@@ -96,6 +96,7 @@ export function scheduleNames(
 export async function runCompareCommand(argv: string[]): Promise<number> {
   const { flags } = parseArgs(argv, {
     strings: ['schedules', 'steps', 'seeds', 'preset', 'out', 'backend'],
+    maxPositionals: 0,
   });
   const factories = scheduleFactories();
   const names = scheduleNames(flags.schedules, Object.keys(factories));

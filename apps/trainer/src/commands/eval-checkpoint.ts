@@ -18,7 +18,11 @@ export const EVAL_CHECKPOINT_USAGE = usageOf('eval');
 
 /** `burnin eval --checkpoint`: COCO stats of a checkpoint on its run's validation set. */
 export async function runEvalCheckpointCommand(argv: string[]): Promise<number> {
-  const { flags } = parseArgs(argv, { strings: ['checkpoint', 'backend'], booleans: ['json'] });
+  const { flags } = parseArgs(argv, {
+    strings: ['checkpoint', 'backend'],
+    booleans: ['json'],
+    maxPositionals: 0,
+  });
   if (!flags.checkpoint)
     throw new UsageError('eval needs --checkpoint DIR|FILE.ckpt', { showUsage: true });
   // the backend flag is checked (usage, exit 2) before any file is read (input, exit 1)
