@@ -3,7 +3,12 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: process.env.BURNIN_DEV
     ? ['dev/*.ts']
-    : { cli: 'src/cli.ts', bench: 'src/bench.ts', worker: 'src/train/worker.ts' },
+    : {
+        cli: 'src/cli.ts',
+        bench: 'src/bench.ts',
+        worker: 'src/train/worker.ts',
+        loader: 'src/train/loader-worker.ts',
+      },
   outDir: process.env.BURNIN_DEV ? 'dist/dev' : 'dist',
   format: ['esm'],
   dts: false,

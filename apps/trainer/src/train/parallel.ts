@@ -17,6 +17,7 @@ import { type Detector, OUTPUT_STRIDE } from '../model/centernet.js';
 import { detectionLoss, imagesToTensor, type LossNormalizers } from '../model/loss.js';
 import { type BatchTargets, encodeTargets } from '../model/targets.js';
 import * as tf from '../tf.js';
+import { liveLoaderCount } from './loader.js';
 import {
   CTRL,
   detectorConfig,
@@ -89,9 +90,9 @@ export interface GradientStepper {
 }
 
 let liveWorkers = 0;
-/** Worker threads started by this module that have not exited yet. */
+/** Worker threads (compute and data loader) started for training that have not exited yet. */
 export function liveWorkerCount(): number {
-  return liveWorkers;
+  return liveWorkers + liveLoaderCount();
 }
 
 /** The built worker script: next to the bundle (dist/worker.js), or dist/ from src/train. */
