@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -164,5 +173,39 @@ describe('burnin CLI end to end', () => {
     expect(noOut.code).toBe(1);
     expect(noOut.err).toMatch(/plain\.txt\/out\.png: cannot write: ENOTDIR/);
     expect(noOut.err.split('\n')).toHaveLength(1);
+  });
+});
+
+describe('the built burnin binary', () => {
+  it('answers --version and --help through a bin symlink, with the exit codes of the README', () => {
+    // build the current source into a fresh folder laid out like the package: pkg/dist, pkg/package.json
+    const root = join(import.meta.dirname, '..');
+    const pkg = join(dir, 'pkg');
+    execFileSync('pnpm', ['exec', 'tsup', '--out-dir', join(pkg, 'dist')], {
+      cwd: root,
+      stdio: 'ignore',
+    });
+    copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
+    symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
+    // npm and pnpm install bins as symlinks named after the bin
+    const bin = join(dir, 'burnin');
+    symlinkSync(join(pkg, 'dist', 'cli.js'), bin);
+    const burnin = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+    const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+    expect(burnin('--version')).toEqual({ code: 0, out: `${version}\n`, err: '' });
+    const help = burnin('train', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/^Usage: burnin train /);
+    expect(help.err).toBe('');
+    const bare = burnin();
+    expect(bare.code).toBe(2);
+    expect(bare.out).toBe('');
+    expect(bare.err).toMatch(/^burnin \S+: example object-detection trainer/);
+    const bad = burnin('predict', '--frob');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/^error: unknown option --frob\n/);
   });
 });
