@@ -50,16 +50,17 @@ export function parseArgs(
       value = name.slice(eq + 1);
       name = name.slice(0, eq);
     }
+    const shown = eq >= 0 ? a.slice(0, a.indexOf('=')) : a;
     name = spec.aliases?.[name] ?? name;
     if (booleans.has(name)) {
-      if (value !== undefined) throw new UsageError(`--${name} takes no value`);
+      if (value !== undefined) throw new UsageError(`${shown} takes no value`);
       flags[name] = true;
     } else if (strings.has(name)) {
       if (value === undefined) {
         value = argv[++i];
         if (value === undefined || value.startsWith('--'))
           throw new UsageError(
-            `--${name} needs a value${value === undefined ? '' : `, got option ${value}`}`,
+            `${shown} needs a value${value === undefined ? '' : `, got option ${value}`}`,
           );
       }
       flags[name] = value;

@@ -164,6 +164,8 @@ describe('exit codes: 2 for every usage error, 1 for bad input', () => {
       [['train', '--bogus'], /unknown option --bogus/],
       // a missing value, also when the next word is an option
       [['predict', '--checkpoint'], /--checkpoint needs a value/],
+      [['predict', '--checkpoint', join(dir, 'x'), missingImage, '-o'], /error: -o needs a value/],
+      [['eval', '--checkpoint', join(dir, 'x'), '--json=yes'], /error: --json takes no value/],
       [['train', '--config', join(dir, 'none.yaml'), '--out', '--resume'], /--out needs a value/],
       // stray positional arguments
       [['compare', 'constant,burnin'], /unexpected argument 'constant,burnin'/],
