@@ -172,6 +172,12 @@ describe('exit codes: 2 for every usage error, 1 for bad input', () => {
       [['eval', '--checkpoint', join(dir, 'x'), 'extra'], /unexpected argument 'extra'/],
       // bad values
       [['train', '--threads', '0'], /--threads must be/],
+      [['train', '--preset', 'smok', '--out', join(dir, 'smok')], /unknown preset 'smok'/],
+      [['demo', '--preset', 'smok', '--out', join(dir, 'smok')], /unknown preset 'smok'/],
+      [
+        ['compare', '--schedules', 'constant', '--preset', 'smok', '--out', join(dir, 'smok')],
+        /unknown preset 'smok'/,
+      ],
       [['predict', '--checkpoint', join(dir, 'x'), missingImage, '--score', ''], /--score must be/],
       [
         ['predict', '--checkpoint', join(dir, 'x'), missingImage, '--score', '2'],
@@ -200,6 +206,8 @@ describe('exit codes: 2 for every usage error, 1 for bad input', () => {
       expect(r.err, argv.join(' ')).toMatch(message);
       expect(r.out, argv.join(' ')).toBe('');
     }
+    // nothing was written for any of them
+    expect(existsSync(join(dir, 'smok'))).toBe(false);
   });
 
   it('a usage error from a command ends with a pointer to its --help', async () => {
