@@ -12,6 +12,7 @@ import {
   svgPlot,
 } from '@burnin/schedules';
 import { parse as parseYaml } from 'yaml';
+import { scheduleFromRunConfig } from '../config.js';
 import { type CommandIo, EXIT_INPUT, EXIT_OK, EXIT_USAGE, processIo } from '../io/command-io.js';
 import { usageOf } from './table.js';
 
@@ -73,6 +74,9 @@ function fromValue(value: unknown, source: string, nested: boolean): LoadedSched
     const steps = positiveInt(value.steps) ?? positiveInt(train.steps) ?? inner.steps;
     return { schedule: inner.schedule, steps, kind: 'run-config' };
   }
+  // The trainer's own run config: `train.schedule` (or the default schedule) and `train.steps`.
+  if (!nested && isObject(value.train))
+    return { ...scheduleFromRunConfig(value), kind: 'run-config' };
   throw new ScheduleInputError(
     source,
     nested
