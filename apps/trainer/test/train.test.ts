@@ -173,12 +173,17 @@ describe('bad input', () => {
     });
     expect(r.status).toBe('diverged');
     expect(r.step).toBe(5);
-    expect(lines.join('\n')).toMatch(/loss term 'box' is NaN at step 5/);
+    const latest = join(out, 'checkpoints', 'latest.ckpt');
+    expect(lines.join('\n')).toContain(
+      `loss term 'box' is NaN at step 5; training stopped. The last good checkpoint is ${latest} (step 4).`,
+    );
     const diag = JSON.parse(readFileSync(join(out, 'diagnostic.json'), 'utf8'));
     expect(diag.step).toBe(5);
     expect(diag.term).toBe('box');
-    const ck = readCheckpoint(join(out, 'checkpoints', 'latest.ckpt'));
-    expect(ck.meta.step).toBe(5);
+    expect(diag.checkpointStep).toBe(4);
+    // the periodic checkpoint of step 4 is kept: a diverging run never rewrites it
+    const ck = readCheckpoint(latest);
+    expect(ck.meta.step).toBe(4);
     for (const t of ck.tensors) expect(Array.from(t.data).every(Number.isFinite)).toBe(true);
   });
 });

@@ -23,12 +23,8 @@ import { acquireLock, LOCK_FILE } from '../run/lock.js';
 import * as tf from '../tf.js';
 import { type Checkpoint, CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { evaluateDetectorAsync } from './evaluate.js';
-import {
-  createGradientStepper,
-  type GradientStepper,
-  type PreparedBatch,
-  prepareBatch,
-} from './parallel.js';
+import { type BatchLoader, createBatchLoader } from './loader.js';
+import { createGradientStepper, type GradientStepper, prepareBatch } from './parallel.js';
 import { createProgress } from './progress.js';
 import { detectorConfig, shardRanges } from './shard.js';
 
@@ -85,8 +81,8 @@ export interface TrainOptions {
    */
   threads?: number | 'auto';
   /**
-   * Generate the next batch on the main thread while workers finish the current step
-   * (threads > 1). Default true.
+   * Make the batches ahead on a data-loader thread while the compute threads run (threads
+   * > 1). Default true. Where a batch is made changes nothing in the run's numbers.
    */
   prefetch?: boolean;
   /** Fault injection for tests: worker `worker` fails at step `step`. */
@@ -504,6 +500,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let bestStats: number[] | null = null;
   let lastEval: { step: number; stats: number[] } | null = null;
   let stepper: GradientStepper | null = null;
+  let loader: BatchLoader | null = null;
   let lock: { release(): void } | null = null;
   try {
     makeDir(ckptDir);
@@ -624,30 +621,27 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     };
     const interrupted = async (): Promise<TrainResult> => {
       const bad = await save(latestFile);
-      if (bad.length) return diverged(`tensor(s) ${bad.slice(0, 3).join(', ')} are not finite`, {});
+      if (bad.length)
+        return diverged(`tensor(s) ${bad.slice(0, 3).join(', ')} are not finite`, {
+          term: 'optimizer',
+          nonFiniteTensors: bad,
+        });
       return finish('interrupted', `interrupted at step ${step}; continue with --resume`);
     };
     /**
-     * Stops a diverged run: diagnostic.json, summary status 'diverged'. `saveNow`: the
-     * weights are still those before the bad update, so they may become the latest
-     * checkpoint (only when every value is finite).
+     * Stops a diverged run: diagnostic.json, summary status 'diverged'. latest.ckpt is not
+     * written: the state is bad or about to be, and resuming would repeat the same steps.
      */
-    const diverged = async (
-      what: string,
-      diag: Record<string, unknown>,
-      saveNow = false,
-    ): Promise<TrainResult> => {
-      const bad = saveNow ? await save(latestFile) : [];
+    const diverged = (what: string, diag: Record<string, unknown>): TrainResult => {
       const good =
         savedStep === null
-          ? 'No checkpoint was saved before it (start again with a lower learning rate).'
-          : `The last good checkpoint is ${latestFile}${savedStep === step ? '' : ` (step ${savedStep})`}.`;
+          ? `No checkpoint was saved before it; start again (fresh --out) with a lower learning rate.`
+          : `The last good checkpoint is ${latestFile} (step ${savedStep}).`;
       const message = `${what} at step ${step}; training stopped. ${good}`;
       writeJsonAtomic(join(outDir, 'diagnostic.json'), {
         step,
+        learningRate: schedule(step),
         ...diag,
-        ...(bad.length ? { nonFiniteTensors: bad } : {}),
-        learningRate: schedule(Math.max(0, step - (saveNow ? 0 : 1))),
         checkpoint: savedStep === null ? null : latestFile,
         checkpointStep: savedStep,
       });
@@ -692,9 +686,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         classNames.length,
         T,
       );
-    const prefetch = T > 1 && options.prefetch !== false;
-    // the next step's batch, generated while workers finish the current step
-    const pre: { step: number; batch: PreparedBatch | null } = { step: -1, batch: null };
+    // T > 1: batches are made ahead on a loader thread while the compute threads run
+    loader =
+      T > 1 && options.prefetch !== false
+        ? createBatchLoader(
+            { config: cfg, numClasses: classNames.length, threads: T },
+            total,
+            prepare,
+          )
+        : null;
     const steps = await createGradientStepper({
       cfg,
       model,
@@ -719,25 +719,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) return await interrupted();
       const ts = performance.now();
-      const batch = pre.step === step && pre.batch ? pre.batch : prepare(step);
-      pre.batch = null;
+      const batch = loader ? await loader.get(step) : prepare(step);
       const samples = batch.samples;
       if (options.injectWorkerFailure?.step === step)
         steps.injectWorkerFailure(options.injectWorkerFailure.worker);
-      const next = step + 1;
-      const {
-        grads,
-        loss,
-        terms: termValues,
-      } = await steps.compute(
-        batch,
-        prefetch && next < total
-          ? () => {
-              pre.step = next;
-              pre.batch = prepare(next);
-            }
-          : undefined,
-      );
+      const { grads, loss, terms: termValues } = await steps.compute(batch);
       if (options.injectNaN && options.injectNaN.step === step)
         termValues[LOSS_TERMS.indexOf(options.injectNaN.term)] = Number.NaN;
       const terms = Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])]));
@@ -746,12 +732,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (bad >= 0 || !Number.isFinite(loss)) {
         tf.dispose(Object.values(grads));
         const term = bad >= 0 ? LOSS_TERMS[bad] : 'total';
-        return await diverged(
-          `loss term '${term}' is ${termValues[bad] ?? loss}`,
-          { term, terms, batchImageIds, lastGradientNorm: null },
-          true,
-        );
+        return diverged(`loss term '${term}' is ${termValues[bad] ?? loss}`, {
+          term,
+          terms,
+          batchImageIds,
+          lastGradientNorm: null,
+        });
       }
+      const next = step + 1;
       const logStep = next % cfg.train.logEvery === 0 || next === total;
       const saveStep = next % cfg.train.checkpointEvery === 0 || next === total;
       const gradList = Object.values(grads).filter((g): g is tf.Tensor => g != null);
@@ -768,11 +756,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         gradNorm = globalNorm(gradList);
         if (!Number.isFinite(gradNorm)) {
           tf.dispose(gradList);
-          return await diverged(
-            `the gradient norm is ${gradNorm}`,
-            { term: 'gradients', terms, batchImageIds, lastGradientNorm: String(gradNorm) },
-            true,
-          );
+          return diverged(`the gradient norm is ${gradNorm}`, {
+            term: 'gradients',
+            terms,
+            batchImageIds,
+            lastGradientNorm: String(gradNorm),
+          });
         }
       }
       const lr = schedule(step);
@@ -789,8 +778,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           const names = model.variables
             .filter((v) => !Number.isFinite(nonFiniteProbe([v])))
             .map((v) => v.name);
-          return await diverged(`weights ${names.slice(0, 3).join(', ')} are not finite`, {
+          return diverged(`weights ${names.slice(0, 3).join(', ')} are not finite`, {
             term: 'weights',
+            learningRate: lr,
             nonFiniteWeights: names,
             terms,
             batchImageIds,
@@ -830,7 +820,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       if (saveStep || evalInterrupted) {
         const badT = await save(latestFile);
         if (badT.length)
-          return await diverged(`tensor(s) ${badT.slice(0, 3).join(', ')} are not finite`, {
+          return diverged(`tensor(s) ${badT.slice(0, 3).join(', ')} are not finite`, {
             term: 'optimizer',
             nonFiniteTensors: badT,
           });
@@ -842,6 +832,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   } finally {
     lock?.release();
     await stepper?.dispose();
+    await loader?.dispose();
     model.dispose();
     optimizer.dispose();
   }
