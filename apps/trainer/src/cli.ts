@@ -1,10 +1,9 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from './args.js';
+// Only light modules here: `--help` and `--version` must not load tfjs. Each command's module
+// is imported when it runs (commands/table.ts).
 import { COMMANDS, commandUsage, findCommand, globalUsage } from './commands/table.js';
-import { ConfigError } from './config.js';
-import { CheckpointError } from './train/checkpoint.js';
-import { DatasetError } from './train/train.js';
 
 /** The trainer's version, from its package.json (next to src/ and dist/). */
 export function cliVersion(): string {
@@ -16,20 +15,16 @@ const HELP = new Set(['--help', '-h']);
 
 /**
  * The exit code an error maps to: its numeric `exitCode` (1 bad input, 2 usage), else 2 for
- * {@link UsageError}, 1 for the trainer's typed input errors; undefined for anything else
- * (a bug: the caller rethrows it with its stack).
+ * {@link UsageError}, 1 for the trainer's other typed errors (a name `XxxError` other than
+ * `Error` / `TypeError`, e.g. `DatasetError`); undefined for anything else (a bug: the
+ * caller rethrows it with its stack).
  */
 export function exitCodeOf(e: unknown): number | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const code = (e as { exitCode?: unknown }).exitCode;
   if (typeof code === 'number' && Number.isInteger(code) && code > 0) return code;
   if (e instanceof UsageError) return 2;
-  if (
-    e instanceof ConfigError ||
-    e instanceof DatasetError ||
-    e instanceof CheckpointError ||
-    (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError')
-  )
+  if (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError')
     return 1;
   return undefined;
 }

@@ -16,7 +16,9 @@ import {
   usageOf,
 } from '../src/commands/table.js';
 import { TRAIN_USAGE } from '../src/commands/train.js';
-import { PRESETS } from '../src/config.js';
+import { ConfigError, PRESETS } from '../src/config.js';
+import { CheckpointError } from '../src/train/checkpoint.js';
+import { DatasetError } from '../src/train/train.js';
 
 const root = join(import.meta.dirname, '..');
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
@@ -282,6 +284,9 @@ describe('error contract: any thrown error with a numeric exitCode', () => {
     expect(exitCodeOf(Object.assign(new Error('disk full'), { exitCode: 1 }))).toBe(1);
     expect(exitCodeOf(Object.assign(new Error('bad flag'), { exitCode: 2 }))).toBe(2);
     expect(exitCodeOf(new UsageError('x'))).toBe(2);
+    expect(exitCodeOf(new ConfigError('x', 'train.steps'))).toBe(1);
+    expect(exitCodeOf(new CheckpointError('x'))).toBe(1);
+    expect(exitCodeOf(new DatasetError('x'))).toBe(1);
     expect(exitCodeOf(new Error('bug'))).toBeUndefined();
     expect(exitCodeOf(new TypeError('bug'))).toBeUndefined();
     expect(exitCodeOf('a string')).toBeUndefined();
