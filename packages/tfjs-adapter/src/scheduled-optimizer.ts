@@ -361,7 +361,8 @@ export class ScheduledOptimizer extends tf.Optimizer {
    * Restores what {@link getWeights} returned (e.g. after `tf.io.decodeWeights`): the inner
    * optimizer's slots and counters, the step, and the Adam/Adamax accumulators, so that a
    * resumed run equals an uninterrupted one. The old slot variables are disposed; the given
-   * tensors are copied (the caller still owns them). Without a `scheduled_optimizer/step`
+   * tensors are copied (the caller still owns them), so `setWeights(await getWeights())` on
+   * the same optimizer changes nothing. Without a `scheduled_optimizer/step`
    * entry (weights saved from a plain tfjs optimizer) the step advances by the restored
    * `iter` minus the inner optimizer's current one: `initialStep + iter` for a fresh wrapper.
    */
@@ -375,10 +376,9 @@ export class ScheduledOptimizer extends tf.Optimizer {
     }
     const o = this.inner as unknown as Internals;
     const innerIter = this.inner.iterations;
-    for (const f of SLOT_FIELDS[this.kind]) {
-      const old = slots(o, f);
-      if (old.length > 0) tf.dispose(old.map((s) => s.variable));
-    }
+    // The replaced slots are disposed only after the new ones exist: the given weights may be
+    // these very variables (`setWeights(getWeights())`), and the new slots copy them.
+    const oldSlots = SLOT_FIELDS[this.kind].flatMap((f) => slots(o, f).map((s) => s.variable));
     if (this.kind === 'Adamax') {
       const iter = rest.find((w) => w.name === 'iter');
       o.iterations_ = iter ? (await iter.tensor.data())[0] : 0;
@@ -396,6 +396,7 @@ export class ScheduledOptimizer extends tf.Optimizer {
     } else {
       await this.inner.setWeights(rest);
     }
+    tf.dispose(oldSlots);
     if (!own.has('step')) this.step_ += this.inner.iterations - innerIter;
     tf.tidy(() => {
       for (const f of ['accBeta1', 'accBeta2', 'iteration'] as const) {
