@@ -67,7 +67,7 @@ async function main(): Promise<void> {
         const t = r.timing;
         if (T > 1 && t) {
           const f = (v: number) => (v / steps).toFixed(1);
-          split = `main thread per step at ${T} threads: own shard ${f(t.shard)} ms, next batch ${f(t.extra)} ms, waiting for workers ${f(t.wait)} ms, copies + gradient sum ${f(t.io)} ms; worker compute ${f(t.worker / (T - 1))} ms/step each`;
+          split = `main thread per step at ${T} threads: own shard ${f(t.shard)} ms, waiting for workers ${f(t.wait)} ms, copies + gradient sum ${f(t.io)} ms; worker compute ${f(t.worker / (T - 1))} ms/step each`;
         }
       }
     }
