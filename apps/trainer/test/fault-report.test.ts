@@ -1,10 +1,19 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { buildRunReport } from '../src/report/build.js';
 import { lineChart } from '../src/report/svg.js';
+import { train } from '../src/train/train.js';
 import { tinyConfig } from './fault-helpers.js';
 
 const root = mkdtempSync(join(tmpdir(), 'burnin-fault-report-'));
@@ -42,6 +51,11 @@ describe('long runs (F10)', () => {
         );
     }
     writeFileSync(join(d, 'metrics.jsonl'), `${lines.join('\n')}\n`);
+    // weights for the report's images: a short run of the same model
+    const short = join(root, 'short');
+    await train({ config: tinyConfig(), outDir: short, log: () => {} });
+    mkdirSync(join(d, 'checkpoints'));
+    copyFileSync(join(short, 'checkpoints', 'latest.ckpt'), join(d, 'checkpoints', 'latest.ckpt'));
     const stats = Array(12).fill(0.5);
     writeFileSync(
       join(d, 'summary.json'),
@@ -58,6 +72,7 @@ describe('long runs (F10)', () => {
     const file = await buildRunReport(d);
     const html = readFileSync(file, 'utf8');
     expect(html.match(/<svg/g)).toHaveLength(3);
+    expect(html.match(/data:image\/png;base64,/g)).toHaveLength(2);
     expect(statSync(file).size).toBeLessThan(1_000_000);
     // the last logged step is on the x axis of the loss chart
     expect(html).toContain('2.0e+5');
