@@ -137,7 +137,8 @@ ${BACKEND_HELP}`,
   - a @burnin/schedules JSON spec     {"type": "tfod.exponentialDecayWithBurnin", "options": {...}}
   - a Keras schedule config           {"class_name": "ExponentialDecay", "config": {...}}
   - a TF Object Detection API pipeline.config, or just its learning_rate { ... } block
-  - a YAML or JSON run config with a "schedule" field (any of the above)
+  - a YAML or JSON run config with a "schedule" field (any of the above), or a trainer run
+    config (train.schedule, else the default schedule; train.steps)
 
   --steps N    optimizer steps to plot (default: the config's num_steps / steps, else 1000)
   --svg FILE   where to write the SVG (default schedule.svg)
