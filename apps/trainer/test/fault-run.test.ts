@@ -129,6 +129,19 @@ describe('a folder that holds a run (F3, F4)', () => {
     expect(lines.join('\n')).toMatch(/no checkpoint in .* yet: starting .* from step 0/);
   });
 
+  it('a folder a kill left right after the start (empty checkpoints/, stale lock) is reused', async () => {
+    const d = fresh();
+    mkdirSync(join(d, 'checkpoints'), { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(
+      join(d, 'run.lock'),
+      JSON.stringify({ pid: dead, host: hostname(), startedAt: new Date().toISOString() }),
+    );
+    const r = await train({ config: tinyConfig(), outDir: d, log: quiet });
+    expect(r.status).toBe('completed');
+    expect(weightsOf(latestOf(d))).toEqual(ref);
+  });
+
   it('a checkpoint is only continued under the config it was trained with', async () => {
     const d = await interruptedAt(4);
     const other = tinyConfig({ steps: 8 });

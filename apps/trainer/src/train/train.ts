@@ -412,8 +412,17 @@ export function readMetrics(
   return out;
 }
 
-/** Files that mark a folder as holding a run. */
-const RUN_FILES = ['config.resolved.json', 'metrics.jsonl', 'summary.json', 'checkpoints'];
+/**
+ * Files that mark a folder as holding a run (an empty `checkpoints/` or a lone `run.lock`,
+ * as a kill right after the start leaves them, do not).
+ */
+const RUN_FILES = [
+  'config.resolved.json',
+  'metrics.jsonl',
+  'summary.json',
+  join('checkpoints', 'latest.ckpt'),
+  join('checkpoints', 'best.ckpt'),
+];
 
 /** Reads a run's config.resolved.json; errors name the file and what to do. */
 function readResolvedConfig(file: string): unknown {
