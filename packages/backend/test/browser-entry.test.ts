@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BackendUnavailableError, initBackend } from '../src/browser.js';
+import { initBackend as initNodeBackend } from '../src/index.js';
 import config from '../tsup.config.js';
 
 // The `browser` entry, exercised in Node with stand-in backends registered under the page
@@ -126,5 +127,16 @@ describe('initBackend in a page', () => {
     await expect(initBackend('cpu', { ...quiet, threads: 0 })).rejects.toThrow(
       /threads must be 'auto' or an integer >= 1/,
     );
+  });
+});
+
+describe('the Node entry and the browser backends', () => {
+  it.each(['webgpu', 'webgl'] as const)("'%s' in Node is refused in one line", async (name) => {
+    const error = await initNodeBackend(name, quiet).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toMatch(
+      new RegExp(`backend '${name}' is not available: ${name} is a browser backend`),
+    );
+    expect((error as BackendUnavailableError).fix).toMatch(/browser/);
   });
 });
