@@ -25,6 +25,7 @@ import {
   wasmDepthwiseBackpropInputConfig,
 } from './kernels/depthwise-backprop.js';
 import { rememberReplaced } from './kernels/fallback.js';
+import { wasmIdentityConfig } from './kernels/identity.js';
 import {
   cpuAvgPoolGradConfig,
   cpuMaxPoolGradConfig,
@@ -45,7 +46,8 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
 /**
  * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
  * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput`, `Tile` and leading-axes float32
- * `Sum` / `Mean` (other cases delegate to the stock kernels), and corrected
+ * `Sum` / `Mean` (other cases delegate to the stock kernels), a copy-free `Identity` (the
+ * engine clones every tensor a gradient saves), and corrected
  * `MaxPoolGrad`, `AvgPoolGrad` and `ResizeNearestNeighborGrad` (tfjs 4.22's are wrong in some
  * cases).
  */
@@ -61,6 +63,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmTileConfig,
   wasmSumConfig,
   wasmMeanConfig,
+  wasmIdentityConfig,
 ];
 
 /**
