@@ -5,6 +5,7 @@ import {
   registerKernel,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { wasmCastConfig } from './kernels/cast.js';
 import {
   cpuConv2DBackpropFilterConfig,
   wasmConv2DBackpropFilterConfig,
@@ -47,7 +48,7 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
  * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
  * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput`, `Tile` and leading-axes float32
  * `Sum` / `Mean` (other cases delegate to the stock kernels), a copy-free `Identity` (the
- * engine clones every tensor a gradient saves), and corrected
+ * engine clones every tensor a gradient saves) and same-dtype `Cast`, and corrected
  * `MaxPoolGrad`, `AvgPoolGrad` and `ResizeNearestNeighborGrad` (tfjs 4.22's are wrong in some
  * cases).
  */
@@ -64,6 +65,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmSumConfig,
   wasmMeanConfig,
   wasmIdentityConfig,
+  wasmCastConfig,
 ];
 
 /**

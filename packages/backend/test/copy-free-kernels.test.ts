@@ -36,7 +36,7 @@ function train(steps: number): number[][] {
   return out;
 }
 
-describe('copy-free Identity on wasm', () => {
+describe('copy-free Identity and Cast on wasm', () => {
   it('is ours, and a clone shares the data and outlives its source', () => {
     expect(replacedKernel('Identity', 'wasm')).toBeDefined();
     const before = numDataIds();
@@ -52,7 +52,24 @@ describe('copy-free Identity on wasm', () => {
     expect(s.dataSync()).toEqual(['a', 'b']); // strings: the stock kernel
   });
 
-  it('training gives the same bits as with the stock copying Identity, and leaks nothing', () => {
+  it('a same-dtype Cast shares the data; real conversions still convert', () => {
+    expect(replacedKernel('Cast', 'wasm')).toBeDefined();
+    const x = tf.tensor([1.75, -2.5, 0], [3]);
+    const same = tf.cast(x, 'float32');
+    expect(same.dataId).toBe(x.dataId);
+    const i = tf.cast(x, 'int32');
+    expect(i.dataId).not.toBe(x.dataId);
+    expect(Array.from(i.dataSync())).toEqual([1, -2, 0]);
+    const b = tf.cast(tf.tensor([true, false], [2], 'bool'), 'float32');
+    expect(Array.from(b.dataSync())).toEqual([1, 0]);
+    const before = numDataIds();
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.75, -2.5, 0]);
+    tf.dispose([same, i, b]);
+    expect(numDataIds()).toBeLessThan(before);
+  });
+
+  it('training gives the same bits as with the stock copying kernels, and leaks nothing', () => {
     /** Bits after 5 steps, and the growth of tensors / backend data over a second run. */
     const measure = () => {
       const bits = train(5);
@@ -62,11 +79,14 @@ describe('copy-free Identity on wasm', () => {
       return { bits, tensors: tf.memory().numTensors - tensors, ids: numDataIds() - ids };
     };
     const ours = measure();
-    const stock = replacedKernel('Identity', 'wasm');
-    if (!stock) throw new Error('no stock Identity');
-    const mine = tf.getKernel('Identity', 'wasm');
-    tf.unregisterKernel('Identity', 'wasm');
-    tf.registerKernel(stock);
+    const names = ['Identity', 'Cast'];
+    const mine = names.map((n) => tf.getKernel(n, 'wasm'));
+    for (const n of names) {
+      const stock = replacedKernel(n, 'wasm');
+      if (!stock) throw new Error(`no stock ${n}`);
+      tf.unregisterKernel(n, 'wasm');
+      tf.registerKernel(stock);
+    }
     try {
       const theirs = measure();
       expect(ours.bits).toEqual(theirs.bits);
@@ -74,8 +94,11 @@ describe('copy-free Identity on wasm', () => {
       expect(ours.ids).toBe(0);
       expect(theirs.ids).toBe(0);
     } finally {
-      tf.unregisterKernel('Identity', 'wasm');
-      if (mine) tf.registerKernel(mine);
+      names.forEach((n, k) => {
+        tf.unregisterKernel(n, 'wasm');
+        const m = mine[k];
+        if (m) tf.registerKernel(m);
+      });
     }
   });
 });
