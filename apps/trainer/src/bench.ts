@@ -18,7 +18,7 @@ import { createGradientStepper, prepareBatch } from './train/parallel.js';
 import { batchAt, datasetsFromConfig, modelFromConfig, train } from './train/train.js';
 
 /**
- * Training throughput of a preset (default `demo`) at 1 thread and at all cores, end to end
+ * Training throughput of a preset (default `demo`) at 1, 2, 4, ... threads and all cores, end to end
  * through `train()` (the same step code, data generation included; evaluation excluded from
  * images/s), interleaved over 2 rounds (best round reported), beside the PyTorch CPU twin
  * (apps/trainer/bench/torch_centernet.py, interpreter from BURNIN_PYTHON, default python3)
@@ -44,7 +44,11 @@ async function main(): Promise<void> {
   });
   registerTrainingKernels();
   const cores = availableParallelism();
-  const counts = cores > 1 ? [1, Math.min(cores, B)] : [1];
+  // 1, 2, 4, ... and all cores (at most one image per thread)
+  const most = Math.min(cores, B);
+  const counts: number[] = [];
+  for (let t = 1; t < most; t *= 2) counts.push(t);
+  counts.push(most);
   console.log(
     `preset ${preset}: input ${cfg.data.imageSize}px, batch ${B}, widths ${cfg.model.widths.join('/')}, head ${cfg.model.headWidth}; ${choice.name}; ${cores} cores; ${steps} steps x 2 rounds, interleaved`,
   );
@@ -65,7 +69,7 @@ async function main(): Promise<void> {
       if (!prev || ms < prev.ms) {
         best.set(T, { ms, cpuMs });
         const t = r.timing;
-        if (T > 1 && t) {
+        if (T > 1 && T === most && t) {
           const f = (v: number) => (v / steps).toFixed(1);
           split = `main thread per step at ${T} threads: own shard ${f(t.shard)} ms, waiting for workers ${f(t.wait)} ms, copies + gradient sum ${f(t.io)} ms; worker compute ${f(t.worker / (T - 1))} ms/step each`;
         }
@@ -97,9 +101,9 @@ async function main(): Promise<void> {
   const all = [head, ...rows];
   const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   for (const r of all) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
-  if (counts.length > 1) {
-    const s = (best.get(1)?.ms ?? 0) / (best.get(counts[1])?.ms ?? 1);
-    console.log(`speed-up ${counts[1]} threads vs 1: ${s.toFixed(2)}x`);
+  for (const T of counts.slice(1)) {
+    const s = (best.get(1)?.ms ?? 0) / (best.get(T)?.ms ?? 1);
+    console.log(`speed-up ${T} threads vs 1: ${s.toFixed(2)}x`);
   }
   if (split) console.log(split);
   if (torch.size === 0) console.log(torch.note);
