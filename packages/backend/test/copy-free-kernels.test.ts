@@ -18,12 +18,12 @@ function train(steps: number): number[][] {
     tf.variable(tf.randomNormal([3, 3, 3, 8], 0, 0.3, 'float32', 1)),
     tf.variable(tf.randomNormal([3, 3, 8, 4], 0, 0.3, 'float32', 2)),
   ]);
-  const x = tf.randomUniform([2, 12, 12, 3], 0, 1, 'float32', 3);
+  const x = tf.randomUniform([2, 12, 12, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
   const y = tf.randomUniform([2, 6, 6, 4], 0, 1, 'float32', 4);
   const opt = tf.train.adam(0.01);
   for (let i = 0; i < steps; i++) {
     opt.minimize(() => {
-      const h = tf.relu(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same'));
+      const h = tf.relu(tf.conv2d(x, w1 as tf.Tensor4D, 1, 'same')) as tf.Tensor4D;
       const o = tf.conv2d(h, w2 as tf.Tensor4D, 2, 'same');
       return tf.losses.meanSquaredError(y, o) as tf.Scalar;
     });
