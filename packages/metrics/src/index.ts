@@ -4,8 +4,8 @@ export {
   COCO_IOU_THRESHOLDS,
   COCO_MAX_DETS,
   COCO_RECALL_THRESHOLDS,
-  CocoEvaluator,
-} from './coco-evaluator.js';
+} from './coco/params.js';
+export { CocoEvaluator } from './coco-evaluator.js';
 export { parseCocoGroundTruth, parseCocoResults } from './coco-parse.js';
 export {
   type CocoSummaryEntry,

@@ -1,4 +1,5 @@
 import { MetricsInputError } from './errors.js';
+import { iouOrZero } from './iou.js';
 import { numpySum } from './numeric.js';
 
 /** A Pascal VOC box `[x1, y1, x2, y2]` (corners, pixels; `x2 >= x1`, `y2 >= y1`). */
@@ -250,11 +251,8 @@ export function vocAP(options: VocApOptions): VocApResult {
           const gy1 = boxes[4 * j + 1];
           const gx2 = boxes[4 * j + 2];
           const gy2 = boxes[4 * j + 3];
-          const iw = Math.max(Math.min(gx2, bx2) - Math.max(gx1, bx1) + one, 0);
-          const ih = Math.max(Math.min(gy2, by2) - Math.max(gy1, by1) + one, 0);
-          const inters = iw * ih;
-          const union = detArea + (gx2 - gx1 + one) * (gy2 - gy1 + one) - inters;
-          const overlap = union > 0 ? inters / union : 0;
+          const gtArea = (gx2 - gx1 + one) * (gy2 - gy1 + one);
+          const overlap = iouOrZero(bx1, by1, bx2, by2, detArea, gx1, gy1, gx2, gy2, gtArea, one);
           if (overlap > ovmax) {
             ovmax = overlap;
             jmax = j;
