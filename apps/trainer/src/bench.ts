@@ -20,9 +20,10 @@ import { batchAt, datasetsFromConfig, modelFromConfig, train } from './train/tra
 /**
  * Training throughput of a preset (default `demo`) at 1, 2, 4, ... threads and all cores, end to end
  * through `train()` (the same step code, data generation included; evaluation excluded from
- * images/s), interleaved over 2 rounds (best round reported), beside the PyTorch CPU twin
+ * images/s), at all cores also without the data-loader thread, beside the PyTorch CPU twin
  * (apps/trainer/bench/torch_centernet.py, interpreter from BURNIN_PYTHON, default python3)
- * at the same thread counts; peak RSS; the kernel split of one single-thread step.
+ * at the same thread counts, all interleaved over 2 rounds (best round reported); peak RSS;
+ * the kernel split of one single-thread step.
  * Usage: node dist/bench.js [preset] [steps]
  */
 async function main(): Promise<void> {
@@ -53,31 +54,47 @@ async function main(): Promise<void> {
     `preset ${preset}: input ${cfg.data.imageSize}px, batch ${B}, widths ${cfg.model.widths.join('/')}, head ${cfg.model.headWidth}; ${choice.name}; ${cores} cores; ${steps} steps x 2 rounds, interleaved`,
   );
 
-  const best = new Map<number, { ms: number; cpuMs: number }>();
+  // ours at each count; at all cores also with the batches made on the main thread (no
+  // loader thread), to show what the loader buys; torch after ours in every round
+  const variants = [
+    ...counts.map((T) => ({ T, loader: true, label: String(T) })),
+    ...(most > 1 ? [{ T: most, loader: false, label: `${most}, no loader` }] : []),
+  ];
+  const best = new Map<string, { ms: number; cpuMs: number }>();
+  const torch = new Map<number, number>();
+  let torchNote = '';
   let split = '';
   for (let round = 0; round < 2; round++) {
-    for (const T of counts) {
+    for (const v of variants) {
       const out = mkdtempSync(join(tmpdir(), 'burnin-bench-'));
       const c0 = process.cpuUsage();
-      const r = await train({ config: cfg, outDir: out, log: () => {}, threads: T });
+      const r = await train({
+        config: cfg,
+        outDir: out,
+        log: () => {},
+        threads: v.T,
+        prefetch: v.loader,
+      });
       const c = process.cpuUsage(c0);
       rmSync(out, { recursive: true, force: true });
       const ms = (B * 1000) / r.summary.imagesPerSec;
       // CPU of all threads over the whole run (startup and the final small eval included)
       const cpuMs = (c.user + c.system) / 1000 / steps;
-      const prev = best.get(T);
+      const prev = best.get(v.label);
       if (!prev || ms < prev.ms) {
-        best.set(T, { ms, cpuMs });
+        best.set(v.label, { ms, cpuMs });
         const t = r.timing;
-        if (T > 1 && T === most && t) {
-          const f = (v: number) => (v / steps).toFixed(1);
-          split = `main thread per step at ${T} threads: own shard ${f(t.shard)} ms, waiting for workers ${f(t.wait)} ms, copies + gradient sum ${f(t.io)} ms; worker compute ${f(t.worker / (T - 1))} ms/step each`;
+        if (v.T > 1 && v.T === most && v.loader && t) {
+          const f = (x: number) => (x / steps).toFixed(1);
+          split = `main thread per step at ${v.T} threads: own shard ${f(t.shard)} ms, waiting for workers ${f(t.wait)} ms, copies + gradient sum ${f(t.io)} ms; worker compute ${f(t.worker / (v.T - 1))} ms/step each`;
         }
       }
     }
+    const tt = torchTwin(cfg, counts, Math.min(steps, 30));
+    torchNote = tt.note ?? '';
+    for (const [T, ms] of tt) torch.set(T, Math.min(ms, torch.get(T) ?? Infinity));
   }
 
-  const torch = torchTwin(cfg, counts, Math.min(steps, 30));
   const head = [
     'threads',
     'ours img/s',
@@ -86,11 +103,11 @@ async function main(): Promise<void> {
     'torch ms/step',
     'ours/torch',
   ];
-  const rows = counts.map((T) => {
-    const o = best.get(T) as { ms: number; cpuMs: number };
-    const t = torch.get(T);
+  const rows = variants.map((v) => {
+    const o = best.get(v.label) as { ms: number; cpuMs: number };
+    const t = torch.get(v.T);
     return [
-      String(T),
+      v.label,
       ((B * 1000) / o.ms).toFixed(1),
       o.ms.toFixed(1),
       o.cpuMs.toFixed(0),
@@ -101,12 +118,12 @@ async function main(): Promise<void> {
   const all = [head, ...rows];
   const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   for (const r of all) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
-  for (const T of counts.slice(1)) {
-    const s = (best.get(1)?.ms ?? 0) / (best.get(T)?.ms ?? 1);
-    console.log(`speed-up ${T} threads vs 1: ${s.toFixed(2)}x`);
+  for (const v of variants.slice(1)) {
+    const sp = (best.get('1')?.ms ?? 0) / (best.get(v.label)?.ms ?? 1);
+    console.log(`speed-up ${v.label} threads vs 1: ${sp.toFixed(2)}x`);
   }
   if (split) console.log(split);
-  if (torch.size === 0) console.log(torch.note);
+  if (torch.size === 0) console.log(torchNote);
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   console.log(await kernelSplit(cfg));
 }
