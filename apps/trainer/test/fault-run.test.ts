@@ -223,6 +223,16 @@ describe('damaged files (F6, F8, F9, F11, F12)', () => {
     editHeader(file, (h) => JSON.stringify({ ...h, meta: { ...h.meta, step: 5 } }));
     expect((await resume()).message).toMatch(/field 'dataPosition' is 16, expected 20/);
     writeFileSync(file, good);
+    editHeader(file, (h) =>
+      JSON.stringify(h).replace(
+        '"opt/stem/kernel/m","shape":[3,3,3,4]',
+        '"opt/stem/kernel/m","shape":[3,3,4,3]',
+      ),
+    );
+    expect((await resume()).message).toContain(
+      `checkpoint ${file} does not match the model (optimizer tensor opt/stem/kernel/m: shape [3,3,4,3], expected [3,3,3,4])`,
+    );
+    writeFileSync(file, good);
     editHeader(file, (h) => JSON.stringify(h).slice(0, -2));
     expect((await resume()).message).toContain(
       `checkpoint ${file} has a header that is not valid JSON`,

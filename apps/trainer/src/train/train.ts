@@ -231,6 +231,21 @@ export async function restoreCheckpoint(
   }
   if (optimizer) {
     const opt = ck.tensors.filter((t) => t.name.startsWith('opt/'));
+    const shapes = new Map(model.variables.map((v) => [v.name, v.shape.join()]));
+    for (const t of opt) {
+      // slots are opt/<variable>/<slot> of the variable's shape; counters are scalars
+      const owner = t.name.slice(4, t.name.lastIndexOf('/'));
+      const want = shapes.get(owner) ?? '';
+      if (t.shape.join() !== want)
+        throw new CheckpointError(
+          `checkpoint ${file} does not match the model (optimizer tensor ${t.name}: shape [${t.shape}], expected [${want}]); use the config it was trained with`,
+        );
+    }
+    const stepT = opt.find((t) => t.name === 'opt/scheduled_optimizer/step');
+    if (stepT && stepT.data[0] !== ck.meta.step)
+      throw new CheckpointError(
+        `checkpoint ${file}: the optimizer step ${stepT.data[0]} differs from field 'step' ${JSON.stringify(ck.meta.step)}; it cannot be used: resume from another checkpoint or start a fresh --out`,
+      );
     const named = opt.map((t) => ({
       name: t.name.slice(4),
       tensor: tf.tensor(t.data, t.shape, t.dtype),
