@@ -72,15 +72,16 @@ export interface StepResult {
 export interface GradientStepper {
   readonly threads: number;
   /**
-   * Main-thread milliseconds so far: `shard` (its own shard, gradients read back), `wait`
-   * (waiting for the workers after that), `io` (weights/inputs out,
+   * Main-thread milliseconds so far: `shard` (its own shard, gradients read back), `extra`
+   * (whileWaiting), `wait` (waiting for the workers after that), `io` (weights/inputs out,
    * gradient sum in); `worker`: the workers' compute time (sum over workers).
    */
-  readonly timing: { shard: number; wait: number; io: number; worker: number };
+  readonly timing: { shard: number; extra: number; wait: number; io: number; worker: number };
   /**
-   * Gradients of the batch's loss at the model's current weights.
+   * Gradients of the batch's loss at the model's current weights. `whileWaiting` runs on the
+   * main thread after its own shard, while workers may still compute (e.g. the next batch).
    */
-  compute(batch: PreparedBatch): Promise<StepResult>;
+  compute(batch: PreparedBatch, whileWaiting?: () => void): Promise<StepResult>;
   /** Stops and terminates the workers (idempotent). */
   dispose(): Promise<void>;
   /** Test hook: worker `index` (1-based shard) throws at its next step. */
@@ -156,7 +157,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
   if (T === 1)
     return {
       threads: 1,
-      timing: { shard: 0, wait: 0, io: 0, worker: 0 },
+      timing: { shard: 0, extra: 0, wait: 0, io: 0, worker: 0 },
       compute: (batch) => single(batch),
       dispose: async () => {},
       injectWorkerFailure: () => {},
@@ -295,8 +296,8 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     return seq;
   };
 
-  const timing = { shard: 0, wait: 0, io: 0, worker: 0 };
-  const compute = async (batch: PreparedBatch) => {
+  const timing = { shard: 0, extra: 0, wait: 0, io: 0, worker: 0 };
+  const compute = async (batch: PreparedBatch, whileWaiting?: () => void) => {
     if (disposed) throw new WorkerError('the training workers were stopped');
     const t0 = performance.now();
     let off = 0;
@@ -328,6 +329,8 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     }
     tf.dispose([x, value, termsT as unknown as tf.Tensor, ...Object.values(grads)]);
     const t2 = performance.now();
+    whileWaiting?.();
+    const t3 = performance.now();
     let tw = 0;
     for (let i = 0; i < handles.length; i++) {
       const h = handles[i];
@@ -349,8 +352,9 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     }
     const t4 = performance.now();
     timing.shard += t2 - t1;
+    timing.extra += t3 - t2;
     timing.wait += tw;
-    timing.io += t1 - t0 + (t4 - t2 - tw);
+    timing.io += t1 - t0 + (t4 - t3 - tw);
     return { grads: out, loss, terms };
   };
 

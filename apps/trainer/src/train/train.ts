@@ -24,7 +24,12 @@ import * as tf from '../tf.js';
 import { type Checkpoint, CheckpointError, readCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { evaluateDetectorAsync } from './evaluate.js';
 import { type BatchLoader, createBatchLoader } from './loader.js';
-import { createGradientStepper, type GradientStepper, prepareBatch } from './parallel.js';
+import {
+  createGradientStepper,
+  type GradientStepper,
+  type PreparedBatch,
+  prepareBatch,
+} from './parallel.js';
 import { createProgress } from './progress.js';
 import { detectorConfig, shardRanges } from './shard.js';
 
@@ -81,10 +86,15 @@ export interface TrainOptions {
    */
   threads?: number | 'auto';
   /**
-   * Make the batches ahead on a data-loader thread while the compute threads run (threads
-   * > 1). Default true. Where a batch is made changes nothing in the run's numbers.
+   * With threads > 1, make the next batch while the current step runs. Default true. Where
+   * and when a batch is made changes nothing in the run's numbers.
    */
   prefetch?: boolean;
+  /**
+   * Where prefetched batches are made: `'thread'` (default), a data-loader thread of their
+   * own; `'main'`, the main thread, after its own shard while the workers finish theirs.
+   */
+  prefetchOn?: 'thread' | 'main';
   /** Fault injection for tests: worker `worker` fails at step `step`. */
   injectWorkerFailure?: { step: number; worker: number };
   /**
@@ -710,9 +720,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         classNames.length,
         T,
       );
-    // T > 1: batches are made ahead on a loader thread while the compute threads run
+    // T > 1: the next batch is made while the compute threads run, on a loader thread of its
+    // own or on the main thread after its shard (options.prefetchOn)
+    const prefetch = T > 1 && options.prefetch !== false;
+    const pre: { step: number; batch: PreparedBatch | null } = { step: -1, batch: null };
     loader =
-      T > 1 && options.prefetch !== false
+      prefetch && options.prefetchOn !== 'main'
         ? createBatchLoader(
             { config: cfg, numClasses: classNames.length, threads: T },
             total,
@@ -743,11 +756,29 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) return await interrupted();
       const ts = performance.now();
-      const batch = loader ? await loader.get(step) : prepare(step);
+      const batch = loader
+        ? await loader.get(step)
+        : pre.step === step && pre.batch
+          ? pre.batch
+          : prepare(step);
+      pre.batch = null;
       const samples = batch.samples;
       if (options.injectWorkerFailure?.step === step)
         steps.injectWorkerFailure(options.injectWorkerFailure.worker);
-      const { grads, loss, terms: termValues } = await steps.compute(batch);
+      const ahead = step + 1;
+      const {
+        grads,
+        loss,
+        terms: termValues,
+      } = await steps.compute(
+        batch,
+        prefetch && !loader && ahead < total
+          ? () => {
+              pre.step = ahead;
+              pre.batch = prepare(ahead);
+            }
+          : undefined,
+      );
       if (options.injectNaN && options.injectNaN.step === step)
         termValues[LOSS_TERMS.indexOf(options.injectNaN.term)] = Number.NaN;
       const terms = Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])]));
