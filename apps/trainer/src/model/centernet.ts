@@ -13,10 +13,7 @@ export interface ModelConfig {
   headWidth: number;
 }
 
-/** Output stride of the heads (pixels of input per heatmap cell). */
-export const OUTPUT_STRIDE = 4;
-/** Size head: a box side is `exp(raw) * SIZE_UNIT` input pixels. */
-export const SIZE_UNIT = 16;
+export { OUTPUT_STRIDE, SIZE_UNIT } from './geometry.js';
 /** Initial bias of the heatmap logits: sigmoid(-2.19) ~ 0.1 (CenterNet / focal-loss prior). */
 export const HEATMAP_BIAS_INIT = -2.19;
 

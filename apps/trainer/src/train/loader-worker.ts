@@ -1,8 +1,8 @@
 /** The data-loader thread of {@link createBatchLoader} (see loader.ts). */
 import { parentPort, workerData } from 'node:worker_threads';
+import { batchAt, loadDatasets } from '../data/batches.js';
 import type { LoaderInit, LoaderReply, LoaderRequest } from './loader.js';
-import { prepareBatch } from './parallel.js';
-import { batchAt, loadDatasets } from './train.js';
+import { prepareBatch } from './prepared-batch.js';
 
 const init = workerData as LoaderInit;
 const cfg = init.config;

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TrainConfig } from '../config.js';
-import type { PreparedBatch } from './parallel.js';
+import type { PreparedBatch } from './prepared-batch.js';
 
 /** `workerData` of the loader thread. */
 export interface LoaderInit {

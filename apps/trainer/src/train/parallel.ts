@@ -12,10 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { ScheduledOptimizer } from '@burnin/tfjs-adapter';
 import type { TrainConfig } from '../config.js';
-import type { Sample } from '../data/types.js';
 import { type Detector, OUTPUT_STRIDE } from '../model/centernet.js';
 import { detectionLoss, imagesToTensor, type LossNormalizers } from '../model/loss.js';
-import { type BatchTargets, encodeTargets } from '../model/targets.js';
 import * as tf from '../tf.js';
 import { liveLoaderCount } from './loader.js';
 import {
@@ -33,33 +31,9 @@ export class WorkerError extends Error {
   override name = 'WorkerError';
 }
 
-/** A batch split into the shards of a step. */
-export interface PreparedBatch {
-  samples: Sample[];
-  shards: { images: Float32Array[]; targets: BatchTargets }[];
-  /** Objects in the whole batch. */
-  count: number;
-}
+import type { PreparedBatch } from './prepared-batch.js';
 
-/**
- * Splits a batch into `T` shards with their targets. With T = 1 the only shard's targets
- * are those of the whole batch (exactly the single-thread path).
- */
-export function prepareBatch(
-  samples: Sample[],
-  imageSize: number,
-  numClasses: number,
-  T: number,
-): PreparedBatch {
-  const shards = shardRanges(samples.length, T).map(([a, b]) => {
-    const part = samples.slice(a, b);
-    return {
-      images: part.map((s) => s.image),
-      targets: encodeTargets(part, imageSize, numClasses, OUTPUT_STRIDE),
-    };
-  });
-  return { samples, shards, count: shards.reduce((n, s) => n + s.targets.count, 0) };
-}
+export { type PreparedBatch, prepareBatch } from './prepared-batch.js';
 
 /** Summed gradients (tensors owned by the caller), loss and (heatmap, box) terms of a step. */
 export interface StepResult {

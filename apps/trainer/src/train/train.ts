@@ -6,9 +6,9 @@ import {
   withSchedule,
 } from '@burnin/tfjs-adapter';
 import { buildSchedule, ConfigError, resolveThreads, type TrainConfig } from '../config.js';
-import { createRng, hashSeed, permutation } from '../data/rng.js';
-import { createSyntheticDataset } from '../data/synthetic.js';
-import type { DetectionDataset, Sample } from '../data/types.js';
+import { batchAt, datasetsFromConfig, loadDatasets } from '../data/batches.js';
+import { createRng, hashSeed } from '../data/rng.js';
+import type { DetectionDataset } from '../data/types.js';
 import { createDetector, type Detector, parameterCount } from '../model/centernet.js';
 import { LOSS_TERMS } from '../model/loss.js';
 import { fileError, RunExistsError, RunFileError } from '../run/errors.js';
@@ -135,73 +135,11 @@ export interface TrainSummary {
   message?: string;
 }
 
-/**
- * Loads the train/val datasets a config describes: the built-in synthetic shapes, or
- * COCO-format folders (`data.train` / `data.val`), letterboxed to `data.imageSize`.
- */
-export async function loadDatasets(
-  cfg: TrainConfig,
-): Promise<{ train: DetectionDataset; val: DetectionDataset }> {
-  if (cfg.data.kind === 'synthetic') return datasetsFromConfig(cfg);
-  if (!cfg.data.train)
-    throw new ConfigError("data.train is required when data.kind is 'coco'", 'data.train');
-  if (!cfg.data.val)
-    throw new ConfigError("data.val is required when data.kind is 'coco'", 'data.val');
-  const { loadCocoDataset } = await import('../io/coco-dataset.js');
-  const train = await loadCocoDataset({
-    ...cfg.data.train,
-    imageSize: cfg.data.imageSize,
-    ...(cfg.data.augment ? { augment: {} } : {}),
-  });
-  const val = await loadCocoDataset({
-    ...cfg.data.val,
-    imageSize: cfg.data.imageSize,
-    classNames: [...train.classNames],
-    cacheDecoded: true,
-  });
-  return { train, val };
-}
-
-/** The built-in synthetic train/val datasets of a config. */
-export function datasetsFromConfig(cfg: TrainConfig): {
-  train: DetectionDataset;
-  val: DetectionDataset;
-} {
-  if (cfg.data.kind !== 'synthetic')
-    throw new ConfigError("data.kind 'coco' datasets are loaded with loadDatasets()", 'data.kind');
-  const common = { imageSize: cfg.data.imageSize, seed: cfg.seed, maxObjects: cfg.data.maxObjects };
-  return {
-    train: createSyntheticDataset({ split: 'train', size: cfg.data.trainSize, ...common }),
-    val: createSyntheticDataset({ split: 'val', size: cfg.data.valSize, ...common }),
-  };
-}
+export { batchAt, datasetsFromConfig, loadDatasets };
 
 /** Creates the model for a config. */
 export function modelFromConfig(cfg: TrainConfig, numClasses: number): Detector {
   return createDetector(detectorConfig(cfg, numClasses), cfg.seed);
-}
-
-/** Samples (and their augmentation RNG) at data positions [pos, pos + n). */
-export function batchAt(
-  ds: DetectionDataset,
-  seed: number,
-  pos: number,
-  n: number,
-  augment: boolean,
-): Sample[] {
-  const out: Sample[] = [];
-  let perm: Int32Array | null = null;
-  let permEpoch = -1;
-  for (let p = pos; p < pos + n; p++) {
-    const epoch = Math.floor(p / ds.size);
-    if (epoch !== permEpoch) {
-      perm = permutation(ds.size, hashSeed(seed, 0xe90c, epoch));
-      permEpoch = epoch;
-    }
-    const idx = (perm as Int32Array)[p % ds.size];
-    out.push(ds.get(idx, augment ? { rng: createRng(hashSeed(seed, 0xa06, p)) } : undefined));
-  }
-  return out;
 }
 
 function makeOptimizer(cfg: TrainConfig, schedule: (s: number) => number): ScheduledOptimizer {
