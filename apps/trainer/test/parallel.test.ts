@@ -341,10 +341,12 @@ describe('data-parallel training on wasm', () => {
     );
     await train({ config: smoke(6), outDir: b, log: quiet, threads: 2, prefetch: false });
     expect(weightsHash(b)).toBe(weightsHash(a));
-    // batches made on the main thread after its shard: the same run
-    const m = tmp();
-    await train({ config: smoke(6), outDir: m, log: quiet, threads: 2, prefetchOn: 'main' });
-    expect(weightsHash(m)).toBe(weightsHash(a));
+    // batches made on the loader thread or on the main thread after its shard: the same run
+    for (const prefetchOn of ['thread', 'main'] as const) {
+      const m = tmp();
+      await train({ config: smoke(6), outDir: m, log: quiet, threads: 2, prefetchOn });
+      expect(weightsHash(m)).toBe(weightsHash(a));
+    }
     expect(liveWorkerCount()).toBe(0);
     // threads 1 on wasm: bit-identical to the single-thread step code
     const c = tmp();
