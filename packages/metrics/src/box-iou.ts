@@ -1,24 +1,12 @@
-import { iouOrZero } from './iou.js';
+import { iou, zeroIfEmptyUnion } from './iou.js';
 
 /**
  * IoU of two COCO boxes `[x, y, width, height]` (pixels). Returns 0 when the union is empty.
  */
 export function boxIouXywh(a: readonly number[], b: readonly number[]): number {
-  const aw = a[2];
-  const ah = a[3];
-  const bw = b[2];
-  const bh = b[3];
-  return iouOrZero(
-    a[0],
-    a[1],
-    a[0] + aw,
-    a[1] + ah,
-    aw * ah,
-    b[0],
-    b[1],
-    b[0] + bw,
-    b[1] + bh,
-    bw * bh,
-    0,
+  const [ax, ay, aw, ah] = a;
+  const [bx, by, bw, bh] = b;
+  return zeroIfEmptyUnion(
+    iou(ax, ay, ax + aw, ay + ah, aw * ah, bx, by, bx + bw, by + bh, bw * bh, false, 0),
   );
 }

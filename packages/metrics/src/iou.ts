@@ -30,23 +30,11 @@ export function iou(
 }
 
 /**
- * {@link iou} that reads an empty or negative union as 0 (no overlap) instead of dividing by
- * it: only zero-area boxes, or sub-ulp ones whose rounding makes the union <= 0, reach it.
- * (For boxes that overlap, `inter / union` is positive and finite exactly when `union > 0`.)
+ * `value` (an {@link iou}) where it is positive and finite, else 0: reads an empty or negative
+ * union as no overlap instead of dividing by it. Only zero-area boxes, or sub-ulp ones whose
+ * rounding makes the union <= 0, are affected: for boxes that overlap, `inter / union` is
+ * positive and finite exactly when `union > 0`.
  */
-export function iouOrZero(
-  ax1: number,
-  ay1: number,
-  ax2: number,
-  ay2: number,
-  aArea: number,
-  bx1: number,
-  by1: number,
-  bx2: number,
-  by2: number,
-  bArea: number,
-  pad: number,
-): number {
-  const v = iou(ax1, ay1, ax2, ay2, aArea, bx1, by1, bx2, by2, bArea, false, pad);
-  return v > 0 && v < Number.POSITIVE_INFINITY ? v : 0;
+export function zeroIfEmptyUnion(value: number): number {
+  return value > 0 && value < Number.POSITIVE_INFINITY ? value : 0;
 }

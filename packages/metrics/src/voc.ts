@@ -1,5 +1,5 @@
 import { MetricsInputError } from './errors.js';
-import { iouOrZero } from './iou.js';
+import { iou, zeroIfEmptyUnion } from './iou.js';
 import { numpySum } from './numeric.js';
 
 /** A Pascal VOC box `[x1, y1, x2, y2]` (corners, pixels; `x2 >= x1`, `y2 >= y1`). */
@@ -252,7 +252,9 @@ export function vocAP(options: VocApOptions): VocApResult {
           const gx2 = boxes[4 * j + 2];
           const gy2 = boxes[4 * j + 3];
           const gtArea = (gx2 - gx1 + one) * (gy2 - gy1 + one);
-          const overlap = iouOrZero(bx1, by1, bx2, by2, detArea, gx1, gy1, gx2, gy2, gtArea, one);
+          const overlap = zeroIfEmptyUnion(
+            iou(bx1, by1, bx2, by2, detArea, gx1, gy1, gx2, gy2, gtArea, false, one),
+          );
           if (overlap > ovmax) {
             ovmax = overlap;
             jmax = j;

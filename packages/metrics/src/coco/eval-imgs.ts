@@ -44,7 +44,8 @@ export class EvalImgs {
 
   /**
    * Offset in `outcome` of row (`k`, area `a`, threshold `t`): the outcomes of category `k`'s
-   * detections, in the order of `score`, `count(k)` of them.
+   * detections, in the order of `score`, `count(k)` of them; row (`k`, `a`, `t + 1`) follows
+   * it directly.
    */
   row(k: number, a: number, t: number): number {
     const base = this.catStart[k];

@@ -12,8 +12,9 @@ const MAX_IOU_THRESHOLD = 1 - 1e-10;
 
 /**
  * pycocotools' `evaluate()`: for every evaluated category and selected image (`selected[i]`
- * = 1), sort its detections by score, keep the best maxDets[-1], `computeIou`, then
- * `evaluateImg` at each area range. Buckets without ground truth or detections are skipped.
+ * = 1), sort its detections by score, keep the best maxDets[-1] (their scores, ranks and
+ * `width * height`), `computeIou`, then
+ * `evaluateImg` (at each area range). Buckets without ground truth or detections are skipped.
  */
 export function evaluate(
   p: Params,
@@ -38,6 +39,9 @@ export function evaluate(
   const out = new EvalImgs(catStart, A, p.iouThrs.length);
   const thresholds = Float64Array.from(p.iouThrs, (t) => Math.min(t, MAX_IOU_THRESHOLD));
   const b = new ImgBucket();
+  const { score, rank } = out;
+  const dtScore = dt.score;
+  const dtBox = dt.box;
 
   for (let k = 0; k < K; k++) {
     const base = catStart[k];
@@ -49,14 +53,15 @@ export function evaluate(
       if (G === 0 && D === 0) continue;
       const ds = buckets.offset(dtStart, k, i);
       b.load(k, pos, buckets.offset(gt.start, k, i), G, ds, D);
+      const dtArea = b.dtArea;
       for (let d = 0; d < D; d++) {
-        out.score[base + pos + d] = dt.score[dtOrder[ds + d]];
-        out.rank[base + pos + d] = d;
+        const j = dtOrder[ds + d];
+        score[base + pos + d] = dtScore[j];
+        rank[base + pos + d] = d;
+        dtArea[d] = dtBox[4 * j + 2] * dtBox[4 * j + 3];
       }
-      computeIou(b, dt, dtOrder, gt);
-      for (let a = 0; a < A; a++) {
-        out.npig[out.npigAt(k, a)] += evaluateImg(b, gt, a, p.areaRanges[a], thresholds, out);
-      }
+      if (G > 0) computeIou(b, dt, dtOrder, gt);
+      evaluateImg(b, gt, p.areaRanges, thresholds, out);
       pos += D;
     }
     if (pos !== out.count(k)) throw new Error('internal: detection count mismatch');
