@@ -123,7 +123,7 @@ describe('burnin CLI end to end', () => {
 
   it('compare trains each schedule and seed and writes compare.json and compare.html', async () => {
     const out = join(dir, 'cmp');
-    const r = await run([
+    const args = [
       'compare',
       '--schedules',
       'constant,burnin',
@@ -137,7 +137,8 @@ describe('burnin CLI end to end', () => {
       out,
       '--backend',
       'wasm',
-    ]);
+    ];
+    const r = await run(args);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/constant\s+\d\.\d{3} ± \d\.\d{3}/);
     const j = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
@@ -145,6 +146,15 @@ describe('burnin CLI end to end', () => {
     expect(j.rows.map((x: { schedule: string }) => x.schedule)).toEqual(['constant', 'burnin']);
     expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain('<svg');
     expect((await run(['compare', '--schedules', 'nope'])).code).toBe(2);
+    // again on the same --out: the finished runs are kept, same table
+    const again = await run(args);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')).runs).toEqual(j.runs);
+    // other settings on the same --out: refused with one line, the runs untouched
+    const other = await run(args.map((a) => (a === '4' ? '5' : a)));
+    expect(other.code).toBe(1);
+    expect(other.err).toMatch(/holds a run of another configuration.*fresh --out/);
+    expect(JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8')).runs).toEqual(j.runs);
   });
 
   it('bad usage and bad input give non-zero exit codes with a message', async () => {

@@ -1,9 +1,15 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { constant, exponential, optax, type Schedule, toJSON, torch } from '@burnin/schedules';
 import { intFlag, parseArgs, UsageError } from '../args.js';
 import { selectBackend } from '../backend.js';
-import { defaultSchedule, resolveConfig, type TrainConfig, validateConfig } from '../config.js';
+import {
+  ConfigError,
+  defaultSchedule,
+  resolveConfig,
+  type TrainConfig,
+  validateConfig,
+} from '../config.js';
 import { OutputFileError } from '../io/errors.js';
 import { lineChart } from '../report/svg.js';
 import { readMetrics, train } from '../train/train.js';
@@ -126,7 +132,17 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
       });
       const dir = join(outDir, `${name}-seed${seed}`);
       console.log(`compare: ${name} seed ${seed} (${steps} steps) -> ${dir}`);
-      const r = await train({ config: cfg, outDir: dir, log: () => {} });
+      // a run folder from an earlier compare is continued (a finished run is not trained again,
+      // an interrupted one resumes); one of another configuration is refused
+      const resume = existsSync(join(dir, 'config.resolved.json'));
+      const r = await train({ config: cfg, outDir: dir, log: () => {}, resume }).catch((e) => {
+        if (resume && e instanceof ConfigError && /configuration differs/.test(e.message))
+          throw new ConfigError(
+            `${dir} holds a run of another configuration (an earlier compare with other --steps, --preset or schedule); pass a fresh --out`,
+            'out',
+          );
+        throw e;
+      });
       const evals = readMetrics(join(dir, 'metrics.jsonl')).filter((m) => m.type === 'eval');
       const st = evals.map((e) => e.stats as number[]);
       const reach = evals.find((e) => (e.stats as number[])[1] >= 0.5);

@@ -123,7 +123,8 @@ ${BACKEND_HELP}`,
   --steps N         steps per run (default: the preset's train.steps)
   --seeds N         runs per schedule, seeds 0..N-1 (default 3)
   --preset NAME     ${PRESET_NAMES.join(', ')} (default: compare)
-  --out DIR         output folder (default runs/compare)
+  --out DIR         output folder (default runs/compare); runs already in it with the
+                    same settings are kept (finished) or resumed (interrupted)
 ${BACKEND_HELP}`,
     run: async (argv) => (await import('./compare.js')).runCompareCommand(argv),
   },
