@@ -1,21 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { CocoEvaluator } from './coco-evaluator.js';
-import { parseCocoGroundTruth, parseCocoResults, parseJsonText } from './coco-parse.js';
+import { fileError, parseCocoGroundTruth, parseCocoResults, parseJsonText } from './coco-parse.js';
 import type { CocoEvalOptions, CocoEvalResult, CocoGroundTruth, CocoResult } from './coco-types.js';
-import { CocoFormatError } from './errors.js';
 
 /** Reads a UTF-8 file (this module is the `@burnin/metrics/node` entry: Node only). */
 async function readText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new CocoFormatError(
-      path,
-      null,
-      null,
-      '(file)',
-      `cannot read file (${(error as Error).message})`,
-    );
+    throw fileError(path, 'cannot read file', error);
   }
 }
 

@@ -17,18 +17,23 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A {@link CocoFormatError} about the whole file: `problem (the error's message)`. */
+export function fileError(source: string, problem: string, error: unknown): CocoFormatError {
+  return new CocoFormatError(
+    source,
+    null,
+    null,
+    '(file)',
+    `${problem} (${(error as Error).message})`,
+  );
+}
+
 /** Parses JSON text, turning a syntax error into a {@link CocoFormatError}. */
 export function parseJsonText(text: string, source: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CocoFormatError(
-      source,
-      null,
-      null,
-      '(file)',
-      `not valid JSON (${(error as Error).message})`,
-    );
+    throw fileError(source, 'not valid JSON', error);
   }
 }
 
@@ -65,6 +70,21 @@ function requireId(
       value,
     );
   }
+  return value;
+}
+
+/** {@link requireId} whose value must also be in `known`; else `problem` names the list. */
+function requireKnownId(
+  entry: Record<string, unknown>,
+  field: string,
+  known: { has(id: number): boolean },
+  problem: string,
+  source: string,
+  section: string,
+  index: number,
+): number {
+  const value = requireId(entry, field, source, section, index);
+  if (!known.has(value)) throw new CocoFormatError(source, section, index, field, problem, value);
   return value;
 }
 
@@ -175,28 +195,24 @@ export function parseCocoGroundTruth(json: unknown, source = GROUND_TRUTH_SOURCE
       throw new CocoFormatError(source, 'annotations', i, 'id', 'duplicate annotation id', id);
     }
     annotationIds.add(id);
-    const imageId = requireId(entry, 'image_id', source, 'annotations', i);
-    if (!imageIds.has(imageId)) {
-      throw new CocoFormatError(
-        source,
-        'annotations',
-        i,
-        'image_id',
-        'not the id of an entry of images',
-        imageId,
-      );
-    }
-    const categoryId = requireId(entry, 'category_id', source, 'annotations', i);
-    if (!categoryIds.has(categoryId)) {
-      throw new CocoFormatError(
-        source,
-        'annotations',
-        i,
-        'category_id',
-        'not the id of an entry of categories',
-        categoryId,
-      );
-    }
+    const imageId = requireKnownId(
+      entry,
+      'image_id',
+      imageIds,
+      'not the id of an entry of images',
+      source,
+      'annotations',
+      i,
+    );
+    const categoryId = requireKnownId(
+      entry,
+      'category_id',
+      categoryIds,
+      'not the id of an entry of categories',
+      source,
+      'annotations',
+      i,
+    );
     const bbox = requireBox(entry, source, 'annotations', i);
     const area = entry.area;
     if (typeof area !== 'number' || !Number.isFinite(area) || area < 0) {
@@ -246,28 +262,10 @@ export function checkCocoResult(
   categoryIds: { has(id: number): boolean },
 ): asserts raw is CocoResult {
   const entry = requireEntry(raw, source, 'results', index);
-  const imageId = requireId(entry, 'image_id', source, 'results', index);
-  if (!imageIds.has(imageId)) {
-    throw new CocoFormatError(
-      source,
-      'results',
-      index,
-      'image_id',
-      'unknown image id (not in the ground truth images)',
-      imageId,
-    );
-  }
-  const categoryId = requireId(entry, 'category_id', source, 'results', index);
-  if (!categoryIds.has(categoryId)) {
-    throw new CocoFormatError(
-      source,
-      'results',
-      index,
-      'category_id',
-      'unknown category id (not in the ground truth categories)',
-      categoryId,
-    );
-  }
+  const imageProblem = 'unknown image id (not in the ground truth images)';
+  requireKnownId(entry, 'image_id', imageIds, imageProblem, source, 'results', index);
+  const categoryProblem = 'unknown category id (not in the ground truth categories)';
+  requireKnownId(entry, 'category_id', categoryIds, categoryProblem, source, 'results', index);
   requireBox(entry, source, 'results', index);
   const score = entry.score;
   if (typeof score !== 'number' || !Number.isFinite(score)) {
