@@ -10,7 +10,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { exponentialDecayWithBurnin } from '@burnin/schedules';
 import * as tf from '@tensorflow/tfjs-core';
 import { bench, describe } from 'vitest';
-import { type Schedule, withSchedule } from '../src/index.js';
+import { type ScheduleFn, withSchedule } from '../src/index.js';
 
 const backend = process.env.BENCH_BACKEND ?? 'cpu';
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 200);
@@ -59,7 +59,7 @@ const staircase = exponentialDecayWithBurnin({
   staircase: true,
 });
 
-const CASES: [string, () => tf.Optimizer, Schedule, string][] = [
+const CASES: [string, () => tf.Optimizer, ScheduleFn, string][] = [
   ['sgd', () => tf.train.sgd(0.01), continuous, 'changes every step'],
   ['sgd', () => tf.train.sgd(0.01), staircase, 'staircase'],
   ['momentum', () => tf.train.momentum(0.01, 0.9), continuous, 'changes every step'],

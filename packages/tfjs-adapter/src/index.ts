@@ -8,7 +8,7 @@ export {
   optimizerKind,
   SUPPORTED_OPTIMIZERS,
 } from './optimizer-kind.js';
-export type { Schedule } from './schedule.js';
+export type { Schedule, ScheduleFn } from './schedule.js';
 export {
   disposeOptimizerWeights,
   ScheduledOptimizer,

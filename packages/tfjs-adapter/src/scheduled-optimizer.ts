@@ -9,12 +9,10 @@ import {
   checkStep,
   checkUnitInterval,
 } from './errors.js';
-import { fusedAdamUpdate } from './fused-adam.js';
+import { DRIVERS, MOMENTUM_KINDS, type OptimizerDriver } from './optimizer-drivers.js';
 import { type OptimizerKind, optimizerKind, SUPPORTED_OPTIMIZERS } from './optimizer-kind.js';
-import type { Schedule } from './schedule.js';
-
-/** tfjs-core's `NamedTensor` (not re-exported from its index). */
-type NamedTensor = { name: string; tensor: tf.Tensor };
+import type { ScheduleFn } from './schedule.js';
+import type { NamedTensor } from './tfjs-internals.js';
 
 /** Options of {@link withSchedule}. */
 export interface WithScheduleOptions {
@@ -46,7 +44,7 @@ export interface WithScheduleOptions {
    * Values must lie in `[0, 1)`. Rejected (AdapterOptionError) for SGD, Adagrad and Adadelta,
    * which have no momentum coefficient.
    */
-  momentum?: Schedule;
+  momentum?: ScheduleFn;
   /**
    * Run Adam's update as one pass over host memory on the cpu and wasm backends (bit-identical
    * to tfjs's own update, with no kernel launch instead of 14 per variable). Default true; false runs
@@ -68,37 +66,6 @@ const STEP_WEIGHT = `${STATE_WEIGHT_PREFIX}step`;
 const FN = 'withSchedule';
 const WITH_SCHEDULE_OPTIONS = ['initialStep', 'clipNorm', 'trackGradientNorm', 'momentum', 'fused'];
 const SUPPORTED_OPTIMIZER_LIST = SUPPORTED_OPTIMIZERS.join(', ');
-const MOMENTUM_KINDS: readonly OptimizerKind[] = ['Momentum', 'Adam', 'Adamax', 'RMSProp'];
-
-/** Fields of the tfjs optimizers we reach into (names as in tfjs-core 4.x). */
-interface Internals {
-  learningRate: number;
-  setLearningRate?: (lr: number) => void;
-  c?: tf.Scalar;
-  m?: tf.Scalar;
-  momentum?: number;
-  beta1?: number;
-  beta2?: number;
-  decay?: number;
-  accBeta1?: tf.Variable;
-  accBeta2?: tf.Variable;
-  iteration?: tf.Variable;
-  iterations_?: number;
-  [field: string]: unknown;
-}
-
-/** Per optimizer kind, the arrays of `{ originalName, variable }` slots tfjs keeps. */
-const SLOT_FIELDS: Record<OptimizerKind, readonly string[]> = {
-  SGD: [],
-  Momentum: ['accumulations'],
-  Adam: ['accumulatedFirstMoment', 'accumulatedSecondMoment'],
-  Adamax: ['accumulatedFirstMoment', 'accumulatedWeightedInfNorm'],
-  RMSProp: ['accumulatedMeanSquares', 'accumulatedMoments', 'accumulatedMeanGrads'],
-  Adagrad: ['accumulatedGrads'],
-  Adadelta: ['accumulatedGrads', 'accumulatedUpdates'],
-};
-
-type Slot = { originalName: string; variable: tf.Variable };
 
 /**
  * A `tf.Optimizer` whose k-th update (counting from `initialStep`) uses learning rate
@@ -114,27 +81,34 @@ export class ScheduledOptimizer extends tf.Optimizer {
   /** The wrapped tfjs optimizer (do not update it directly). */
   readonly inner: tf.Optimizer;
   /** The learning-rate schedule. */
-  readonly schedule: Schedule;
+  readonly schedule: ScheduleFn;
   /** Which of the seven tfjs optimizers `inner` is. */
   readonly kind: OptimizerKind;
   /** The `clipNorm` option, or `undefined`. */
   readonly clipNorm: number | undefined;
   /** The momentum schedule, or `undefined`. */
-  readonly momentumSchedule: Schedule | undefined;
+  readonly momentumSchedule: ScheduleFn | undefined;
 
+  /** What touches `inner`'s private fields (see `optimizer-drivers.ts`). */
+  private readonly driver: OptimizerDriver;
   private step_: number;
   private lastLr = Number.NaN;
   private lastMomentum = Number.NaN;
   private readonly trackNorm: boolean;
-  private readonly fused: boolean;
+  /** The driver's fused update when the `fused` option is on, else `undefined`. */
+  private readonly fusedUpdate: OptimizerDriver['fusedUpdate'];
   private normTensor: tf.Scalar | null = null;
   private normValue = Number.NaN;
-  /** Product of the beta1 values used so far by the inner Adam/Adamax (float64). */
-  private beta1Product = 1;
+  /**
+   * Product of the momentum coefficients used so far (float64); read only by kinds that
+   * bias-correct by it (Adam/Adamax beta1).
+   */
+  private momentumProduct = 1;
 
-  constructor(optimizer: tf.Optimizer, schedule: Schedule, options: WithScheduleOptions = {}) {
+  constructor(optimizer: tf.Optimizer, schedule: ScheduleFn, options: WithScheduleOptions = {}) {
     super();
     this.kind = optimizerKind(FN, optimizer);
+    this.driver = DRIVERS[this.kind];
     if (typeof schedule !== 'function') {
       throw new AdapterOptionError(FN, 'schedule', schedule, 'a function (step: number) => number');
     }
@@ -158,7 +132,7 @@ export class ScheduledOptimizer extends tf.Optimizer {
           'a function (step: number) => number',
         );
       }
-      if (!MOMENTUM_KINDS.includes(this.kind)) {
+      if (this.driver.momentum === undefined) {
         throw new AdapterOptionError(
           FN,
           'momentum',
@@ -167,24 +141,15 @@ export class ScheduledOptimizer extends tf.Optimizer {
         );
       }
     }
-    const o = optimizer as unknown as Internals;
-    if (this.kind === 'Adamax' && (o.decay ?? 0) !== 0) {
-      throw new AdapterOptionError(
-        FN,
-        'optimizer.decay',
-        o.decay,
-        '0 (the schedule replaces Adamax decay)',
-      );
-    }
+    this.driver.check(FN, optimizer);
     this.inner = optimizer;
     this.schedule = schedule;
     this.clipNorm = clipNorm;
     this.momentumSchedule = momentum;
     this.trackNorm = trackGradientNorm ?? clipNorm !== undefined;
-    this.fused = fused && this.kind === 'Adam';
-    if (this.momentumSchedule && (this.kind === 'Adam' || this.kind === 'Adamax')) {
-      this.beta1Product = (o.beta1 as number) ** this.inner.iterations;
-    }
+    this.fusedUpdate = fused ? this.driver.fusedUpdate : undefined;
+    const initialProduct = this.driver.momentum?.initialProduct;
+    if (this.momentumSchedule && initialProduct) this.momentumProduct = initialProduct(optimizer);
   }
 
   /** Updates done, counting `initialStep` as done: the next update uses `schedule(step)`. */
@@ -227,13 +192,9 @@ export class ScheduledOptimizer extends tf.Optimizer {
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
     const k = this.step_;
     const lr = this.lrAt(k);
-    const o = this.inner as unknown as Internals;
-    if (lr !== this.lastLr) {
-      if (o.setLearningRate) o.setLearningRate(lr);
-      else o.learningRate = lr;
-    }
-    let beta1Next = this.beta1Product;
-    if (this.momentumSchedule) beta1Next = this.applyMomentum(k, o);
+    if (lr !== this.lastLr) this.driver.setLearningRate(this.inner, lr);
+    let productNext = this.momentumProduct;
+    if (this.momentumSchedule) productNext = this.applyMomentum(k);
 
     let grads = variableGradients;
     let owned: tf.Tensor[] = [];
@@ -261,44 +222,23 @@ export class ScheduledOptimizer extends tf.Optimizer {
       }
     }
     try {
-      if (!(this.fused && fusedAdamUpdate(this.inner, grads))) this.inner.applyGradients(grads);
+      if (!this.fusedUpdate?.(this.inner, grads)) this.inner.applyGradients(grads);
     } finally {
       tf.dispose(owned);
     }
     this.lastLr = lr;
-    this.beta1Product = beta1Next;
+    this.momentumProduct = productNext;
     this.step_ = k + 1;
     this.incrementIterations();
   }
 
-  /** Sets the momentum coefficient for update `k`; returns the beta1 product after it. */
-  private applyMomentum(k: number, o: Internals): number {
-    const mom = checkUnitInterval(FN, `momentum(${k})`, this.momentumSchedule!(k));
-    switch (this.kind) {
-      case 'Momentum':
-        if (mom !== this.lastMomentum) {
-          const old = o.m;
-          o.m = tf.keep(tf.scalar(mom));
-          old?.dispose();
-          o.momentum = mom;
-          this.lastMomentum = mom;
-        }
-        return this.beta1Product;
-      case 'RMSProp':
-        o.momentum = mom;
-        this.lastMomentum = mom;
-        return this.beta1Product;
-      default: {
-        // Adam / Adamax: tfjs divides by (1 - accBeta1) before multiplying accBeta1 by beta1,
-        // so accBeta1 must already include this step's beta1.
-        const product = this.beta1Product * mom;
-        o.beta1 = mom;
-        const acc = o.accBeta1!;
-        tf.tidy(() => acc.assign(tf.scalar(product)));
-        this.lastMomentum = mom;
-        return product;
-      }
-    }
+  /** Sets the momentum coefficient for update `k`; returns the coefficient product after it. */
+  private applyMomentum(k: number): number {
+    const m = checkUnitInterval(FN, `momentum(${k})`, this.momentumSchedule!(k));
+    const product = this.momentumProduct * m;
+    this.driver.momentum!.set(this.inner, m, m !== this.lastMomentum, product);
+    this.lastMomentum = m;
+    return product;
   }
 
   /** `{ step }`: the schedule index of the next update. */
@@ -319,11 +259,11 @@ export class ScheduledOptimizer extends tf.Optimizer {
   private resync(): void {
     this.lastLr = Number.NaN;
     this.lastMomentum = Number.NaN;
-    if (this.momentumSchedule && (this.kind === 'Adam' || this.kind === 'Adamax')) {
+    if (this.momentumSchedule && this.driver.momentum?.initialProduct) {
       let p = 1;
       const first = Math.max(0, this.step_ - this.inner.iterations);
       for (let k = first; k < this.step_; k++) p *= this.momentumSchedule(k);
-      this.beta1Product = p;
+      this.momentumProduct = p;
     }
   }
 
@@ -337,22 +277,10 @@ export class ScheduledOptimizer extends tf.Optimizer {
    * list; `model.save(..., { includeOptimizer: true })` stores it.
    */
   override async getWeights(): Promise<NamedTensor[]> {
-    const o = this.inner as unknown as Internals;
-    const inner: NamedTensor[] =
-      this.kind === 'Adamax'
-        ? [
-            { name: 'iter', tensor: tf.scalar(this.inner.iterations, 'int32') },
-            ...SLOT_FIELDS.Adamax.flatMap((f) => slots(o, f)).map((s) => ({
-              name: s.originalName,
-              tensor: s.variable,
-            })),
-          ]
-        : await this.inner.getWeights();
-    const out = [...inner];
+    const out = [...(await this.driver.getWeights(this.inner))];
     out.push({ name: STEP_WEIGHT, tensor: tf.scalar(this.step_, 'int32') });
-    for (const f of ['accBeta1', 'accBeta2', 'iteration'] as const) {
-      const v = o[f];
-      if (v != null) out.push({ name: `${STATE_WEIGHT_PREFIX}${f}`, tensor: v.clone() });
+    for (const { name, variable } of this.driver.counters(this.inner)) {
+      out.push({ name: `${STATE_WEIGHT_PREFIX}${name}`, tensor: variable.clone() });
     }
     return out;
   }
@@ -374,35 +302,17 @@ export class ScheduledOptimizer extends tf.Optimizer {
         own.set(w.name.slice(STATE_WEIGHT_PREFIX.length), w.tensor);
       } else rest.push(w);
     }
-    const o = this.inner as unknown as Internals;
     const innerIter = this.inner.iterations;
     // The replaced slots are disposed only after the new ones exist: the given weights may be
     // these very variables (`setWeights(getWeights())`), and the new slots copy them.
-    const oldSlots = SLOT_FIELDS[this.kind].flatMap((f) => slots(o, f).map((s) => s.variable));
-    if (this.kind === 'Adamax') {
-      const iter = rest.find((w) => w.name === 'iter');
-      o.iterations_ = iter ? (await iter.tensor.data())[0] : 0;
-      const vars = rest.filter((w) => w.name !== 'iter');
-      const n = vars.length / 2;
-      const toSlots = (ws: NamedTensor[]): Slot[] =>
-        ws.map((w) => ({ originalName: w.name, variable: w.tensor.variable(false) }));
-      o.accumulatedFirstMoment = toSlots(vars.slice(0, n));
-      o.accumulatedWeightedInfNorm = toSlots(vars.slice(n));
-      const t = o.iterations_ as number;
-      tf.tidy(() => {
-        o.iteration!.assign(tf.scalar(t));
-        o.accBeta1!.assign(tf.pow(o.beta1 as number, t + 1));
-      });
-    } else {
-      await this.inner.setWeights(rest);
-    }
+    const oldSlots = this.driver.slotVariables(this.inner);
+    await this.driver.setWeights(this.inner, rest);
     tf.dispose(oldSlots);
     if (!own.has('step')) this.step_ += this.inner.iterations - innerIter;
     tf.tidy(() => {
-      for (const f of ['accBeta1', 'accBeta2', 'iteration'] as const) {
-        const src = own.get(f);
-        const dst = o[f];
-        if (src != null && dst != null) dst.assign(tf.reshape(tf.cast(src, 'float32'), []));
+      for (const { name, variable } of this.driver.counters(this.inner)) {
+        const src = own.get(name);
+        if (src != null) variable.assign(tf.reshape(tf.cast(src, 'float32'), []));
       }
     });
     const step = own.get('step');
@@ -460,9 +370,7 @@ export class ScheduledOptimizer extends tf.Optimizer {
    * forgets in its own dispose) and this wrapper's tensors.
    */
   override dispose(): void {
-    const o = this.inner as unknown as Internals;
-    this.inner.dispose();
-    if (this.kind === 'Momentum' && o.c != null && !o.c.isDisposed) o.c.dispose();
+    this.driver.dispose(this.inner);
     this.normTensor?.dispose();
     this.normTensor = null;
     super.dispose();
@@ -487,11 +395,6 @@ export function disposeOptimizerWeights(weights: readonly NamedTensor[]): void {
   tf.dispose(weights.filter((w) => !(w.tensor instanceof tf.Variable)).map((w) => w.tensor));
 }
 
-function slots(o: Internals, field: string): Slot[] {
-  const v = o[field];
-  return Array.isArray(v) ? (v as Slot[]).filter((s) => s != null) : [];
-}
-
 /**
  * Wraps `optimizer` (any of tfjs's sgd, momentum, adam, adamax, rmsprop, adagrad, adadelta)
  * so that its k-th `applyGradients`/`minimize`, counting from `options.initialStep ?? 0`,
@@ -506,7 +409,7 @@ function slots(o: Internals, field: string): Slot[] {
  */
 export function withSchedule(
   optimizer: tf.Optimizer,
-  schedule: Schedule,
+  schedule: ScheduleFn,
   options?: WithScheduleOptions,
 ): ScheduledOptimizer {
   return new ScheduledOptimizer(optimizer, schedule, options);
