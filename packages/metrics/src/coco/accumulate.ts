@@ -17,6 +17,7 @@ export function accumulate(
   layout: EvalLayout,
 ): { precision: Float64Array; recall: Float64Array } {
   const { T, R, K, A, M } = layout;
+  const rStride = layout.recallThrStride;
   const recThrs = Float64Array.from(p.recThrs);
   const precision = new Float64Array(T * R * K * A * M).fill(-1);
   const recall = new Float64Array(T * K * A * M).fill(-1);
@@ -76,10 +77,11 @@ export function accumulate(
             if (events[ev + e] > events[ev + e - 1]) events[ev + e - 1] = events[ev + e];
           }
           let e = 0;
+          const at = layout.precision(t, 0, k, a, m);
           for (let r = 0; r < R; r++) {
             const thr = recThrs[r];
             while (e < n && (e + 1) / positives < thr) e++;
-            precision[layout.precision(t, r, k, a, m)] = e < n ? events[ev + e] : 0;
+            precision[at + r * rStride] = e < n ? events[ev + e] : 0;
           }
         }
       }

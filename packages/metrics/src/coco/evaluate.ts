@@ -12,9 +12,9 @@ const MAX_IOU_THRESHOLD = 1 - 1e-10;
 
 /**
  * pycocotools' `evaluate()`: for every evaluated category and selected image (`selected[i]`
- * = 1), sort its detections by score, keep the best maxDets[-1] (their scores, ranks and
- * `width * height`), `computeIou`, then
- * `evaluateImg` (at each area range). Buckets without ground truth or detections are skipped.
+ * = 1), take its detections best score first, keep the first maxDets[-1] (recording their
+ * scores, ranks and `width * height`), then `computeIou` and `evaluateImg` (at each area
+ * range). Buckets without ground truth and detections are skipped.
  */
 export function evaluate(
   p: Params,

@@ -11,7 +11,7 @@ export class ImgBucket {
   /** First position of the bucket's ground truth in `GroundTruth.order`, and its count. */
   gs = 0;
   G = 0;
-  /** First position of the bucket's detections in the sorted detection order, and the count kept. */
+  /** First position of the bucket's detections in the sorted order, and how many are kept. */
   ds = 0;
   D = 0;
 
@@ -30,6 +30,7 @@ export class ImgBucket {
   /** and whether it is matched yet (per IoU threshold). */
   gtMatched = new Uint8Array(64);
 
+  /** Points at bucket (`k`, image) and makes the scratch big enough for `G` and `D`. */
   load(k: number, pos: number, gs: number, G: number, ds: number, D: number): void {
     this.k = k;
     this.pos = pos;

@@ -46,13 +46,18 @@ export class BucketLayout {
  * thresholds, categories, area ranges, maxDets) and C-order offsets into its arrays.
  */
 export class EvalLayout {
+  /** Distance from `precision[t, r, k, a, m]` to `precision[t, r + 1, k, a, m]`. */
+  readonly recallThrStride: number;
+
   constructor(
     readonly T: number,
     readonly R: number,
     readonly K: number,
     readonly A: number,
     readonly M: number,
-  ) {}
+  ) {
+    this.recallThrStride = K * A * M;
+  }
 
   /** `eval['counts']`. */
   get counts(): [number, number, number, number, number] {
