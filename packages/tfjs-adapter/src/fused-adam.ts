@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { NamedTensor } from './tfjs-internals.js';
 
 /** tfjs-core 4.x `AdamOptimizer` fields the fused update reads and writes. */
 interface AdamInternals {
@@ -13,7 +14,6 @@ interface AdamInternals {
   incrementIterations(): void;
 }
 
-type NamedTensor = { name: string; tensor: tf.Tensor };
 
 /** Backends whose tensors live in host memory, where one pass over the data beats ~18 kernels. */
 const HOST_BACKENDS = new Set(['cpu', 'wasm']);
