@@ -14,7 +14,6 @@ interface AdamInternals {
   incrementIterations(): void;
 }
 
-
 /** Backends whose tensors live in host memory, where one pass over the data beats ~18 kernels. */
 const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
