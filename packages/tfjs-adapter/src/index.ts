@@ -2,6 +2,7 @@
 // in `@burnin/tfjs-adapter/callbacks`, so this entry depends on tfjs-core only.
 export { clipByGlobalNorm } from './clip-by-global-norm.js';
 export { AdapterOptionError } from './errors.js';
+export { MissingGradientError } from './missing-gradient.js';
 export {
   getLearningRate,
   type OptimizerKind,

@@ -9,6 +9,7 @@ import {
   checkStep,
   checkUnitInterval,
 } from './errors.js';
+import { withGradientHint } from './missing-gradient.js';
 import { DRIVERS, MOMENTUM_KINDS, type OptimizerDriver } from './optimizer-drivers.js';
 import { type OptimizerKind, optimizerKind, SUPPORTED_OPTIMIZERS } from './optimizer-kind.js';
 import type { ScheduleFn } from './schedule.js';
@@ -187,6 +188,17 @@ export class ScheduledOptimizer extends tf.Optimizer {
   /** Validated schedule value for update `k`. */
   private lrAt(k: number): number {
     return checkNonNegative(FN, `schedule(${k})`, this.schedule(k));
+  }
+
+  /**
+   * tfjs's `computeGradients` (which `minimize` and `model.fit` use); a gradient missing from
+   * tfjs's registry is a `MissingGradientError` that names the fix.
+   */
+  override computeGradients(
+    f: () => tf.Scalar,
+    varList?: tf.Variable[],
+  ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+    return withGradientHint(() => super.computeGradients(f, varList));
   }
 
   override applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
