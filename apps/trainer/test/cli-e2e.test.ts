@@ -11,8 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../src/cli.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createSyntheticDataset } from '../src/data/synthetic.js';
 import {
   DEFAULT_BOX_COLORS,
@@ -20,29 +19,11 @@ import {
   drawDetectionsRgb,
   encodePng,
 } from '../src/io/image.js';
+import { runCli } from './cli-helpers.js';
 
+const run = runCli;
 const dir = mkdtempSync(join(tmpdir(), 'burnin-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
-    out.push(a.join(' '));
-  });
-  const info = vi.spyOn(console, 'info').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => {
-    err.push(a.join(' '));
-  });
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    info.mockRestore();
-    error.mockRestore();
-  }
-}
 
 describe('burnin CLI end to end', () => {
   const runDir = join(dir, 'run');

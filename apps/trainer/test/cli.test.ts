@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { exponentialDecayWithBurnin } from '@burnin/schedules';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parseArgs, UsageError } from '../src/args.js';
-import { cliVersion, exitCodeOf, main } from '../src/cli.js';
+import { cliVersion, exitCodeOf } from '../src/cli.js';
 import { parseBenchArgs } from '../src/commands/bench.js';
 import { scheduleFactories } from '../src/commands/compare.js';
 import {
@@ -19,38 +19,13 @@ import { TRAIN_USAGE } from '../src/commands/train.js';
 import { ConfigError, PRESETS } from '../src/config.js';
 import { CheckpointError } from '../src/train/checkpoint.js';
 import { DatasetError } from '../src/train/train.js';
+import { runCli } from './cli-helpers.js';
 
 const root = join(import.meta.dirname, '..');
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version as string;
+const run = runCli;
 const dir = mkdtempSync(join(tmpdir(), 'burnin-cli-unit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Runs main() with console.log / console.error captured (commands using processIo too). */
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a) => {
-    out.push(a.join(' '));
-  });
-  const info = vi.spyOn(console, 'info').mockImplementation(() => {});
-  const error = vi.spyOn(console, 'error').mockImplementation((...a) => {
-    err.push(a.join(' '));
-  });
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((t) => {
-    out.push(String(t));
-    return true;
-  });
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((t) => {
-    err.push(String(t));
-    return true;
-  });
-  try {
-    const code = await main(argv);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    for (const s of [log, info, error, so, se]) s.mockRestore();
-  }
-}
 
 /** The `--long` option names a usage text documents. */
 const longFlags = (text: string) =>

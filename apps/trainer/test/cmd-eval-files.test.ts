@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEvalFilesCommand } from '../src/commands/eval-files.js';
-import type { CommandIo } from '../src/io/command-io.js';
+import { captureIo } from './cli-helpers.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const gt = join(fixtures, 'coco-fx1-gt.json');
@@ -13,20 +13,6 @@ const dt = join(fixtures, 'coco-fx1-dt.json');
 const expected: number[] = JSON.parse(
   readFileSync(join(fixtures, 'coco-fx1-expected.json'), 'utf8'),
 ).stats;
-
-function capture(): CommandIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-  };
-  return io;
-}
 
 let dir: string;
 beforeAll(async () => {
@@ -38,7 +24,7 @@ afterAll(async () => {
 
 describe('burnin eval --gt --dt', () => {
   it('--json prints the 12 stats equal to pycocotools within 1e-9, and per-category numbers', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runEvalFilesCommand(['--gt', gt, '--dt', dt, '--json'], io)).toBe(0);
     expect(io.err).toBe('');
     const parsed = JSON.parse(io.out);
@@ -55,7 +41,7 @@ describe('burnin eval --gt --dt', () => {
   });
 
   it('prints pycocotools 12-line summary with the reference values', async () => {
-    const io = capture();
+    const io = captureIo();
     expect(await runEvalFilesCommand([`--gt=${gt}`, `--dt=${dt}`], io)).toBe(0);
     const lines = io.out.trimEnd().split('\n');
     expect(lines).toHaveLength(12);
@@ -77,7 +63,7 @@ describe('burnin eval --gt --dt', () => {
       ['--gt', gt, '--dt', dt, '--bogus'],
       ['extra'],
     ]) {
-      const io = capture();
+      const io = captureIo();
       expect(await runEvalFilesCommand(argv, io)).toBe(2);
       expect(io.err).toMatch(/Usage: burnin eval/);
       expect(io.out).toBe('');
@@ -86,14 +72,14 @@ describe('burnin eval --gt --dt', () => {
 
   it('exits 1 naming the file when a file is missing, not JSON or malformed', async () => {
     const missing = join(dir, 'nope.json');
-    let io = capture();
+    let io = captureIo();
     expect(await runEvalFilesCommand(['--gt', missing, '--dt', dt], io)).toBe(1);
     expect(io.err).toContain(missing);
     expect(io.out).toBe('');
 
     const notJson = join(dir, 'broken.json');
     await writeFile(notJson, '[{"image_id": 1,');
-    io = capture();
+    io = captureIo();
     expect(await runEvalFilesCommand(['--gt', gt, '--dt', notJson], io)).toBe(1);
     expect(io.err).toContain(notJson);
 
@@ -101,7 +87,7 @@ describe('burnin eval --gt --dt', () => {
     const dets = JSON.parse(readFileSync(dt, 'utf8'));
     dets[2].bbox[2] = -4;
     await writeFile(badBox, JSON.stringify(dets));
-    io = capture();
+    io = captureIo();
     expect(await runEvalFilesCommand(['--gt', gt, '--dt', badBox], io)).toBe(1);
     expect(io.err).toContain(badBox);
     expect(io.err).toMatch(/\[2\]/);

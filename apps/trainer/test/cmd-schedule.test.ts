@@ -14,21 +14,7 @@ import {
 } from '@burnin/schedules';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runScheduleCommand } from '../src/commands/schedule.js';
-import type { CommandIo } from '../src/io/command-io.js';
-
-function capture(): CommandIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-  };
-  return io;
-}
+import { captureIo } from './cli-helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -163,7 +149,7 @@ describe('burnin schedule: every input kind', () => {
   cases.forEach((c, i) => {
     it(`${c.kind} #${i}: exits 0, prints the ASCII plot, writes the SVG of the same schedule`, async () => {
       const svg = join(dir, `out-${i}.svg`);
-      const io = capture();
+      const io = captureIo();
       const code = await runScheduleCommand([await c.arg(), '--svg', svg, ...(c.extra ?? [])], io);
       expect(io.err).toBe('');
       expect(code).toBe(0);
@@ -184,7 +170,7 @@ describe('burnin schedule: every input kind', () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      const io = capture();
+      const io = captureIo();
       const spec = JSON.stringify(toJSON(burnin));
       expect(
         await runScheduleCommand([spec, '--width', '40', '--height', '6', '--steps', '300'], io),
@@ -199,7 +185,7 @@ describe('burnin schedule: every input kind', () => {
 
 describe('burnin schedule: bad input', () => {
   async function fails(argv: string[], code: number, ...patterns: (string | RegExp)[]) {
-    const io = capture();
+    const io = captureIo();
     expect(await runScheduleCommand(argv, io)).toBe(code);
     expect(io.out).toBe('');
     for (const p of patterns) {

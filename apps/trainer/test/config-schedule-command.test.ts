@@ -5,24 +5,10 @@ import { asciiPlot, fromKerasConfig } from '@burnin/schedules';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScheduleCommand } from '../src/commands/schedule.js';
 import { defaultSchedule } from '../src/config.js';
-import type { CommandIo } from '../src/io/command-io.js';
+import { captureIo } from './cli-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'burnin-cfgsched-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function capture(): CommandIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout: (t: string) => {
-      io.out += t;
-    },
-    stderr: (t: string) => {
-      io.err += t;
-    },
-  };
-  return io;
-}
 
 describe('F19: burnin schedule on the trainer own run config', () => {
   const keras = {
@@ -36,7 +22,7 @@ describe('F19: burnin schedule on the trainer own run config', () => {
       f,
       `seed: 1\ndata: { imageSize: 64 }\ntrain:\n  steps: 300\n  batchSize: 4\n  schedule: ${JSON.stringify(keras)}\n`,
     );
-    const io = capture();
+    const io = captureIo();
     const code = await runScheduleCommand([f, '--svg', join(dir, 'a.svg')], io);
     expect(io.err).toBe('');
     expect(code).toBe(0);
@@ -47,7 +33,7 @@ describe('F19: burnin schedule on the trainer own run config', () => {
   it('without train.schedule it plots the default schedule for train.steps', async () => {
     const f = join(dir, 'default.yaml');
     writeFileSync(f, 'train:\n  steps: 400\n');
-    const io = capture();
+    const io = captureIo();
     expect(await runScheduleCommand([f, '--svg', join(dir, 'b.svg')], io)).toBe(0);
     expect(io.out).toContain('tfod.exponentialDecayWithBurnin (run-config), steps 0..400');
     expect(io.out).toContain(asciiPlot(defaultSchedule(400), { steps: 400 }).trimEnd());
@@ -56,7 +42,7 @@ describe('F19: burnin schedule on the trainer own run config', () => {
   it('a bad train.schedule exits 1 naming the file and the field', async () => {
     const f = join(dir, 'neg.yaml');
     writeFileSync(f, 'train:\n  schedule: { type: constant, options: { value: -1 } }\n');
-    const io = capture();
+    const io = captureIo();
     expect(await runScheduleCommand([f, '--svg', join(dir, 'c.svg')], io)).toBe(1);
     expect(io.err).toMatch(
       /neg\.yaml: invalid config at 'train\.schedule': the learning rate is -1 at step 0/,
