@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileError, RunFileError } from '../run/errors.js';
-import { writeFileAtomic } from '../run/fs.js';
+import { readRunJson, writeFileAtomic } from '../run/fs.js';
 import { COCO_STAT_NAMES } from './names.js';
 import { lineChart } from './svg.js';
 
@@ -92,16 +91,5 @@ export function writeReport(outDir: string, html: string): string {
 
 /** Reads a JSON file or returns undefined; a damaged file is a RunFileError naming it. */
 export function readJsonIfExists(file: string): unknown {
-  if (!existsSync(file)) return undefined;
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw fileError('read', file, e);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new RunFileError(`${file} is damaged (not valid JSON: ${(e as Error).message})`, file);
-  }
+  return existsSync(file) ? readRunJson(file) : undefined;
 }

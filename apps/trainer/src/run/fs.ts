@@ -5,13 +5,14 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileError } from './errors.js';
+import { fileError, RunFileError } from './errors.js';
 
 /**
  * Test-only fault injection, read from the `BURNIN_TEST_FAULTS` environment variable (JSON;
@@ -186,4 +187,23 @@ export function removeStaleTemps(dirs: readonly string[]): string[] {
     }
   }
   return removed;
+}
+
+/**
+ * Reads and parses a run's JSON file. A read failure is a one-line file error; text that is not
+ * JSON is a RunFileError naming the file, followed by `advice` (what to do) when given.
+ */
+export function readRunJson(file: string, advice?: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw fileError('read', file, e);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const what = `${file} is damaged (not valid JSON: ${(e as Error).message})`;
+    throw new RunFileError(advice ? `${what}; ${advice}` : what, file);
+  }
 }

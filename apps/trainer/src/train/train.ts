@@ -12,10 +12,11 @@ import { createRng, hashSeed } from '../data/rng.js';
 import type { DetectionDataset } from '../data/types.js';
 import { createDetector, type Detector, parameterCount } from '../model/centernet.js';
 import { LOSS_TERMS } from '../model/loss.js';
-import { fileError, RunExistsError, RunFileError } from '../run/errors.js';
+import { fileError, RunExistsError } from '../run/errors.js';
 import {
   appendText,
   makeDir,
+  readRunJson,
   removeStaleTemps,
   writeFileAtomic,
   writeJsonAtomic,
@@ -393,20 +394,10 @@ const RUN_FILES = [
 
 /** Reads a run's config.resolved.json; errors name the file and what to do. */
 function readResolvedConfig(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw fileError('read', file, e);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new RunFileError(
-      `${file} is damaged (not valid JSON: ${(e as Error).message}); restore it from the config the run was started with (the checkpoints keep a copy in their header) or start a fresh --out`,
-      file,
-    );
-  }
+  return readRunJson(
+    file,
+    'restore it from the config the run was started with (the checkpoints keep a copy in their header) or start a fresh --out',
+  );
 }
 
 /**
