@@ -1,10 +1,4 @@
-import {
-  badStep,
-  defineSchedule,
-  type Schedule,
-  scheduleArray,
-  scheduleOption,
-} from './schedule.js';
+import { defineSchedule, type Schedule, scheduleArray, scheduleOption } from './schedule.js';
 import { fail, keys, num, numArray, optNum } from './validate.js';
 
 /**
@@ -32,19 +26,17 @@ export function join(schedules: readonly Schedule[], boundaries: readonly number
   const spec = { schedules: list.map((s) => s.spec), boundaries: b };
   if (n === 0) {
     const only = list[0];
-    return defineSchedule(ctx, spec, (step) => only(step));
+    return defineSchedule(ctx, spec, (step) => only(step), 'inner');
   }
   if (n === 1) {
     const first = list[0];
     const second = list[1];
     const b0 = b[0];
     return defineSchedule(ctx, spec, (step) => {
-      if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
       return step < b0 ? first(step) : second(step - b0);
     });
   }
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     let i = 0;
     while (i < n && step >= b[i]) i++;
     return i === 0 ? list[0](step) : list[i](step - b[i - 1]);
@@ -74,7 +66,6 @@ export function warmup(schedule: Schedule, options: WarmupOptions): Schedule {
   const target = inner(0);
   const slope = steps > 0 ? (target - from) / steps : 0;
   return defineSchedule(ctx, { schedule: inner.spec, steps, from }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     return step < steps ? from + slope * step : inner(step - steps);
   });
 }
@@ -87,7 +78,12 @@ export function scale(schedule: Schedule, factor: number): Schedule {
   const ctx = 'scale';
   const inner = scheduleOption(ctx, 'schedule', schedule);
   const f = num(ctx, 'factor', factor);
-  return defineSchedule(ctx, { schedule: inner.spec, factor: f }, (step) => f * inner(step));
+  return defineSchedule(
+    ctx,
+    { schedule: inner.spec, factor: f },
+    (step) => f * inner(step),
+    'inner',
+  );
 }
 
 /** Options of {@link clamp}. */
@@ -112,8 +108,13 @@ export function clamp(schedule: Schedule, options: ClampOptions): Schedule {
     fail(ctx, 'max', max, `>= min (${min})`);
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
-  return defineSchedule(ctx, { schedule: inner.spec, min, max }, (step) => {
-    const v = inner(step);
-    return v < lo ? lo : Math.min(v, hi);
-  });
+  return defineSchedule(
+    ctx,
+    { schedule: inner.spec, min, max },
+    (step) => {
+      const v = inner(step);
+      return v < lo ? lo : Math.min(v, hi);
+    },
+    'inner',
+  );
 }

@@ -149,7 +149,6 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
   switch (policy) {
     case 'constant':
       return def((b) => {
-        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         return learningRate;
       });
@@ -160,7 +159,6 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       let lastK = 0;
       let lastV = learningRate;
       return def((b) => {
-        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         const k = Math.floor(b / stepSize);
         if (k !== lastK) {
@@ -180,7 +178,6 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       const values = [learningRate];
       for (const s of scales) values.push(values[values.length - 1] * s);
       return def((b) => {
-        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         let i = 0;
         while (i < n && steps[i] <= b) i++;
@@ -192,7 +189,6 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       spec.gamma = gamma;
       const ln = Math.log(gamma);
       return def((b) => {
-        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         return learningRate * powLn(ln, b);
       });
@@ -201,7 +197,6 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       const maxBatches = num(ctx, 'maxBatches', o.maxBatches, { int: true, gt: 0 });
       spec.maxBatches = maxBatches;
       return def((b) => {
-        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         if (b > maxBatches)
           badStep(ctx, b, `a finite number in [0, maxBatches = ${maxBatches}] (policy poly)`);
@@ -214,7 +209,6 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       const rng = new GlibcRand(seed);
       const f32 = new Float32Array(1);
       return def((b) => {
-        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         // (float)rand() / RAND_MAX in float arithmetic: RAND_MAX converts to 2^31 exactly.
         f32[0] = rng.at(Math.floor(b) - burnIn);
@@ -227,7 +221,6 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       const gamma = optNum(ctx, 'gamma', o.gamma, 1);
       Object.assign(spec, { step: mid, gamma });
       return def((b) => {
-        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         return learningRate * (1 / (1 + Math.exp(gamma * (b - mid))));
       });
@@ -250,7 +243,6 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       let start = 0;
       let size = cycle;
       return def((b) => {
-        if (!(b >= 0 && b < Infinity)) badStep(ctx, b);
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         if (!((b > start || start === 0) && b <= start + size)) {
           start = 0;

@@ -4,7 +4,7 @@
  * @module
  */
 import { powLn, powNonNeg } from './math.js';
-import { badStep, defineSchedule, type Schedule } from './schedule.js';
+import { defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
 
 /** Options of {@link exponentialDecay}. */
@@ -29,7 +29,6 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
   const staircase = optBool(ctx, 'staircase', o.staircase, false);
   const ln = Math.log(decayRate);
   return defineSchedule(ctx, { initialLearningRate, decaySteps, decayRate, staircase }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const p = step / decaySteps;
     return initialLearningRate * powLn(ln, staircase ? Math.floor(p) : p);
   });
@@ -63,7 +62,6 @@ export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): 
   }
   const n = boundaries.length;
   return defineSchedule(ctx, { boundaries, values }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     let i = 0;
     while (i < n && step > boundaries[i]) i++;
     return values[i];
@@ -105,7 +103,6 @@ export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
   const span = initialLearningRate - endLearningRate;
   const spec = { initialLearningRate, decaySteps, endLearningRate, power, cycle };
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     let p: number;
     if (cycle) {
       // Keras uses 1 at step 0; max() also covers tiny steps whose ratio rounds to 0.
@@ -139,7 +136,6 @@ export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
   const decayRate = num(ctx, 'decayRate', o.decayRate, { min: 0 });
   const staircase = optBool(ctx, 'staircase', o.staircase, false);
   return defineSchedule(ctx, { initialLearningRate, decaySteps, decayRate, staircase }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const p = step / decaySteps;
     return initialLearningRate / (1 + decayRate * (staircase ? Math.floor(p) : p));
   });
@@ -186,7 +182,6 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
   const slope = w > 0 ? (peak - initialLearningRate) / w : 0;
   const spec = { initialLearningRate, decaySteps, alpha, warmupTarget, warmupSteps };
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (step < w) return initialLearningRate + slope * step;
     const s = Math.min(step - w, decaySteps);
     return peak * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * s) / decaySteps)) + alpha);
@@ -237,7 +232,6 @@ export function cosineDecayRestarts(options: CosineDecayRestartsOptions): Schedu
   let len = 1;
   let fac = 1;
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const f = step / firstDecaySteps;
     if (!(f >= lo && f < hi)) {
       const i = tMul === 1 ? Math.floor(f) : restartIndex(f, tMul, logT);

@@ -5,7 +5,7 @@
 
 import { join } from './combinators.js';
 import { powLn, powNonNeg } from './math.js';
-import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
+import { defineSchedule, type Schedule, scheduleArray } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
 /** Options of {@link constantSchedule}. */
@@ -19,8 +19,7 @@ export function constantSchedule(options: ConstantScheduleOptions): Schedule {
   const ctx = 'optax.constantSchedule';
   const o = keys(ctx, options, ['value']);
   const value = num(ctx, 'value', o.value);
-  return defineSchedule(ctx, { value }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+  return defineSchedule(ctx, { value }, (_step) => {
     return value;
   });
 }
@@ -53,7 +52,6 @@ function poly(ctx: string, o: Record<string, unknown>, power: number): Schedule 
       : { initValue, endValue, power, transitionSteps, transitionBegin };
   const span = initValue - endValue;
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (transitionSteps === 0) return initValue;
     let c = step - transitionBegin;
     c = c < 0 ? 0 : Math.min(c, transitionSteps);
@@ -108,7 +106,6 @@ export function warmupConstantSchedule(options: WarmupConstantScheduleOptions): 
   const warmupSteps = num(ctx, 'warmupSteps', o.warmupSteps, { int: true, min: 0 });
   const span = initValue - peakValue;
   return defineSchedule(ctx, { initValue, peakValue, warmupSteps }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (warmupSteps === 0) return initValue;
     const c = Math.min(step, warmupSteps);
     return span * (1 - c / warmupSteps) + peakValue;
@@ -161,7 +158,6 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
   const lo = endValue !== null && decayRate < 1 ? endValue : -Infinity;
   const hi = endValue !== null && decayRate >= 1 ? endValue : Infinity;
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (constantValue) return initValue;
     const d = step - transitionBegin;
     let v = initValue;
@@ -194,7 +190,6 @@ export function cosineDecaySchedule(options: CosineDecayScheduleOptions): Schedu
   const alpha = optNum(ctx, 'alpha', o.alpha, 0);
   const exponent = optNum(ctx, 'exponent', o.exponent, 1, { gt: 0 });
   return defineSchedule(ctx, { initValue, decaySteps, alpha, exponent }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const c = Math.min(step, decaySteps);
     const f = 0.5 * (1 + Math.cos((Math.PI * c) / decaySteps));
     return initValue * ((1 - alpha) * powNonNeg(f, exponent) + alpha);
@@ -258,7 +253,7 @@ function warmupCosine(
 export function warmupCosineDecaySchedule(options: WarmupCosineDecayScheduleOptions): Schedule {
   const ctx = 'optax.warmupCosineDecaySchedule';
   const { spec, fn } = warmupCosine(ctx, options);
-  return defineSchedule(ctx, spec, (step) => fn(step));
+  return defineSchedule(ctx, spec, (step) => fn(step), 'inner');
 }
 
 /** Options of {@link warmupExponentialDecaySchedule}. */
@@ -322,7 +317,7 @@ export function warmupExponentialDecaySchedule(
     staircase: d.staircase,
     endValue: d.endValue,
   };
-  return defineSchedule(ctx, spec, (step) => fn(step));
+  return defineSchedule(ctx, spec, (step) => fn(step), 'inner');
 }
 
 /** Options of {@link piecewiseConstantSchedule}. */
@@ -367,7 +362,6 @@ export function piecewiseConstantSchedule(options: PiecewiseConstantScheduleOpti
   for (const s of scales) values.push(values[values.length - 1] * s);
   const n = boundaries.length;
   return defineSchedule(ctx, { initValue, boundariesAndScales: record }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     let i = 0;
     while (i < n && step >= boundaries[i]) i++;
     return values[i];
@@ -385,7 +379,7 @@ export interface PiecewiseInterpolateScheduleOptions {
 }
 
 function interpolate(
-  ctx: string,
+  _ctx: string,
   type: 'linear' | 'cosine',
   initValue: number,
   boundaries: number[],
@@ -397,7 +391,6 @@ function interpolate(
   const n = boundaries.length;
   const cos = type === 'cosine';
   return (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (step >= bounds[n]) return values[n];
     let i = 0;
     while (step >= bounds[i + 1]) i++;
@@ -545,7 +538,12 @@ export function sgdrSchedule(options: SgdrScheduleOptions): Schedule {
     parts.map((p) => p.fn),
     boundaries,
   );
-  return defineSchedule(ctx, { cosineKwargs: parts.map((p) => p.spec) }, (step) => fn(step));
+  return defineSchedule(
+    ctx,
+    { cosineKwargs: parts.map((p) => p.spec) },
+    (step) => fn(step),
+    'inner',
+  );
 }
 
 /** Options of {@link joinSchedules}. */
@@ -563,7 +561,10 @@ export function joinSchedules(options: JoinSchedulesOptions): Schedule {
   const schedules = scheduleArray(ctx, 'schedules', o.schedules);
   const boundaries = numArray(ctx, 'boundaries', o.boundaries, { min: 0 }, 'nondecreasing');
   const fn = join(schedules, boundaries);
-  return defineSchedule(ctx, { schedules: schedules.map((s) => s.spec), boundaries }, (step) =>
-    fn(step),
+  return defineSchedule(
+    ctx,
+    { schedules: schedules.map((s) => s.spec), boundaries },
+    (step) => fn(step),
+    'inner',
   );
 }

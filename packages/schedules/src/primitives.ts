@@ -1,5 +1,5 @@
 import { powLn, powNonNeg } from './math.js';
-import { badStep, defineSchedule, type Schedule } from './schedule.js';
+import { defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
 /** Options of {@link constant}. */
@@ -12,8 +12,7 @@ export interface ConstantOptions {
 export function constant(options: ConstantOptions): Schedule {
   const o = keys('constant', options, ['value']);
   const value = num('constant', 'value', o.value);
-  return defineSchedule('constant', { value }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep('constant', step);
+  return defineSchedule('constant', { value }, (_step) => {
     return value;
   });
 }
@@ -39,7 +38,6 @@ export function linear(options: LinearOptions): Schedule {
   const steps = num('linear', 'steps', o.steps, { gt: 0 });
   const slope = (to - from) / steps;
   return defineSchedule('linear', { from, to, steps }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep('linear', step);
     return step < steps ? from + slope * step : to;
   });
 }
@@ -68,7 +66,6 @@ export function polynomial(options: PolynomialOptions): Schedule {
   const power = num('polynomial', 'power', o.power, { min: 0 });
   const span = from - to;
   return defineSchedule('polynomial', { from, to, steps, power }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep('polynomial', step);
     if (step >= steps) return to;
     return span * powNonNeg(1 - step / steps, power) + to;
   });
@@ -101,7 +98,6 @@ export function exponential(options: ExponentialOptions): Schedule {
   let lastK = 0;
   let lastV = from;
   return defineSchedule('exponential', { from, rate, steps, staircase }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep('exponential', step);
     if (!staircase) return from * powLn(ln, step / steps);
     const k = Math.floor(step / steps);
     if (k !== lastK) {
@@ -136,7 +132,6 @@ export function cosine(options: CosineOptions): Schedule {
   const exponent = optNum('cosine', 'exponent', o.exponent, 1, { gt: 0 });
   const span = from - to;
   return defineSchedule('cosine', { from, to, steps, exponent }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep('cosine', step);
     if (step >= steps) return to;
     return to + span * powNonNeg(0.5 * (1 + Math.cos((Math.PI * step) / steps)), exponent);
   });
@@ -171,7 +166,6 @@ export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
   }
   const n = boundaries.length;
   return defineSchedule(ctx, { boundaries, values }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     let i = 0;
     while (i < n && step >= boundaries[i]) i++;
     return values[i];
@@ -206,7 +200,6 @@ export function piecewiseInterpolate(options: PiecewiseInterpolateOptions): Sche
   const n = boundaries.length;
   const cos = kind === 'cosine';
   return defineSchedule(ctx, { boundaries, values, kind }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (step <= boundaries[0]) return values[0];
     let i = 1;
     while (i < n && step >= boundaries[i]) i++;

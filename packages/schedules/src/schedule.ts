@@ -41,29 +41,61 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
+ * The steps a schedule accepts, checked by {@link defineSchedule} before `at` runs:
+ * - `'finite'` (the default): a finite number `>= 0`.
+ * - `'inner'`: any number; the schedules it evaluates check the range (their own error).
+ * - `{ max, allowed }`: a number in `[0, max]` (both ends included); `allowed` words the
+ *   error for a step out of that range.
+ * A value that is not a number fails every domain with the `'finite'` wording.
+ * @internal
+ */
+export type StepDomain = 'finite' | 'inner' | { readonly max: number; readonly allowed: string };
+
+/**
  * Attaches a spec to an evaluation function. `options` must be plain JSON data
  * (numbers, strings, booleans, null, arrays, objects, nested specs); it is frozen.
- * The returned schedule refuses a step that is not a number (`fn` only has to check
- * the range) and turns a non-finite result into a {@link ScheduleOverflowError}.
+ * The returned schedule refuses a step outside `domain` (so `at` never sees one) and turns
+ * a non-finite result into a {@link ScheduleOverflowError}.
  * @internal
  */
 export function defineSchedule(
   type: string,
   options: Record<string, unknown>,
-  fn: (step: number) => number,
+  at: (step: number) => number,
+  domain: StepDomain = 'finite',
 ): Schedule {
   const clean: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) if (v !== undefined) clean[k] = v;
-  // The spec gets its own (frozen) copy: arrays captured by `fn` stay unfrozen, fast arrays.
+  // The spec gets its own (frozen) copy: arrays captured by `at` stay unfrozen, fast arrays.
   const copy = structuredClone(clean);
-  const checked = (step: number): number => {
-    // `null >= 0` and `[300] >= 0` are true in JS: the range checks alone let them through.
-    if (typeof step !== 'number') badStep(type, step);
-    const v = fn(step);
-    // v - v is 0 for every finite v, NaN for ±Infinity and NaN.
-    if (v - v !== 0) throw new ScheduleOverflowError(type, step, v);
-    return v;
-  };
+  // One closure per domain, so that each stays monomorphic. `null >= 0` and `[300] >= 0` are
+  // true in JS: the range checks alone would let them through, hence the typeof.
+  // `v - v` is 0 for every finite v, NaN for ±Infinity and NaN.
+  let checked: (step: number) => number;
+  if (domain === 'finite') {
+    checked = (step) => {
+      if (!(typeof step === 'number' && step >= 0 && step < Infinity)) badStep(type, step);
+      const v = at(step);
+      if (v - v !== 0) throw new ScheduleOverflowError(type, step, v);
+      return v;
+    };
+  } else if (domain === 'inner') {
+    checked = (step) => {
+      if (typeof step !== 'number') badStep(type, step);
+      const v = at(step);
+      if (v - v !== 0) throw new ScheduleOverflowError(type, step, v);
+      return v;
+    };
+  } else {
+    const { max, allowed } = domain;
+    checked = (step) => {
+      if (typeof step !== 'number') badStep(type, step);
+      if (!(step >= 0 && step <= max)) badStep(type, step, allowed);
+      const v = at(step);
+      if (v - v !== 0) throw new ScheduleOverflowError(type, step, v);
+      return v;
+    };
+  }
   Object.defineProperty(checked, 'spec', {
     value: deepFreeze({ type, options: copy }),
     enumerable: true,

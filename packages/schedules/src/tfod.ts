@@ -4,7 +4,7 @@
  * @module
  */
 import { powLn } from './math.js';
-import { badStep, defineSchedule, type Schedule } from './schedule.js';
+import { defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
 
 /** Options of {@link exponentialDecayWithBurnin}, named as in TF Object Detection API. */
@@ -72,7 +72,6 @@ export function exponentialDecayWithBurnin(options: ExponentialDecayWithBurninOp
     staircase,
   };
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (step < burninSteps) return burnin;
     let p = (step - burninSteps) / learningRateDecaySteps;
     if (staircase) p = Math.floor(p);
@@ -158,7 +157,6 @@ export function exponentialDecayWithWarmup(options: ExponentialDecayWithWarmupOp
     staircase,
   };
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (step < warmupSteps) return warmupLearningRate + slope * step;
     let p = (step - warmupSteps) / learningRateDecaySteps;
     if (staircase) p = Math.floor(p);
@@ -223,7 +221,6 @@ export function cosineDecayWithWarmup(options: CosineDecayWithWarmupOptions): Sc
   const span = totalSteps - start;
   const spec = { learningRateBase, totalSteps, warmupLearningRate, warmupSteps, holdBaseRateSteps };
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (step > totalSteps) return 0;
     if (step < warmupSteps) return warmupLearningRate + slope * step;
     if (step <= start) {
@@ -263,7 +260,6 @@ export function manualStepping(options: ManualSteppingOptions): Schedule {
   const slope = ramp ? (rates[1] - rates[0]) / b0 : 0;
   const r0 = rates[0];
   return defineSchedule(ctx, { boundaries, rates, warmup }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (ramp && step < b0) return r0 + slope * Math.floor(step);
     let i = 0;
     while (i < n && step >= boundaries[i]) i++;

@@ -31,7 +31,6 @@ export function stepLR(options: StepLROptions): Schedule {
   let lastK = 0;
   let lastV = lr;
   return defineSchedule(ctx, { lr, stepSize, gamma }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const k = Math.floor(step / stepSize);
     if (k !== lastK) {
       lastK = k;
@@ -68,7 +67,6 @@ export function multiStepLR(options: MultiStepLROptions): Schedule {
   const values = milestones.map((_, i) => lr * gamma ** (i + 1));
   values.unshift(lr);
   return defineSchedule(ctx, { lr, milestones, gamma }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     let i = 0;
     while (i < n && step >= milestones[i]) i++;
     return values[i];
@@ -102,7 +100,6 @@ export function constantLR(options: ConstantLROptions): Schedule {
   const end = totalIters === 0 ? Infinity : totalIters;
   const allowed = `a finite number in [0, totalIters = ${totalIters}) (with factor 0 torch divides by zero at step totalIters)`;
   return defineSchedule(ctx, { lr, factor, totalIters }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (step < end) return low;
     if (factor === 0) badStep(ctx, step, allowed);
     return lr;
@@ -131,7 +128,6 @@ export function linearLR(options: LinearLROptions): Schedule {
   const totalIters = optNum(ctx, 'totalIters', o.totalIters, 5, { int: true, gt: 0 });
   const d = (endFactor - startFactor) / totalIters;
   return defineSchedule(ctx, { lr, startFactor, endFactor, totalIters }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     return lr * (startFactor + d * Math.min(step, totalIters));
   });
 }
@@ -152,7 +148,6 @@ export function exponentialLR(options: ExponentialLROptions): Schedule {
   const gamma = num(ctx, 'gamma', o.gamma, { min: 0 });
   const ln = Math.log(gamma);
   return defineSchedule(ctx, { lr, gamma }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     return lr * powLn(ln, step);
   });
 }
@@ -175,7 +170,6 @@ export function polynomialLR(options: PolynomialLROptions): Schedule {
   const totalIters = optNum(ctx, 'totalIters', o.totalIters, 5, { int: true, gt: 0 });
   const power = optNum(ctx, 'power', o.power, 1, { min: 0 });
   return defineSchedule(ctx, { lr, totalIters, power }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     return lr * powNonNeg(1 - Math.min(step, totalIters) / totalIters, power);
   });
 }
@@ -202,7 +196,6 @@ export function cosineAnnealingLR(options: CosineAnnealingLROptions): Schedule {
   const etaMin = optNum(ctx, 'etaMin', o.etaMin, 0);
   const half = (lr - etaMin) / 2;
   return defineSchedule(ctx, { lr, tMax, etaMin }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     return etaMin + half * (1 + Math.cos((Math.PI * step) / tMax));
   });
 }
@@ -236,7 +229,6 @@ export function cosineAnnealingWarmRestarts(options: CosineAnnealingWarmRestarts
   let start = 0;
   let tI = t0;
   return defineSchedule(ctx, { lr, t0, tMult, etaMin }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     if (!(step >= start && step < start + tI)) {
       if (tMult === 1) {
         start = step - (step % t0);
@@ -337,8 +329,7 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
   const lo = momentum ? maxMomentum : baseLr;
   const amp = momentum ? -(maxMomentum - baseMomentum) : maxLr - baseLr;
   if (momentum && !cycleMomentum) {
-    return defineSchedule(ctx, spec, (step) => {
-      if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
+    return defineSchedule(ctx, spec, (_step) => {
       return maxMomentum;
     });
   }
@@ -346,7 +337,6 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
     const fn = custom.fn;
     const byCycle = scaleMode === 'cycle';
     return defineSchedule(ctx, spec, (step) => {
-      if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
       const cycle = Math.floor(1 + step / totalSize);
       const x = 1 + step / totalSize - cycle;
       const factor = x <= stepRatio ? x / stepRatio : (x - 1) / (stepRatio - 1);
@@ -354,7 +344,6 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
     });
   }
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const cycle = Math.floor(1 + step / totalSize);
     const x = 1 + step / totalSize - cycle;
     const factor = x <= stepRatio ? x / stepRatio : (x - 1) / (stepRatio - 1);
@@ -499,24 +488,28 @@ function oneCycle(ctx: string, options: OneCycleLROptions, momentum: boolean): S
     baseMomentum,
     maxMomentum,
   };
-  const allowed = `a finite number in [0, totalSteps = ${totalSteps}] (torch raises past totalSteps)`;
+  const domain = {
+    max: totalSteps,
+    allowed: `a finite number in [0, totalSteps = ${totalSteps}] (torch raises past totalSteps)`,
+  };
   const emptyAllowed = `a step outside the empty phases of this schedule (pctStart ${pctStart}, totalSteps ${totalSteps}: torch divides by zero there)`;
   if (momentum && !cycleMomentum) {
-    return defineSchedule(ctx, spec, (step) => {
-      if (!(step >= 0 && step <= totalSteps)) badStep(ctx, step, allowed);
-      return maxMomentum;
-    });
+    return defineSchedule(ctx, spec, () => maxMomentum, domain);
   }
-  return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step <= totalSteps)) badStep(ctx, step, allowed);
-    let i = 0;
-    while (i < last && step > ends[i]) i++;
-    if (ends[i] === starts[i]) badStep(ctx, step, emptyAllowed);
-    const pct = (step - starts[i]) / (ends[i] - starts[i]);
-    const a = from[i];
-    const b = to[i];
-    return cos ? b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1) : (b - a) * pct + a;
-  });
+  return defineSchedule(
+    ctx,
+    spec,
+    (step) => {
+      let i = 0;
+      while (i < last && step > ends[i]) i++;
+      if (ends[i] === starts[i]) badStep(ctx, step, emptyAllowed);
+      const pct = (step - starts[i]) / (ends[i] - starts[i]);
+      const a = from[i];
+      const b = to[i];
+      return cos ? b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1) : (b - a) * pct + a;
+    },
+    domain,
+  );
 }
 
 /** `OneCycleLR` learning rate. Throws a `ScheduleStepError` for `step > totalSteps`, like torch. */
@@ -561,8 +554,11 @@ export function sequentialLR(options: SequentialLROptions): Schedule {
     );
   }
   const joined = join(schedulers, milestones);
-  return defineSchedule(ctx, { schedulers: schedulers.map((s) => s.spec), milestones }, (step) =>
-    joined(step),
+  return defineSchedule(
+    ctx,
+    { schedulers: schedulers.map((s) => s.spec), milestones },
+    (step) => joined(step),
+    'inner',
   );
 }
 
@@ -590,7 +586,6 @@ export function lambdaLR(options: LambdaLROptions): Schedule {
   const lr = num(ctx, 'lr', o.lr);
   const { fn, spec } = lambdaOption(ctx, 'lrLambda', o.lrLambda);
   return defineSchedule(ctx, { lr, lrLambda: spec }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     return lr * fn(step);
   });
 }
@@ -611,7 +606,6 @@ export function multiplicativeLR(options: LambdaLROptions): Schedule {
   let n = 0;
   let v = lr;
   return defineSchedule(ctx, { lr, lrLambda: spec }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const k = Math.floor(step);
     if (k < n) {
       n = 0;
@@ -690,14 +684,19 @@ export function chainedScheduler(options: Schedule[] | ChainedSchedulerOptions):
       fail(ctx, `schedulers[${i}].lr`, chainLr(s), `the same lr as schedulers[0] (${lr})`);
   });
   const n = schedulers.length;
-  return defineSchedule(ctx, { schedulers: schedulers.map((s) => s.spec) }, (step) => {
-    let v = lr;
-    for (let i = 0; i < n; i++) {
-      const x = schedulers[i](step);
-      v = lr === 0 ? 0 : (v * x) / lr;
-    }
-    return v;
-  });
+  return defineSchedule(
+    ctx,
+    { schedulers: schedulers.map((s) => s.spec) },
+    (step) => {
+      let v = lr;
+      for (let i = 0; i < n; i++) {
+        const x = schedulers[i](step);
+        v = lr === 0 ? 0 : (v * x) / lr;
+      }
+      return v;
+    },
+    'inner',
+  );
 }
 
 /** Options of {@link swaLR}. */
@@ -736,7 +735,6 @@ export function swaLR(options: SWALROptions): Schedule {
   const cos = annealStrategy === 'cos';
   const denom = Math.max(1, annealEpochs);
   return defineSchedule(ctx, { lr, swaLr, annealEpochs, annealStrategy }, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const s = annealEpochs === 0 ? Math.max(1, step) : step;
     const t = Math.max(0, Math.min(1, s / denom));
     const a = cos ? (1 - Math.cos(Math.PI * t)) / 2 : t;

@@ -4,7 +4,7 @@
  * `step` is the global iteration `ni = i + nb * epoch` (batches done).
  * @module
  */
-import { badStep, defineSchedule, type Schedule } from './schedule.js';
+import { defineSchedule, type Schedule } from './schedule.js';
 import { keys, num, oneOf, optBool, optNum } from './validate.js';
 
 /** Options of {@link schedule} (names of Ultralytics' `default.yaml`, camelCased). */
@@ -104,7 +104,6 @@ export function schedule(options: UltralyticsScheduleOptions): Schedule {
     minWarmupIterations,
   };
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     const e = Math.floor(step / iterationsPerEpoch);
     let lf: number;
     if (cosLr) {
@@ -153,7 +152,6 @@ export function momentum(options: UltralyticsMomentumOptions): Schedule {
     minWarmupIterations,
   };
   return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= 0 && step < Infinity)) badStep(ctx, step);
     return step <= nw ? warmupMomentum + ((m - warmupMomentum) * step) / nw : m;
   });
 }
