@@ -5,12 +5,8 @@
 import './register-gradients.js';
 import { engine, findBackendFactory, getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
-import type {
-  BackendChoice,
-  BackendPreference,
-  InitBackendOptions,
-  ThreadsOption,
-} from './init-backend.js';
+import type { BackendChoice, InitBackendOptions, ThreadsOption } from './init-backend.js';
+import { type BackendPreference, PREFERENCES } from './preferences.js';
 import { missingGradients } from './register-gradients.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 
@@ -18,15 +14,6 @@ export { BackendUnavailableError, InvalidBackendOptionError } from './errors.js'
 export { registerTrainingKernels, trainingKernelNames } from './register-training-kernels.js';
 export type { BackendChoice, BackendPreference, InitBackendOptions, ThreadsOption };
 
-const PREFERENCES: readonly BackendPreference[] = [
-  'auto',
-  'tensorflow-gpu',
-  'tensorflow',
-  'webgpu',
-  'webgl',
-  'wasm',
-  'cpu',
-];
 type PageBackend = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /** The `'auto'` order in a page. */
 const ORDER: readonly PageBackend[] = ['webgpu', 'webgl', 'wasm', 'cpu'];

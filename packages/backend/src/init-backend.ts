@@ -11,6 +11,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
+import { type BackendPreference, PREFERENCES } from './preferences.js';
 import { missingGradients } from './register-gradients.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 import {
@@ -21,20 +22,7 @@ import {
   type WasmThreadsApi,
 } from './wasm-threads.js';
 
-/**
- * Which backend to run. In Node `'auto'` picks tfjs-node-gpu, else tfjs-node, else wasm, else
- * cpu; in a page (the `browser` entry) webgpu, else webgl, else wasm, else cpu, keeping an
- * active GPU backend. `'tensorflow-gpu'` is tfjs-node-gpu (its backend is also named
- * `'tensorflow'`); `'webgpu'` and `'webgl'` exist only in a page, the tfjs-node ones only in Node.
- */
-export type BackendPreference =
-  | 'auto'
-  | 'tensorflow-gpu'
-  | 'tensorflow'
-  | 'webgpu'
-  | 'webgl'
-  | 'wasm'
-  | 'cpu';
+export type { BackendPreference };
 
 /** How many threads the backend may use: `'auto'` = every core, or a count >= 1. */
 export type ThreadsOption = 'auto' | number;
@@ -73,15 +61,6 @@ export interface InitBackendOptions {
   threads?: ThreadsOption;
 }
 
-const PREFERENCES: readonly BackendPreference[] = [
-  'auto',
-  'tensorflow-gpu',
-  'tensorflow',
-  'webgpu',
-  'webgl',
-  'wasm',
-  'cpu',
-];
 const TFJS_NODE = '@tensorflow/tfjs-node';
 const TFJS_NODE_GPU = '@tensorflow/tfjs-node-gpu';
 
