@@ -1,3 +1,4 @@
+import { indexAtStep } from './math.js';
 import { defineSchedule, type Schedule, scheduleArray, scheduleOption } from './schedule.js';
 import { fail, keys, num, numArray, optNum } from './validate.js';
 
@@ -37,8 +38,7 @@ export function join(schedules: readonly Schedule[], boundaries: readonly number
     });
   }
   return defineSchedule(ctx, spec, (step) => {
-    let i = 0;
-    while (i < n && step >= b[i]) i++;
+    const i = indexAtStep(b, step);
     return i === 0 ? list[0](step) : list[i](step - b[i - 1]);
   });
 }

@@ -3,7 +3,7 @@
  * AlexeyAB fork). `step` is darknet's batch number (`get_current_batch`).
  * @module
  */
-import { powLn, powNonNeg } from './math.js';
+import { indexAtStep, powLn, powNonNeg, staircase } from './math.js';
 import { badStep, defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optNum } from './validate.js';
 
@@ -156,16 +156,10 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       const stepSize = optNum(ctx, 'step', o.step, 1, { int: true, gt: 0 });
       const scale = optNum(ctx, 'scale', o.scale, 1, { min: 0 });
       Object.assign(spec, { step: stepSize, scale });
-      let lastK = 0;
-      let lastV = learningRate;
+      const stairs = staircase(learningRate, scale, stepSize);
       return def((b) => {
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
-        const k = Math.floor(b / stepSize);
-        if (k !== lastK) {
-          lastK = k;
-          lastV = learningRate * scale ** k;
-        }
-        return lastV;
+        return stairs(b);
       });
     }
     case 'steps': {
@@ -174,14 +168,11 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       if (scales.length !== steps.length)
         fail(ctx, 'scales', scales, `an array of steps.length = ${steps.length} numbers`);
       Object.assign(spec, { steps, scales });
-      const n = steps.length;
       const values = [learningRate];
       for (const s of scales) values.push(values[values.length - 1] * s);
       return def((b) => {
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
-        let i = 0;
-        while (i < n && steps[i] <= b) i++;
-        return values[i];
+        return values[indexAtStep(steps, b)];
       });
     }
     case 'exp': {

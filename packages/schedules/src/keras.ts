@@ -3,7 +3,7 @@
  * optimizer's `iterations`.
  * @module
  */
-import { powLn, powNonNeg } from './math.js';
+import { indexPastStep, powLn, powNonNeg } from './math.js';
 import { defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
 
@@ -60,11 +60,8 @@ export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): 
       `an array of boundaries.length + 1 = ${boundaries.length + 1} values`,
     );
   }
-  const n = boundaries.length;
   return defineSchedule(ctx, { boundaries, values }, (step) => {
-    let i = 0;
-    while (i < n && step > boundaries[i]) i++;
-    return values[i];
+    return values[indexPastStep(boundaries, step)];
   });
 }
 

@@ -1,4 +1,11 @@
-import { powLn, powNonNeg } from './math.js';
+import {
+  annealCos,
+  annealLinear,
+  indexAtStep,
+  powLn,
+  powNonNeg,
+  staircase as stairs,
+} from './math.js';
 import { defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
@@ -95,17 +102,9 @@ export function exponential(options: ExponentialOptions): Schedule {
   const steps = num('exponential', 'steps', o.steps, { gt: 0 });
   const staircase = optBool('exponential', 'staircase', o.staircase, false);
   const ln = Math.log(rate);
-  let lastK = 0;
-  let lastV = from;
-  return defineSchedule('exponential', { from, rate, steps, staircase }, (step) => {
-    if (!staircase) return from * powLn(ln, step / steps);
-    const k = Math.floor(step / steps);
-    if (k !== lastK) {
-      lastK = k;
-      lastV = from * rate ** k;
-    }
-    return lastV;
-  });
+  const spec = { from, rate, steps, staircase };
+  if (staircase) return defineSchedule('exponential', spec, stairs(from, rate, steps));
+  return defineSchedule('exponential', spec, (step) => from * powLn(ln, step / steps));
 }
 
 /** Options of {@link cosine}. */
@@ -164,11 +163,8 @@ export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
       `an array of boundaries.length + 1 = ${boundaries.length + 1} numbers`,
     );
   }
-  const n = boundaries.length;
   return defineSchedule(ctx, { boundaries, values }, (step) => {
-    let i = 0;
-    while (i < n && step >= boundaries[i]) i++;
-    return values[i];
+    return values[indexAtStep(boundaries, step)];
   });
 }
 
@@ -201,12 +197,12 @@ export function piecewiseInterpolate(options: PiecewiseInterpolateOptions): Sche
   const cos = kind === 'cosine';
   return defineSchedule(ctx, { boundaries, values, kind }, (step) => {
     if (step <= boundaries[0]) return values[0];
-    let i = 1;
-    while (i < n && step >= boundaries[i]) i++;
+    // step > boundaries[0]: i >= 1.
+    const i = indexAtStep(boundaries, step);
     if (i === n) return values[n - 1];
     const a = values[i - 1];
     const b = values[i];
     const pct = (step - boundaries[i - 1]) / (boundaries[i] - boundaries[i - 1]);
-    return cos ? b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1) : a + (b - a) * pct;
+    return cos ? annealCos(a, b, pct) : annealLinear(a, b, pct);
   });
 }

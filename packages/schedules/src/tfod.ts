@@ -3,7 +3,7 @@
  * current TF2 semantics). `step` is TF's `global_step`.
  * @module
  */
-import { powLn } from './math.js';
+import { indexAtStep, powLn } from './math.js';
 import { defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
 
@@ -261,8 +261,6 @@ export function manualStepping(options: ManualSteppingOptions): Schedule {
   const r0 = rates[0];
   return defineSchedule(ctx, { boundaries, rates, warmup }, (step) => {
     if (ramp && step < b0) return r0 + slope * Math.floor(step);
-    let i = 0;
-    while (i < n && step >= boundaries[i]) i++;
-    return rates[i];
+    return rates[indexAtStep(boundaries, step)];
   });
 }

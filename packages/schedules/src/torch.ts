@@ -7,7 +7,15 @@
 
 import { join } from './combinators.js';
 import { type LambdaFn, lambdaOption } from './lambdas.js';
-import { powLn, powNonNeg } from './math.js';
+import {
+  annealCos,
+  annealLinear,
+  indexAtStep,
+  indexPastStep,
+  powLn,
+  powNonNeg,
+  staircase,
+} from './math.js';
 import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
@@ -28,16 +36,7 @@ export function stepLR(options: StepLROptions): Schedule {
   const lr = num(ctx, 'lr', o.lr);
   const stepSize = num(ctx, 'stepSize', o.stepSize, { int: true, gt: 0 });
   const gamma = optNum(ctx, 'gamma', o.gamma, 0.1, { min: 0 });
-  let lastK = 0;
-  let lastV = lr;
-  return defineSchedule(ctx, { lr, stepSize, gamma }, (step) => {
-    const k = Math.floor(step / stepSize);
-    if (k !== lastK) {
-      lastK = k;
-      lastV = lr * gamma ** k;
-    }
-    return lastV;
-  });
+  return defineSchedule(ctx, { lr, stepSize, gamma }, staircase(lr, gamma, stepSize));
 }
 
 /** Options of {@link multiStepLR}. */
@@ -63,13 +62,10 @@ export function multiStepLR(options: MultiStepLROptions): Schedule {
     'nondecreasing',
   );
   const gamma = optNum(ctx, 'gamma', o.gamma, 0.1, { min: 0 });
-  const n = milestones.length;
   const values = milestones.map((_, i) => lr * gamma ** (i + 1));
   values.unshift(lr);
   return defineSchedule(ctx, { lr, milestones, gamma }, (step) => {
-    let i = 0;
-    while (i < n && step >= milestones[i]) i++;
-    return values[i];
+    return values[indexAtStep(milestones, step)];
   });
 }
 
@@ -500,13 +496,12 @@ function oneCycle(ctx: string, options: OneCycleLROptions, momentum: boolean): S
     ctx,
     spec,
     (step) => {
-      let i = 0;
-      while (i < last && step > ends[i]) i++;
+      const i = indexPastStep(ends, step, last);
       if (ends[i] === starts[i]) badStep(ctx, step, emptyAllowed);
       const pct = (step - starts[i]) / (ends[i] - starts[i]);
       const a = from[i];
       const b = to[i];
-      return cos ? b + ((a - b) / 2) * (Math.cos(Math.PI * pct) + 1) : (b - a) * pct + a;
+      return cos ? annealCos(a, b, pct) : annealLinear(a, b, pct);
     },
     domain,
   );
