@@ -1,10 +1,11 @@
+import { TrainerError } from './errors.js';
 /**
  * Error for bad command-line usage (exit code 2). With `showUsage`, the CLI prints the
  * command's usage after the message (for a missing required argument).
  */
-export class UsageError extends Error {
+export class UsageError extends TrainerError {
   override name = 'UsageError';
-  readonly exitCode = 2;
+  override readonly exitCode = 2;
   readonly showUsage: boolean;
   constructor(message: string, options: { showUsage?: boolean } = {}) {
     super(message);

@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 // Only light modules here: `--help` and `--version` must not load tfjs. Each command's module
 // is imported when it runs (commands/table.ts).
 import { COMMANDS, commandUsage, findCommand, globalUsage } from './commands/table.js';
+import { LIBRARY_INPUT_ERRORS } from './errors.js';
 
 /** The trainer's version, from its package.json (next to src/ and dist/). */
 export function cliVersion(): string {
@@ -14,18 +15,16 @@ export function cliVersion(): string {
 const HELP = new Set(['--help', '-h']);
 
 /**
- * The exit code an error maps to: its numeric `exitCode` (1 bad input, 2 usage), else 2 for
- * {@link UsageError}, 1 for the trainer's other typed errors (a name `XxxError` other than
- * `Error` / `TypeError`, e.g. `DatasetError`); undefined for anything else (a bug: the
- * caller rethrows it with its stack).
+ * The exit code an error maps to: its numeric `exitCode` (every `TrainerError` has one: 1 bad
+ * input, 2 usage), else 1 for the burnin libraries' input errors ({@link LIBRARY_INPUT_ERRORS});
+ * undefined for anything else, e.g. a `RangeError` or `ReferenceError` from a bug (the caller
+ * rethrows it with its stack).
  */
 export function exitCodeOf(e: unknown): number | undefined {
   if (typeof e !== 'object' || e === null) return undefined;
   const code = (e as { exitCode?: unknown }).exitCode;
   if (typeof code === 'number' && Number.isInteger(code) && code > 0) return code;
-  if (e instanceof UsageError) return 2;
-  if (e instanceof Error && /Error$/.test(e.name) && e.name !== 'Error' && e.name !== 'TypeError')
-    return 1;
+  if (e instanceof Error && LIBRARY_INPUT_ERRORS.has(e.name)) return 1;
   return undefined;
 }
 

@@ -13,14 +13,14 @@ import {
 import YAML from 'yaml';
 import { z } from 'zod';
 import { UsageError } from './args.js';
+import { TrainerError } from './errors.js';
 
 /**
  * Error for an invalid configuration; `path` names the bad field (e.g. `train.batchSize`).
  * `exitCode` 1: the CLI prints the message on one line and exits 1.
  */
-export class ConfigError extends Error {
+export class ConfigError extends TrainerError {
   override name = 'ConfigError';
-  readonly exitCode = 1;
   constructor(
     message: string,
     readonly path = '',
@@ -362,11 +362,8 @@ export function resolveConfig(o: ResolveOptions = {}): TrainConfig {
   const presetName = o.preset ?? 'default';
   const preset = Object.hasOwn(PRESETS, presetName) ? PRESETS[presetName] : undefined;
   if (!preset)
-    throw Object.assign(
-      new UsageError(
-        `unknown preset '${presetName}' (allowed: ${Object.keys(PRESETS).join(', ')})`,
-      ),
-      { exitCode: 2 },
+    throw new UsageError(
+      `unknown preset '${presetName}' (allowed: ${Object.keys(PRESETS).join(', ')})`,
     );
   let merged: unknown = preset;
   if (o.configFile)

@@ -2,13 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { intFlag, UsageError } from '../args.js';
+import { TrainerError } from '../errors.js';
 import type { CommandIo } from '../io/command-io.js';
 import { PRESET_NAMES } from './table.js';
 
 /** The built bench script is missing (running from source without a build). */
-export class BenchScriptError extends Error {
+export class BenchScriptError extends TrainerError {
   override readonly name = 'BenchScriptError';
-  readonly exitCode = 1;
 }
 
 /**

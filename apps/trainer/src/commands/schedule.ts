@@ -13,6 +13,7 @@ import {
 } from '@burnin/schedules';
 import { parse as parseYaml } from 'yaml';
 import { scheduleFromRunConfig } from '../config.js';
+import { TrainerError } from '../errors.js';
 import { type CommandIo, EXIT_INPUT, EXIT_OK, EXIT_USAGE, processIo } from '../io/command-io.js';
 import { usageOf } from './table.js';
 
@@ -29,7 +30,7 @@ export interface LoadedSchedule {
 }
 
 /** A schedule input that cannot be used; `source` names the file (or `<argument>`). */
-export class ScheduleInputError extends Error {
+export class ScheduleInputError extends TrainerError {
   override readonly name = 'ScheduleInputError';
   constructor(
     readonly source: string,

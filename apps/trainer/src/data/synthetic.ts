@@ -1,3 +1,4 @@
+import { TrainerError } from '../errors.js';
 import { createRng, hashSeed, uniform } from './rng.js';
 import type { DetectionDataset, Sample } from './types.js';
 
@@ -23,7 +24,7 @@ export interface SyntheticOptions {
 }
 
 /** Error thrown for invalid synthetic-dataset options. */
-export class SyntheticDatasetError extends Error {
+export class SyntheticDatasetError extends TrainerError {
   override name = 'SyntheticDatasetError';
 }
 

@@ -1,11 +1,10 @@
+import { TrainerError } from '../errors.js';
 /**
  * An image file that is missing, unreadable or not a decodable image.
  * `file` is the path as given; `reason` is the underlying cause in words.
  */
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends TrainerError {
   override readonly name = 'ImageDecodeError';
-  /** CLI exit code: bad input. */
-  readonly exitCode = 1;
   constructor(
     readonly file: string,
     readonly reason: string,
@@ -18,7 +17,7 @@ export class ImageDecodeError extends Error {
  * A pixel array or box list passed to an image helper has the wrong shape or
  * holds a non-finite value. `argument` names the parameter.
  */
-export class ImageArgumentError extends Error {
+export class ImageArgumentError extends TrainerError {
   override readonly name = 'ImageArgumentError';
   constructor(
     readonly argument: string,
@@ -33,10 +32,8 @@ export class ImageArgumentError extends Error {
  * image file), `entry` the offending entry such as `annotations[3]` (absent for
  * file-level problems) and `field` the field inside it such as `bbox`.
  */
-export class CocoDatasetError extends Error {
+export class CocoDatasetError extends TrainerError {
   override readonly name = 'CocoDatasetError';
-  /** CLI exit code: bad input. */
-  readonly exitCode = 1;
   constructor(
     readonly file: string,
     readonly entry: string | undefined,
@@ -50,10 +47,8 @@ export class CocoDatasetError extends Error {
 }
 
 /** An output file that cannot be written (missing folder, no permission, disk full). */
-export class OutputFileError extends Error {
+export class OutputFileError extends TrainerError {
   override readonly name = 'OutputFileError';
-  /** CLI exit code: bad input (file or environment). */
-  readonly exitCode = 1;
   constructor(
     readonly file: string,
     readonly reason: string,

@@ -1,11 +1,11 @@
+import { TrainerError } from '../errors.js';
 /**
  * A file or folder of a run that could not be used (disk full, read-only, a file where a
  * folder should be, damaged contents). The message names the file and what to do; the CLI
  * prints it on one line and exits with {@link RunFileError.exitCode}.
  */
-export class RunFileError extends Error {
+export class RunFileError extends TrainerError {
   override name = 'RunFileError';
-  readonly exitCode = 1;
   constructor(
     message: string,
     /** The file or folder concerned. */
@@ -18,15 +18,13 @@ export class RunFileError extends Error {
 }
 
 /** `train --out` names a folder that already holds a run, and `--resume` was not given. */
-export class RunExistsError extends Error {
+export class RunExistsError extends TrainerError {
   override name = 'RunExistsError';
-  readonly exitCode = 1;
 }
 
 /** Another trainer holds the run folder's lock. */
-export class RunLockedError extends Error {
+export class RunLockedError extends TrainerError {
   override name = 'RunLockedError';
-  readonly exitCode = 1;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { TrainerError } from '../errors.js';
 import { writeFileAtomic } from '../run/fs.js';
 
 /** Magic of the current format (2): header and data are covered by a SHA-256 trailer. */
@@ -12,9 +13,8 @@ const HASH_BYTES = 32;
 const DTYPES = new Set(['float32', 'int32']);
 
 /** Error reading a checkpoint file (missing, truncated, damaged or of another format). */
-export class CheckpointError extends Error {
+export class CheckpointError extends TrainerError {
   override name = 'CheckpointError';
-  readonly exitCode = 1;
 }
 
 /** One named float32 array of a checkpoint. */

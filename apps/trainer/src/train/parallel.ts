@@ -27,10 +27,11 @@ import {
 } from './shard.js';
 
 /** A data-parallel worker failed (crashed, exited, or could not start). */
-export class WorkerError extends Error {
+export class WorkerError extends TrainerError {
   override name = 'WorkerError';
 }
 
+import { TrainerError } from '../errors.js';
 import type { PreparedBatch } from './prepared-batch.js';
 
 export { type PreparedBatch, prepareBatch } from './prepared-batch.js';

@@ -10,6 +10,7 @@ import { buildSchedule, ConfigError, resolveThreads, type TrainConfig } from '..
 import { batchAt, datasetsFromConfig, loadDatasets } from '../data/batches.js';
 import { createRng, hashSeed } from '../data/rng.js';
 import type { DetectionDataset } from '../data/types.js';
+import { TrainerError } from '../errors.js';
 import { createDetector, type Detector, parameterCount } from '../model/centernet.js';
 import { LOSS_TERMS } from '../model/loss.js';
 import { fileError, RunExistsError } from '../run/errors.js';
@@ -36,7 +37,7 @@ import { createProgress } from './progress.js';
 import { detectorConfig, shardRanges } from './shard.js';
 
 /** Error for an unusable dataset (e.g. empty). */
-export class DatasetError extends Error {
+export class DatasetError extends TrainerError {
   override name = 'DatasetError';
 }
 
