@@ -17,6 +17,7 @@ import {
 } from '../src/commands/table.js';
 import { TRAIN_USAGE } from '../src/commands/train.js';
 import { ConfigError, PRESETS } from '../src/config.js';
+import { LIBRARY_INPUT_ERRORS, TrainerError } from '../src/errors.js';
 import { CheckpointError } from '../src/train/checkpoint.js';
 import { DatasetError } from '../src/train/train.js';
 import { runCli } from './cli-helpers.js';
@@ -265,6 +266,57 @@ describe('error contract: any thrown error with a numeric exitCode', () => {
     expect(exitCodeOf(new Error('bug'))).toBeUndefined();
     expect(exitCodeOf(new TypeError('bug'))).toBeUndefined();
     expect(exitCodeOf('a string')).toBeUndefined();
+    // bugs keep their stack: no error is one line just because its name ends in "Error"
+    expect(exitCodeOf(new RangeError('bug'))).toBeUndefined();
+    expect(exitCodeOf(new ReferenceError('x is not defined'))).toBeUndefined();
+    expect(exitCodeOf(new SyntaxError('Unexpected token'))).toBeUndefined();
+    class SomethingError extends Error {
+      override name = 'SomethingError';
+    }
+    expect(exitCodeOf(new SomethingError('bug'))).toBeUndefined();
+  });
+
+  it("every trainer error is a TrainerError with exit code 1 (usage: 2); the libraries' input errors are listed", async () => {
+    const modules = await Promise.all([
+      import('../src/args.js'),
+      import('../src/config.js'),
+      import('../src/train/parallel.js'),
+      import('../src/train/train.js'),
+      import('../src/train/checkpoint.js'),
+      import('../src/data/synthetic.js'),
+      import('../src/run/errors.js'),
+      import('../src/io/errors.js'),
+      import('../src/commands/bench.js'),
+      import('../src/commands/schedule.js'),
+    ]);
+    const classes = modules.flatMap((m) =>
+      Object.values(m).filter(
+        (v): v is new (...a: never[]) => Error =>
+          typeof v === 'function' && v.prototype instanceof Error,
+      ),
+    );
+    expect(classes.length).toBeGreaterThanOrEqual(15);
+    for (const C of classes) {
+      expect(C.prototype instanceof TrainerError, C.name).toBe(true);
+      const e = new (C as unknown as new (...a: string[]) => Error)('x', 'x', 'x');
+      expect(exitCodeOf(e), C.name).toBe(C === UsageError ? 2 : 1);
+    }
+    const libraries = await Promise.all([
+      import('@burnin/schedules'),
+      import('@burnin/metrics'),
+      import('@burnin/backend'),
+      import('@burnin/losses'),
+      import('@burnin/tfjs-adapter'),
+    ]);
+    const names = libraries.flatMap((m) =>
+      Object.entries(m)
+        .filter(
+          ([, v]) =>
+            typeof v === 'function' && (v as { prototype: unknown }).prototype instanceof Error,
+        )
+        .map(([k]) => k),
+    );
+    expect(new Set(names)).toEqual(LIBRARY_INPUT_ERRORS);
   });
 
   it('main prints "error: <message>" (one line, no stack) and returns the exitCode', async () => {
