@@ -41,15 +41,18 @@ function registry(): Map<string, Entry> {
   if (registryCache) return registryCache;
   const r = new Map<string, Entry>();
   const plain = (fn: AnyFactory): Entry => ({ factory: fn });
-  /** Registers a namespace's factories under `prefix.name`. */
-  const registerNamespace = (
+  /**
+   * Registers `names` of a port's namespace as `prefix.name`, in this order. The list is
+   * explicit: a helper a port exports never becomes a type (`keyof` catches a typo).
+   */
+  const port = <NS extends object>(
     prefix: string,
-    ns: Record<string, unknown>,
-    many: Record<string, string[]> = {},
+    ns: NS,
+    names: readonly (keyof NS & string)[],
+    many: Partial<Record<keyof NS & string, string[]>> = {},
   ): void => {
-    for (const [name, f] of Object.entries(ns)) {
-      if (typeof f !== 'function' || !/^[a-z]/.test(name)) continue;
-      r.set(`${prefix}.${name}`, { factory: f as AnyFactory, many: many[name] });
+    for (const name of names) {
+      r.set(`${prefix}.${name}`, { factory: ns[name] as AnyFactory, many: many[name] });
     }
   };
   r.set('constant', plain(constant));
@@ -75,15 +78,67 @@ function registry(): Map<string, Entry> {
     factory: ({ schedule, ...rest }) => clamp(schedule as Schedule, rest as never),
     one: ['schedule'],
   });
-  registerNamespace('tfod', tfod);
-  registerNamespace('keras', keras);
-  registerNamespace('torch', torch, {
-    sequentialLR: ['schedulers'],
-    chainedScheduler: ['schedulers'],
-  });
-  registerNamespace('optax', optax, { joinSchedules: ['schedules'] });
-  registerNamespace('darknet', darknet);
-  registerNamespace('ultralytics', ultralytics);
+  port('tfod', tfod, [
+    'cosineDecayWithWarmup',
+    'exponentialDecayWithBurnin',
+    'exponentialDecayWithWarmup',
+    'manualStepping',
+  ]);
+  port('keras', keras, [
+    'cosineDecay',
+    'cosineDecayRestarts',
+    'exponentialDecay',
+    'inverseTimeDecay',
+    'piecewiseConstantDecay',
+    'polynomialDecay',
+  ]);
+  port(
+    'torch',
+    torch,
+    [
+      'chainedScheduler',
+      'constantLR',
+      'cosineAnnealingLR',
+      'cosineAnnealingWarmRestarts',
+      'cyclicLR',
+      'cyclicLRMomentum',
+      'exponentialLR',
+      'lambdaLR',
+      'linearLR',
+      'multiStepLR',
+      'multiplicativeLR',
+      'oneCycleLR',
+      'oneCycleLRMomentum',
+      'polynomialLR',
+      'sequentialLR',
+      'stepLR',
+      'swaLR',
+    ],
+    { sequentialLR: ['schedulers'], chainedScheduler: ['schedulers'] },
+  );
+  port(
+    'optax',
+    optax,
+    [
+      'constantSchedule',
+      'cosineDecaySchedule',
+      'cosineOnecycleSchedule',
+      'exponentialDecay',
+      'joinSchedules',
+      'linearOnecycleSchedule',
+      'linearSchedule',
+      'piecewiseConstantSchedule',
+      'piecewiseInterpolateSchedule',
+      'polynomialSchedule',
+      'sgdrSchedule',
+      'warmupConstantSchedule',
+      'warmupCosineDecaySchedule',
+      'warmupExponentialDecaySchedule',
+    ],
+    { joinSchedules: ['schedules'] },
+  );
+  port('darknet', darknet, ['schedule']);
+  port('ultralytics', ultralytics, ['momentum', 'schedule']);
   registryCache = r;
   return r;
 }
