@@ -6,8 +6,9 @@ import {
   powNonNeg,
   staircase as stairs,
 } from './math.js';
+import { isNum, optBoolean, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
-import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
+import { fail, keys, numArray, oneOf } from './validate.js';
 
 /** Options of {@link constant}. */
 export interface ConstantOptions {
@@ -17,11 +18,9 @@ export interface ConstantOptions {
 
 /** `value` at every step. */
 export function constant(options: ConstantOptions): Schedule {
-  const o = keys('constant', options, ['value']);
-  const value = num('constant', 'value', o.value);
-  return defineSchedule('constant', { value }, (_step) => {
-    return value;
-  });
+  const spec = parseOptions('constant', options, { value: isNum() });
+  const { value } = spec;
+  return defineSchedule('constant', spec, () => value);
 }
 
 /** Options of {@link linear}. */
@@ -39,14 +38,14 @@ export interface LinearOptions {
  * @example linear({ from: 0, to: 0.1, steps: 1000 })(500) // 0.05
  */
 export function linear(options: LinearOptions): Schedule {
-  const o = keys('linear', options, ['from', 'to', 'steps']);
-  const from = num('linear', 'from', o.from);
-  const to = num('linear', 'to', o.to);
-  const steps = num('linear', 'steps', o.steps, { gt: 0 });
-  const slope = (to - from) / steps;
-  return defineSchedule('linear', { from, to, steps }, (step) => {
-    return step < steps ? from + slope * step : to;
+  const spec = parseOptions('linear', options, {
+    from: isNum(),
+    to: isNum(),
+    steps: isNum({ gt: 0 }),
   });
+  const { from, to, steps } = spec;
+  const slope = (to - from) / steps;
+  return defineSchedule('linear', spec, (step) => (step < steps ? from + slope * step : to));
 }
 
 /** Options of {@link polynomial}. */
@@ -66,13 +65,15 @@ export interface PolynomialOptions {
  * @example polynomial({ from: 1, to: 0, steps: 10, power: 2 })(5) // 0.25
  */
 export function polynomial(options: PolynomialOptions): Schedule {
-  const o = keys('polynomial', options, ['from', 'to', 'steps', 'power']);
-  const from = num('polynomial', 'from', o.from);
-  const to = num('polynomial', 'to', o.to);
-  const steps = num('polynomial', 'steps', o.steps, { gt: 0 });
-  const power = num('polynomial', 'power', o.power, { min: 0 });
+  const spec = parseOptions('polynomial', options, {
+    from: isNum(),
+    to: isNum(),
+    steps: isNum({ gt: 0 }),
+    power: isNum({ min: 0 }),
+  });
+  const { from, to, steps, power } = spec;
   const span = from - to;
-  return defineSchedule('polynomial', { from, to, steps, power }, (step) => {
+  return defineSchedule('polynomial', spec, (step) => {
     if (step >= steps) return to;
     return span * powNonNeg(1 - step / steps, power) + to;
   });
@@ -96,13 +97,14 @@ export interface ExponentialOptions {
  * @example exponential({ from: 1, rate: 0.5, steps: 10 })(20) // 0.25
  */
 export function exponential(options: ExponentialOptions): Schedule {
-  const o = keys('exponential', options, ['from', 'rate', 'steps', 'staircase']);
-  const from = num('exponential', 'from', o.from);
-  const rate = num('exponential', 'rate', o.rate, { min: 0 });
-  const steps = num('exponential', 'steps', o.steps, { gt: 0 });
-  const staircase = optBool('exponential', 'staircase', o.staircase, false);
+  const spec = parseOptions('exponential', options, {
+    from: isNum(),
+    rate: isNum({ min: 0 }),
+    steps: isNum({ gt: 0 }),
+    staircase: optBoolean(false),
+  });
+  const { from, rate, steps, staircase } = spec;
   const ln = Math.log(rate);
-  const spec = { from, rate, steps, staircase };
   if (staircase) return defineSchedule('exponential', spec, stairs(from, rate, steps));
   return defineSchedule('exponential', spec, (step) => from * powLn(ln, step / steps));
 }
@@ -124,13 +126,15 @@ export interface CosineOptions {
  * @example cosine({ from: 1, steps: 100 })(50) // 0.5
  */
 export function cosine(options: CosineOptions): Schedule {
-  const o = keys('cosine', options, ['from', 'to', 'steps', 'exponent']);
-  const from = num('cosine', 'from', o.from);
-  const to = optNum('cosine', 'to', o.to, 0);
-  const steps = num('cosine', 'steps', o.steps, { gt: 0 });
-  const exponent = optNum('cosine', 'exponent', o.exponent, 1, { gt: 0 });
+  const spec = parseOptions('cosine', options, {
+    from: isNum(),
+    to: optNumber(0),
+    steps: isNum({ gt: 0 }),
+    exponent: optNumber(1, { gt: 0 }),
+  });
+  const { from, to, steps, exponent } = spec;
   const span = from - to;
-  return defineSchedule('cosine', { from, to, steps, exponent }, (step) => {
+  return defineSchedule('cosine', spec, (step) => {
     if (step >= steps) return to;
     return to + span * powNonNeg(0.5 * (1 + Math.cos((Math.PI * step) / steps)), exponent);
   });
