@@ -4,6 +4,7 @@
  * @module
  */
 import { indexPastStep, powLn, powNonNeg } from './math.js';
+import { isNum, optBoolean, parseOptions } from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
 import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
 
@@ -22,13 +23,15 @@ export interface ExponentialDecayOptions {
 /** `ExponentialDecay`: `initialLearningRate * decayRate ** (step / decaySteps)` (exponent floored when `staircase`). */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
   const ctx = 'keras.exponentialDecay';
-  const o = keys(ctx, options, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
-  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
-  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { gt: 0 });
-  const decayRate = num(ctx, 'decayRate', o.decayRate, { min: 0 });
-  const staircase = optBool(ctx, 'staircase', o.staircase, false);
+  const spec = parseOptions(ctx, options, {
+    initialLearningRate: isNum(),
+    decaySteps: isNum({ gt: 0 }),
+    decayRate: isNum({ min: 0 }),
+    staircase: optBoolean(false),
+  });
+  const { initialLearningRate, decaySteps, decayRate, staircase } = spec;
   const ln = Math.log(decayRate);
-  return defineSchedule(ctx, { initialLearningRate, decaySteps, decayRate, staircase }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     const p = step / decaySteps;
     return initialLearningRate * powLn(ln, staircase ? Math.floor(p) : p);
   });
@@ -127,12 +130,14 @@ export interface InverseTimeDecayOptions {
 /** `InverseTimeDecay`: `initialLearningRate / (1 + decayRate * step / decaySteps)` (ratio floored when `staircase`). */
 export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
   const ctx = 'keras.inverseTimeDecay';
-  const o = keys(ctx, options, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
-  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
-  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { gt: 0 });
-  const decayRate = num(ctx, 'decayRate', o.decayRate, { min: 0 });
-  const staircase = optBool(ctx, 'staircase', o.staircase, false);
-  return defineSchedule(ctx, { initialLearningRate, decaySteps, decayRate, staircase }, (step) => {
+  const spec = parseOptions(ctx, options, {
+    initialLearningRate: isNum(),
+    decaySteps: isNum({ gt: 0 }),
+    decayRate: isNum({ min: 0 }),
+    staircase: optBoolean(false),
+  });
+  const { initialLearningRate, decaySteps, decayRate, staircase } = spec;
+  return defineSchedule(ctx, spec, (step) => {
     const p = step / decaySteps;
     return initialLearningRate / (1 + decayRate * (staircase ? Math.floor(p) : p));
   });

@@ -5,6 +5,7 @@
 
 import { join } from './combinators.js';
 import { annealCos, annealLinear, indexAtStep, powLn, powNonNeg } from './math.js';
+import { isNum, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule, scheduleArray } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
@@ -100,12 +101,14 @@ export interface WarmupConstantScheduleOptions {
  */
 export function warmupConstantSchedule(options: WarmupConstantScheduleOptions): Schedule {
   const ctx = 'optax.warmupConstantSchedule';
-  const o = keys(ctx, options, ['initValue', 'peakValue', 'warmupSteps']);
-  const initValue = num(ctx, 'initValue', o.initValue);
-  const peakValue = num(ctx, 'peakValue', o.peakValue);
-  const warmupSteps = num(ctx, 'warmupSteps', o.warmupSteps, { int: true, min: 0 });
+  const spec = parseOptions(ctx, options, {
+    initValue: isNum(),
+    peakValue: isNum(),
+    warmupSteps: isNum({ int: true, min: 0 }),
+  });
+  const { initValue, peakValue, warmupSteps } = spec;
   const span = initValue - peakValue;
-  return defineSchedule(ctx, { initValue, peakValue, warmupSteps }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     if (warmupSteps === 0) return initValue;
     const c = Math.min(step, warmupSteps);
     return span * (1 - c / warmupSteps) + peakValue;
@@ -184,12 +187,14 @@ export interface CosineDecayScheduleOptions {
 /** `cosine_decay_schedule`: `init * ((1 - alpha) * (0.5 * (1 + cos(pi * min(step, d) / d))) ** exponent + alpha)`. */
 export function cosineDecaySchedule(options: CosineDecayScheduleOptions): Schedule {
   const ctx = 'optax.cosineDecaySchedule';
-  const o = keys(ctx, options, ['initValue', 'decaySteps', 'alpha', 'exponent']);
-  const initValue = num(ctx, 'initValue', o.initValue);
-  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { int: true, gt: 0 });
-  const alpha = optNum(ctx, 'alpha', o.alpha, 0);
-  const exponent = optNum(ctx, 'exponent', o.exponent, 1, { gt: 0 });
-  return defineSchedule(ctx, { initValue, decaySteps, alpha, exponent }, (step) => {
+  const spec = parseOptions(ctx, options, {
+    initValue: isNum(),
+    decaySteps: isNum({ int: true, gt: 0 }),
+    alpha: optNumber(0),
+    exponent: optNumber(1, { gt: 0 }),
+  });
+  const { initValue, decaySteps, alpha, exponent } = spec;
+  return defineSchedule(ctx, spec, (step) => {
     const c = Math.min(step, decaySteps);
     const f = 0.5 * (1 + Math.cos((Math.PI * c) / decaySteps));
     return initValue * ((1 - alpha) * powNonNeg(f, exponent) + alpha);

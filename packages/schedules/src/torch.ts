@@ -16,6 +16,7 @@ import {
   powNonNeg,
   staircase,
 } from './math.js';
+import { isNum, optNumber, parseOptions } from './options.js';
 import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
@@ -32,11 +33,13 @@ export interface StepLROptions {
 /** `StepLR`: `lr * gamma ** floor(step / stepSize)`. */
 export function stepLR(options: StepLROptions): Schedule {
   const ctx = 'torch.stepLR';
-  const o = keys(ctx, options, ['lr', 'stepSize', 'gamma']);
-  const lr = num(ctx, 'lr', o.lr);
-  const stepSize = num(ctx, 'stepSize', o.stepSize, { int: true, gt: 0 });
-  const gamma = optNum(ctx, 'gamma', o.gamma, 0.1, { min: 0 });
-  return defineSchedule(ctx, { lr, stepSize, gamma }, staircase(lr, gamma, stepSize));
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    stepSize: isNum({ int: true, gt: 0 }),
+    gamma: optNumber(0.1, { min: 0 }),
+  });
+  const { lr, stepSize, gamma } = spec;
+  return defineSchedule(ctx, spec, staircase(lr, gamma, stepSize));
 }
 
 /** Options of {@link multiStepLR}. */
@@ -88,14 +91,16 @@ export interface ConstantLROptions {
  */
 export function constantLR(options: ConstantLROptions): Schedule {
   const ctx = 'torch.constantLR';
-  const o = keys(ctx, options, ['lr', 'factor', 'totalIters']);
-  const lr = num(ctx, 'lr', o.lr);
-  const factor = optNum(ctx, 'factor', o.factor, 1 / 3, { min: 0, max: 1 });
-  const totalIters = optNum(ctx, 'totalIters', o.totalIters, 5, { int: true, min: 0 });
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    factor: optNumber(1 / 3, { min: 0, max: 1 }),
+    totalIters: optNumber(5, { int: true, min: 0 }),
+  });
+  const { lr, factor, totalIters } = spec;
   const low = lr * factor;
   const end = totalIters === 0 ? Infinity : totalIters;
   const allowed = `a finite number in [0, totalIters = ${totalIters}) (with factor 0 torch divides by zero at step totalIters)`;
-  return defineSchedule(ctx, { lr, factor, totalIters }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     if (step < end) return low;
     if (factor === 0) badStep(ctx, step, allowed);
     return lr;
@@ -117,13 +122,15 @@ export interface LinearLROptions {
 /** `LinearLR`: `lr * (start + (end - start) * min(step, totalIters) / totalIters)`. */
 export function linearLR(options: LinearLROptions): Schedule {
   const ctx = 'torch.linearLR';
-  const o = keys(ctx, options, ['lr', 'startFactor', 'endFactor', 'totalIters']);
-  const lr = num(ctx, 'lr', o.lr);
-  const startFactor = optNum(ctx, 'startFactor', o.startFactor, 1 / 3, { gt: 0, max: 1 });
-  const endFactor = optNum(ctx, 'endFactor', o.endFactor, 1, { min: 0, max: 1 });
-  const totalIters = optNum(ctx, 'totalIters', o.totalIters, 5, { int: true, gt: 0 });
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    startFactor: optNumber(1 / 3, { gt: 0, max: 1 }),
+    endFactor: optNumber(1, { min: 0, max: 1 }),
+    totalIters: optNumber(5, { int: true, gt: 0 }),
+  });
+  const { lr, startFactor, endFactor, totalIters } = spec;
   const d = (endFactor - startFactor) / totalIters;
-  return defineSchedule(ctx, { lr, startFactor, endFactor, totalIters }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     return lr * (startFactor + d * Math.min(step, totalIters));
   });
 }
@@ -139,11 +146,13 @@ export interface ExponentialLROptions {
 /** `ExponentialLR`: `lr * gamma ** step`. */
 export function exponentialLR(options: ExponentialLROptions): Schedule {
   const ctx = 'torch.exponentialLR';
-  const o = keys(ctx, options, ['lr', 'gamma']);
-  const lr = num(ctx, 'lr', o.lr);
-  const gamma = num(ctx, 'gamma', o.gamma, { min: 0 });
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    gamma: isNum({ min: 0 }),
+  });
+  const { lr, gamma } = spec;
   const ln = Math.log(gamma);
-  return defineSchedule(ctx, { lr, gamma }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     return lr * powLn(ln, step);
   });
 }
@@ -161,11 +170,13 @@ export interface PolynomialLROptions {
 /** `PolynomialLR`: `lr * (1 - min(step, totalIters) / totalIters) ** power` (0 from `totalIters` on). */
 export function polynomialLR(options: PolynomialLROptions): Schedule {
   const ctx = 'torch.polynomialLR';
-  const o = keys(ctx, options, ['lr', 'totalIters', 'power']);
-  const lr = num(ctx, 'lr', o.lr);
-  const totalIters = optNum(ctx, 'totalIters', o.totalIters, 5, { int: true, gt: 0 });
-  const power = optNum(ctx, 'power', o.power, 1, { min: 0 });
-  return defineSchedule(ctx, { lr, totalIters, power }, (step) => {
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    totalIters: optNumber(5, { int: true, gt: 0 }),
+    power: optNumber(1, { min: 0 }),
+  });
+  const { lr, totalIters, power } = spec;
+  return defineSchedule(ctx, spec, (step) => {
     return lr * powNonNeg(1 - Math.min(step, totalIters) / totalIters, power);
   });
 }
@@ -186,12 +197,14 @@ export interface CosineAnnealingLROptions {
  */
 export function cosineAnnealingLR(options: CosineAnnealingLROptions): Schedule {
   const ctx = 'torch.cosineAnnealingLR';
-  const o = keys(ctx, options, ['lr', 'tMax', 'etaMin']);
-  const lr = num(ctx, 'lr', o.lr);
-  const tMax = num(ctx, 'tMax', o.tMax, { int: true, gt: 0 });
-  const etaMin = optNum(ctx, 'etaMin', o.etaMin, 0);
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    tMax: isNum({ int: true, gt: 0 }),
+    etaMin: optNumber(0),
+  });
+  const { lr, tMax, etaMin } = spec;
   const half = (lr - etaMin) / 2;
-  return defineSchedule(ctx, { lr, tMax, etaMin }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     return etaMin + half * (1 + Math.cos((Math.PI * step) / tMax));
   });
 }
