@@ -4,9 +4,9 @@
  * @module
  */
 import { indexPastStep, powLn, powNonNeg } from './math.js';
-import { isNum, optBoolean, parseOptions } from './options.js';
+import { isNum, isNumArray, optBoolean, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
-import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
+import { fail, keys, num, optNum } from './validate.js';
 
 /** Options of {@link exponentialDecay}. */
 export interface ExponentialDecayOptions {
@@ -52,9 +52,11 @@ export interface PiecewiseConstantDecayOptions {
  */
 export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): Schedule {
   const ctx = 'keras.piecewiseConstantDecay';
-  const o = keys(ctx, options, ['boundaries', 'values']);
-  const boundaries = numArray(ctx, 'boundaries', o.boundaries, { int: true, min: 0 }, 'increasing');
-  const values = numArray(ctx, 'values', o.values);
+  const spec = parseOptions(ctx, options, {
+    boundaries: isNumArray({ int: true, min: 0 }, 'increasing'),
+    values: isNumArray(),
+  });
+  const { boundaries, values } = spec;
   if (values.length !== boundaries.length + 1) {
     fail(
       ctx,
@@ -63,7 +65,7 @@ export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): 
       `an array of boundaries.length + 1 = ${boundaries.length + 1} values`,
     );
   }
-  return defineSchedule(ctx, { boundaries, values }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     return values[indexPastStep(boundaries, step)];
   });
 }
@@ -88,20 +90,15 @@ export interface PolynomialDecayOptions {
  */
 export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
   const ctx = 'keras.polynomialDecay';
-  const o = keys(ctx, options, [
-    'initialLearningRate',
-    'decaySteps',
-    'endLearningRate',
-    'power',
-    'cycle',
-  ]);
-  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
-  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { gt: 0 });
-  const endLearningRate = optNum(ctx, 'endLearningRate', o.endLearningRate, 0.0001);
-  const power = optNum(ctx, 'power', o.power, 1, { min: 0 });
-  const cycle = optBool(ctx, 'cycle', o.cycle, false);
+  const spec = parseOptions(ctx, options, {
+    initialLearningRate: isNum(),
+    decaySteps: isNum({ gt: 0 }),
+    endLearningRate: optNumber(0.0001),
+    power: optNumber(1, { min: 0 }),
+    cycle: optBoolean(false),
+  });
+  const { initialLearningRate, decaySteps, endLearningRate, power, cycle } = spec;
   const span = initialLearningRate - endLearningRate;
-  const spec = { initialLearningRate, decaySteps, endLearningRate, power, cycle };
   return defineSchedule(ctx, spec, (step) => {
     let p: number;
     if (cycle) {
@@ -220,14 +217,15 @@ export interface CosineDecayRestartsOptions {
  */
 export function cosineDecayRestarts(options: CosineDecayRestartsOptions): Schedule {
   const ctx = 'keras.cosineDecayRestarts';
-  const o = keys(ctx, options, ['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha']);
-  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
-  const firstDecaySteps = num(ctx, 'firstDecaySteps', o.firstDecaySteps, { gt: 0 });
-  const tMul = optNum(ctx, 'tMul', o.tMul, 2, { min: 1 });
-  const mMul = optNum(ctx, 'mMul', o.mMul, 1, { min: 0 });
-  const alpha = optNum(ctx, 'alpha', o.alpha, 0);
+  const spec = parseOptions(ctx, options, {
+    initialLearningRate: isNum(),
+    firstDecaySteps: isNum({ gt: 0 }),
+    tMul: optNumber(2, { min: 1 }),
+    mMul: optNumber(1, { min: 0 }),
+    alpha: optNumber(0),
+  });
+  const { initialLearningRate, firstDecaySteps, tMul, mMul, alpha } = spec;
   const logT = Math.log(tMul);
-  const spec = { initialLearningRate, firstDecaySteps, tMul, mMul, alpha };
   // Period cache: period i covers completed fractions [lo, hi); peak factor fac = mMul ** i.
   let lo = 0;
   let hi = 1;

@@ -453,26 +453,20 @@ export interface LinearOnecycleScheduleOptions {
 /** `linear_onecycle_schedule`: piecewise-linear up to `peakValue`, back to the start value, then down to the final value. */
 export function linearOnecycleSchedule(options: LinearOnecycleScheduleOptions): Schedule {
   const ctx = 'optax.linearOnecycleSchedule';
-  const o = keys(ctx, options, [
-    'transitionSteps',
-    'peakValue',
-    'pctStart',
-    'pctFinal',
-    'divFactor',
-    'finalDivFactor',
-  ]);
-  const transitionSteps = num(ctx, 'transitionSteps', o.transitionSteps, { int: true, gt: 0 });
-  const peakValue = num(ctx, 'peakValue', o.peakValue);
-  const pctStart = optNum(ctx, 'pctStart', o.pctStart, 0.3, { min: 0, max: 1 });
-  const pctFinal = optNum(ctx, 'pctFinal', o.pctFinal, 0.85, { min: 0, max: 1 });
-  const divFactor = optNum(ctx, 'divFactor', o.divFactor, 25, { gt: 0 });
-  const finalDivFactor = optNum(ctx, 'finalDivFactor', o.finalDivFactor, 1e4, { gt: 0 });
+  const spec = parseOptions(ctx, options, {
+    transitionSteps: isNum({ int: true, gt: 0 }),
+    peakValue: isNum(),
+    pctStart: optNumber(0.3, { min: 0, max: 1 }),
+    pctFinal: optNumber(0.85, { min: 0, max: 1 }),
+    divFactor: optNumber(25, { gt: 0 }),
+    finalDivFactor: optNumber(1e4, { gt: 0 }),
+  });
+  const { transitionSteps, peakValue, pctStart, pctFinal, divFactor, finalDivFactor } = spec;
   const { boundaries, scales } = knots([
     [Math.trunc(pctStart * transitionSteps), divFactor],
     [Math.trunc(pctFinal * transitionSteps), 1 / divFactor],
     [transitionSteps, 1 / finalDivFactor],
   ]);
-  const spec = { transitionSteps, peakValue, pctStart, pctFinal, divFactor, finalDivFactor };
   return defineSchedule(
     ctx,
     spec,
@@ -486,23 +480,18 @@ export type CosineOnecycleScheduleOptions = Omit<LinearOnecycleScheduleOptions, 
 /** `cosine_onecycle_schedule`: cosine up to `peakValue` at `pctStart`, cosine down to the final value at `transitionSteps`. */
 export function cosineOnecycleSchedule(options: CosineOnecycleScheduleOptions): Schedule {
   const ctx = 'optax.cosineOnecycleSchedule';
-  const o = keys(ctx, options, [
-    'transitionSteps',
-    'peakValue',
-    'pctStart',
-    'divFactor',
-    'finalDivFactor',
-  ]);
-  const transitionSteps = num(ctx, 'transitionSteps', o.transitionSteps, { int: true, gt: 0 });
-  const peakValue = num(ctx, 'peakValue', o.peakValue);
-  const pctStart = optNum(ctx, 'pctStart', o.pctStart, 0.3, { min: 0, max: 1 });
-  const divFactor = optNum(ctx, 'divFactor', o.divFactor, 25, { gt: 0 });
-  const finalDivFactor = optNum(ctx, 'finalDivFactor', o.finalDivFactor, 1e4, { gt: 0 });
+  const spec = parseOptions(ctx, options, {
+    transitionSteps: isNum({ int: true, gt: 0 }),
+    peakValue: isNum(),
+    pctStart: optNumber(0.3, { min: 0, max: 1 }),
+    divFactor: optNumber(25, { gt: 0 }),
+    finalDivFactor: optNumber(1e4, { gt: 0 }),
+  });
+  const { transitionSteps, peakValue, pctStart, divFactor, finalDivFactor } = spec;
   const { boundaries, scales } = knots([
     [Math.trunc(pctStart * transitionSteps), divFactor],
     [transitionSteps, 1 / (divFactor * finalDivFactor)],
   ]);
-  const spec = { transitionSteps, peakValue, pctStart, divFactor, finalDivFactor };
   return defineSchedule(
     ctx,
     spec,

@@ -1,4 +1,4 @@
-import { keys, type NumRule, num, oneOf, optBool, optNum } from './validate.js';
+import { keys, type NumRule, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
 /**
  * Validates one option: `ctx` is the schedule's type, `name` the option as written, `v` the
@@ -53,3 +53,9 @@ export const isOneOf =
   <T extends string>(allowed: readonly T[], dflt?: T): Rule<T> =>
   (ctx, name, v) =>
     oneOf(ctx, name, v, allowed, dflt);
+
+/** An array of numbers, each satisfying `rule`, optionally sorted. @internal */
+export const isNumArray =
+  (rule?: NumRule, order?: 'none' | 'increasing' | 'nondecreasing'): Rule<number[]> =>
+  (ctx, name, v) =>
+    numArray(ctx, name, v, rule, order);

@@ -4,8 +4,9 @@
  * @module
  */
 import { indexAtStep, powLn } from './math.js';
+import { isNum, isNumArray, optBoolean, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
-import { fail, keys, num, numArray, optBool, optNum } from './validate.js';
+import { fail, keys, num, optBool, optNum } from './validate.js';
 
 /** Options of {@link exponentialDecayWithBurnin}, named as in TF Object Detection API. */
 export interface ExponentialDecayWithBurninOptions {
@@ -190,21 +191,14 @@ export interface CosineDecayWithWarmupOptions {
  */
 export function cosineDecayWithWarmup(options: CosineDecayWithWarmupOptions): Schedule {
   const ctx = 'tfod.cosineDecayWithWarmup';
-  const o = keys(ctx, options, [
-    'learningRateBase',
-    'totalSteps',
-    'warmupLearningRate',
-    'warmupSteps',
-    'holdBaseRateSteps',
-  ]);
-  const learningRateBase = num(ctx, 'learningRateBase', o.learningRateBase);
-  const totalSteps = num(ctx, 'totalSteps', o.totalSteps, { int: true, min: 0 });
-  const warmupLearningRate = optNum(ctx, 'warmupLearningRate', o.warmupLearningRate, 0);
-  const warmupSteps = optNum(ctx, 'warmupSteps', o.warmupSteps, 0, { int: true, min: 0 });
-  const holdBaseRateSteps = optNum(ctx, 'holdBaseRateSteps', o.holdBaseRateSteps, 0, {
-    int: true,
-    min: 0,
+  const spec = parseOptions(ctx, options, {
+    learningRateBase: isNum(),
+    totalSteps: isNum({ int: true, min: 0 }),
+    warmupLearningRate: optNumber(0),
+    warmupSteps: optNumber(0, { int: true, min: 0 }),
+    holdBaseRateSteps: optNumber(0, { int: true, min: 0 }),
   });
+  const { learningRateBase, totalSteps, warmupLearningRate, warmupSteps, holdBaseRateSteps } = spec;
   // TF OD API checks the warm-up rate only when there is a warm-up.
   if (warmupSteps > 0 && learningRateBase < warmupLearningRate) {
     fail(
@@ -219,7 +213,6 @@ export function cosineDecayWithWarmup(options: CosineDecayWithWarmupOptions): Sc
   const slope = warmupSteps > 0 ? (learningRateBase - warmupLearningRate) / warmupSteps : 0;
   const start = warmupSteps + holdBaseRateSteps;
   const span = totalSteps - start;
-  const spec = { learningRateBase, totalSteps, warmupLearningRate, warmupSteps, holdBaseRateSteps };
   return defineSchedule(ctx, spec, (step) => {
     if (step > totalSteps) return 0;
     if (step < warmupSteps) return warmupLearningRate + slope * step;
@@ -247,10 +240,12 @@ export interface ManualSteppingOptions {
  */
 export function manualStepping(options: ManualSteppingOptions): Schedule {
   const ctx = 'tfod.manualStepping';
-  const o = keys(ctx, options, ['boundaries', 'rates', 'warmup']);
-  const boundaries = numArray(ctx, 'boundaries', o.boundaries, { int: true, gt: 0 }, 'increasing');
-  const rates = numArray(ctx, 'rates', o.rates);
-  const warmup = optBool(ctx, 'warmup', o.warmup, false);
+  const spec = parseOptions(ctx, options, {
+    boundaries: isNumArray({ int: true, gt: 0 }, 'increasing'),
+    rates: isNumArray(),
+    warmup: optBoolean(false),
+  });
+  const { boundaries, rates, warmup } = spec;
   if (rates.length !== boundaries.length + 1) {
     fail(ctx, 'rates', rates, `an array of boundaries.length + 1 = ${boundaries.length + 1} rates`);
   }
@@ -259,7 +254,7 @@ export function manualStepping(options: ManualSteppingOptions): Schedule {
   const b0 = n > 0 ? boundaries[0] : 0;
   const slope = ramp ? (rates[1] - rates[0]) / b0 : 0;
   const r0 = rates[0];
-  return defineSchedule(ctx, { boundaries, rates, warmup }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     if (ramp && step < b0) return r0 + slope * Math.floor(step);
     return rates[indexAtStep(boundaries, step)];
   });

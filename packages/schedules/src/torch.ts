@@ -16,7 +16,7 @@ import {
   powNonNeg,
   staircase,
 } from './math.js';
-import { isNum, optNumber, parseOptions } from './options.js';
+import { isNum, isNumArray, isOneOf, optNumber, parseOptions } from './options.js';
 import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
 import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
@@ -55,19 +55,15 @@ export interface MultiStepLROptions {
 /** `MultiStepLR`: `lr * gamma ** (number of milestones <= step)`. */
 export function multiStepLR(options: MultiStepLROptions): Schedule {
   const ctx = 'torch.multiStepLR';
-  const o = keys(ctx, options, ['lr', 'milestones', 'gamma']);
-  const lr = num(ctx, 'lr', o.lr);
-  const milestones = numArray(
-    ctx,
-    'milestones',
-    o.milestones,
-    { int: true, min: 0 },
-    'nondecreasing',
-  );
-  const gamma = optNum(ctx, 'gamma', o.gamma, 0.1, { min: 0 });
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    milestones: isNumArray({ int: true, min: 0 }, 'nondecreasing'),
+    gamma: optNumber(0.1, { min: 0 }),
+  });
+  const { lr, milestones, gamma } = spec;
   const values = milestones.map((_, i) => lr * gamma ** (i + 1));
   values.unshift(lr);
-  return defineSchedule(ctx, { lr, milestones, gamma }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     return values[indexAtStep(milestones, step)];
   });
 }
@@ -729,20 +725,16 @@ export interface SWALROptions {
  */
 export function swaLR(options: SWALROptions): Schedule {
   const ctx = 'torch.swaLR';
-  const o = keys(ctx, options, ['lr', 'swaLr', 'annealEpochs', 'annealStrategy']);
-  const lr = num(ctx, 'lr', o.lr);
-  const swaLr = num(ctx, 'swaLr', o.swaLr);
-  const annealEpochs = optNum(ctx, 'annealEpochs', o.annealEpochs, 10, { int: true, min: 0 });
-  const annealStrategy = oneOf(
-    ctx,
-    'annealStrategy',
-    o.annealStrategy,
-    ['cos', 'linear'] as const,
-    'cos',
-  );
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    swaLr: isNum(),
+    annealEpochs: optNumber(10, { int: true, min: 0 }),
+    annealStrategy: isOneOf(['cos', 'linear'] as const, 'cos'),
+  });
+  const { lr, swaLr, annealEpochs, annealStrategy } = spec;
   const cos = annealStrategy === 'cos';
   const denom = Math.max(1, annealEpochs);
-  return defineSchedule(ctx, { lr, swaLr, annealEpochs, annealStrategy }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     const s = annealEpochs === 0 ? Math.max(1, step) : step;
     const t = Math.max(0, Math.min(1, s / denom));
     const a = cos ? (1 - Math.cos(Math.PI * t)) / 2 : t;
