@@ -20,15 +20,20 @@ export interface ExponentialDecayOptions {
   staircase?: boolean;
 }
 
-/** `ExponentialDecay`: `initialLearningRate * decayRate ** (step / decaySteps)` (exponent floored when `staircase`). */
-export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
-  const ctx = 'keras.exponentialDecay';
-  const spec = parseOptions(ctx, options, {
+/** The options `ExponentialDecay` and `InverseTimeDecay` share (a function: nothing runs at load). */
+function decayRules() {
+  return {
     initialLearningRate: isNum(),
     decaySteps: isNum({ gt: 0 }),
     decayRate: isNum({ min: 0 }),
     staircase: optBoolean(false),
-  });
+  };
+}
+
+/** `ExponentialDecay`: `initialLearningRate * decayRate ** (step / decaySteps)` (exponent floored when `staircase`). */
+export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
+  const ctx = 'keras.exponentialDecay';
+  const spec = parseOptions(ctx, options, decayRules());
   const { initialLearningRate, decaySteps, decayRate, staircase } = spec;
   const ln = Math.log(decayRate);
   return defineSchedule(ctx, spec, (step) => {
@@ -127,12 +132,7 @@ export interface InverseTimeDecayOptions {
 /** `InverseTimeDecay`: `initialLearningRate / (1 + decayRate * step / decaySteps)` (ratio floored when `staircase`). */
 export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
   const ctx = 'keras.inverseTimeDecay';
-  const spec = parseOptions(ctx, options, {
-    initialLearningRate: isNum(),
-    decaySteps: isNum({ gt: 0 }),
-    decayRate: isNum({ min: 0 }),
-    staircase: optBoolean(false),
-  });
+  const spec = parseOptions(ctx, options, decayRules());
   const { initialLearningRate, decaySteps, decayRate, staircase } = spec;
   return defineSchedule(ctx, spec, (step) => {
     const p = step / decaySteps;
