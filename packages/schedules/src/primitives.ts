@@ -6,9 +6,9 @@ import {
   powNonNeg,
   staircase as stairs,
 } from './math.js';
-import { isNum, optBoolean, optNumber, parseOptions } from './options.js';
+import { isNum, isNumArray, isOneOf, optBoolean, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
-import { fail, keys, numArray, oneOf } from './validate.js';
+import { fail } from './validate.js';
 
 /** Options of {@link constant}. */
 export interface ConstantOptions {
@@ -156,9 +156,11 @@ export interface PiecewiseConstantOptions {
  */
 export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
   const ctx = 'piecewiseConstant';
-  const o = keys(ctx, options, ['boundaries', 'values']);
-  const boundaries = numArray(ctx, 'boundaries', o.boundaries, { min: 0 }, 'increasing');
-  const values = numArray(ctx, 'values', o.values);
+  const spec = parseOptions(ctx, options, {
+    boundaries: isNumArray({ min: 0 }, 'increasing'),
+    values: isNumArray(),
+  });
+  const { boundaries, values } = spec;
   if (values.length !== boundaries.length + 1) {
     fail(
       ctx,
@@ -167,7 +169,7 @@ export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
       `an array of boundaries.length + 1 = ${boundaries.length + 1} numbers`,
     );
   }
-  return defineSchedule(ctx, { boundaries, values }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     return values[indexAtStep(boundaries, step)];
   });
 }
@@ -189,17 +191,19 @@ export interface PiecewiseInterpolateOptions {
  */
 export function piecewiseInterpolate(options: PiecewiseInterpolateOptions): Schedule {
   const ctx = 'piecewiseInterpolate';
-  const o = keys(ctx, options, ['boundaries', 'values', 'kind']);
-  const boundaries = numArray(ctx, 'boundaries', o.boundaries, { min: 0 }, 'increasing');
-  const values = numArray(ctx, 'values', o.values);
-  const kind = oneOf(ctx, 'kind', o.kind, ['linear', 'cosine'] as const, 'linear');
+  const spec = parseOptions(ctx, options, {
+    boundaries: isNumArray({ min: 0 }, 'increasing'),
+    values: isNumArray(),
+    kind: isOneOf(['linear', 'cosine'] as const, 'linear'),
+  });
+  const { boundaries, values, kind } = spec;
   if (boundaries.length === 0) fail(ctx, 'boundaries', boundaries, 'a non-empty array');
   if (values.length !== boundaries.length) {
     fail(ctx, 'values', values, `an array of boundaries.length = ${boundaries.length} numbers`);
   }
   const n = boundaries.length;
   const cos = kind === 'cosine';
-  return defineSchedule(ctx, { boundaries, values, kind }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     if (step <= boundaries[0]) return values[0];
     // step > boundaries[0]: i >= 1.
     const i = indexAtStep(boundaries, step);

@@ -6,7 +6,7 @@
 import { indexAtStep, powLn } from './math.js';
 import { isNum, isNumArray, optBoolean, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
-import { fail, keys, num, optBool, optNum } from './validate.js';
+import { fail } from './validate.js';
 
 /** Options of {@link exponentialDecayWithBurnin}, named as in TF Object Detection API. */
 export interface ExponentialDecayWithBurninOptions {
@@ -38,32 +38,16 @@ export interface ExponentialDecayWithBurninOptions {
  */
 export function exponentialDecayWithBurnin(options: ExponentialDecayWithBurninOptions): Schedule {
   const ctx = 'tfod.exponentialDecayWithBurnin';
-  const o = keys(ctx, options, [
-    'learningRateBase',
-    'learningRateDecaySteps',
-    'learningRateDecayFactor',
-    'burninLearningRate',
-    'burninSteps',
-    'minLearningRate',
-    'staircase',
-  ]);
-  const learningRateBase = num(ctx, 'learningRateBase', o.learningRateBase);
-  const learningRateDecaySteps = num(ctx, 'learningRateDecaySteps', o.learningRateDecaySteps, {
-    gt: 0,
+  const spec = parseOptions(ctx, options, {
+    learningRateBase: isNum(),
+    learningRateDecaySteps: isNum({ gt: 0 }),
+    learningRateDecayFactor: isNum({ min: 0 }),
+    burninLearningRate: optNumber(0),
+    burninSteps: optNumber(0, { int: true, min: 0 }),
+    minLearningRate: optNumber(0),
+    staircase: optBoolean(true),
   });
-  const learningRateDecayFactor = num(ctx, 'learningRateDecayFactor', o.learningRateDecayFactor, {
-    min: 0,
-  });
-  const burninLearningRate = optNum(ctx, 'burninLearningRate', o.burninLearningRate, 0);
-  const burninSteps = optNum(ctx, 'burninSteps', o.burninSteps, 0, { int: true, min: 0 });
-  const minLearningRate = optNum(ctx, 'minLearningRate', o.minLearningRate, 0);
-  const staircase = optBool(ctx, 'staircase', o.staircase, true);
-  const ln = Math.log(learningRateDecayFactor);
-  const burnin = Math.max(
-    burninLearningRate === 0 ? learningRateBase : burninLearningRate,
-    minLearningRate,
-  );
-  const spec = {
+  const {
     learningRateBase,
     learningRateDecaySteps,
     learningRateDecayFactor,
@@ -71,7 +55,12 @@ export function exponentialDecayWithBurnin(options: ExponentialDecayWithBurninOp
     burninSteps,
     minLearningRate,
     staircase,
-  };
+  } = spec;
+  const ln = Math.log(learningRateDecayFactor);
+  const burnin = Math.max(
+    burninLearningRate === 0 ? learningRateBase : burninLearningRate,
+    minLearningRate,
+  );
   return defineSchedule(ctx, spec, (step) => {
     if (step < burninSteps) return burnin;
     let p = (step - burninSteps) / learningRateDecaySteps;
@@ -108,26 +97,24 @@ export interface ExponentialDecayWithWarmupOptions {
  */
 export function exponentialDecayWithWarmup(options: ExponentialDecayWithWarmupOptions): Schedule {
   const ctx = 'tfod.exponentialDecayWithWarmup';
-  const o = keys(ctx, options, [
-    'learningRateBase',
-    'learningRateDecaySteps',
-    'learningRateDecayFactor',
-    'warmupLearningRate',
-    'warmupSteps',
-    'minLearningRate',
-    'staircase',
-  ]);
-  const learningRateBase = num(ctx, 'learningRateBase', o.learningRateBase);
-  const learningRateDecaySteps = num(ctx, 'learningRateDecaySteps', o.learningRateDecaySteps, {
-    gt: 0,
+  const spec = parseOptions(ctx, options, {
+    learningRateBase: isNum(),
+    learningRateDecaySteps: isNum({ gt: 0 }),
+    learningRateDecayFactor: isNum({ min: 0 }),
+    warmupLearningRate: optNumber(0),
+    warmupSteps: optNumber(0, { int: true, min: 0 }),
+    minLearningRate: optNumber(0),
+    staircase: optBoolean(true),
   });
-  const learningRateDecayFactor = num(ctx, 'learningRateDecayFactor', o.learningRateDecayFactor, {
-    min: 0,
-  });
-  const warmupLearningRate = optNum(ctx, 'warmupLearningRate', o.warmupLearningRate, 0);
-  const warmupSteps = optNum(ctx, 'warmupSteps', o.warmupSteps, 0, { int: true, min: 0 });
-  const minLearningRate = optNum(ctx, 'minLearningRate', o.minLearningRate, 0);
-  const staircase = optBool(ctx, 'staircase', o.staircase, true);
+  const {
+    learningRateBase,
+    learningRateDecaySteps,
+    learningRateDecayFactor,
+    warmupLearningRate,
+    warmupSteps,
+    minLearningRate,
+    staircase,
+  } = spec;
   // TF OD API raises on every call here: it divides by warmup_steps (also for its own default
   // 0) and checks the warm-up rate against the base rate.
   if (warmupSteps === 0) {
@@ -148,15 +135,6 @@ export function exponentialDecayWithWarmup(options: ExponentialDecayWithWarmupOp
   }
   const slope = (learningRateBase - warmupLearningRate) / warmupSteps;
   const lnW = Math.log(learningRateDecayFactor);
-  const spec = {
-    learningRateBase,
-    learningRateDecaySteps,
-    learningRateDecayFactor,
-    warmupLearningRate,
-    warmupSteps,
-    minLearningRate,
-    staircase,
-  };
   return defineSchedule(ctx, spec, (step) => {
     if (step < warmupSteps) return warmupLearningRate + slope * step;
     let p = (step - warmupSteps) / learningRateDecaySteps;
