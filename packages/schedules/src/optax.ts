@@ -18,11 +18,9 @@ export interface ConstantScheduleOptions {
 /** `constant_schedule`. */
 export function constantSchedule(options: ConstantScheduleOptions): Schedule {
   const ctx = 'optax.constantSchedule';
-  const o = keys(ctx, options, ['value']);
-  const value = num(ctx, 'value', o.value);
-  return defineSchedule(ctx, { value }, (_step) => {
-    return value;
-  });
+  const spec = parseOptions(ctx, options, { value: isNum() });
+  const { value } = spec;
+  return defineSchedule(ctx, spec, () => value);
 }
 
 /** Options of {@link polynomialSchedule}. */

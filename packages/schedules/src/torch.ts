@@ -223,17 +223,19 @@ export interface CosineAnnealingWarmRestartsOptions {
  */
 export function cosineAnnealingWarmRestarts(options: CosineAnnealingWarmRestartsOptions): Schedule {
   const ctx = 'torch.cosineAnnealingWarmRestarts';
-  const o = keys(ctx, options, ['lr', 't0', 'tMult', 'etaMin']);
-  const lr = num(ctx, 'lr', o.lr);
-  const t0 = num(ctx, 't0', o.t0, { int: true, gt: 0 });
-  const tMult = optNum(ctx, 'tMult', o.tMult, 1, { int: true, min: 1 });
-  const etaMin = optNum(ctx, 'etaMin', o.etaMin, 0);
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    t0: isNum({ int: true, gt: 0 }),
+    tMult: optNumber(1, { int: true, min: 1 }),
+    etaMin: optNumber(0),
+  });
+  const { lr, t0, tMult, etaMin } = spec;
   const half = (lr - etaMin) / 2;
   const logM = Math.log(tMult);
   // Period cache: the current period starts at `start` and lasts `tI` steps.
   let start = 0;
   let tI = t0;
-  return defineSchedule(ctx, { lr, t0, tMult, etaMin }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     if (!(step >= start && step < start + tI)) {
       if (tMult === 1) {
         start = step - (step % t0);
