@@ -4,9 +4,25 @@
  * @module
  */
 import { powLn } from './math.js';
-import { isNum, isNumArray, optBoolean, optNumber, parseOptions } from './options.js';
+import { isNum, isNumArray, optBoolean, optNumber, parseOptions, type Rule } from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
 import { fail } from './validate.js';
+
+/**
+ * The rules both exponential decays share, `start` (their burn-in or warm-up options) in the
+ * middle: the key order is that of the spec and of the known-options list. A function, so that
+ * nothing runs at load.
+ */
+function decayRules<R extends Record<string, Rule<unknown>>>(start: R) {
+  return {
+    learningRateBase: isNum(),
+    learningRateDecaySteps: isNum({ gt: 0 }),
+    learningRateDecayFactor: isNum({ min: 0 }),
+    ...start,
+    minLearningRate: optNumber(0),
+    staircase: optBoolean(true),
+  };
+}
 
 /** Options of {@link exponentialDecayWithBurnin}, named as in TF Object Detection API. */
 export interface ExponentialDecayWithBurninOptions {
@@ -38,15 +54,14 @@ export interface ExponentialDecayWithBurninOptions {
  */
 export function exponentialDecayWithBurnin(options: ExponentialDecayWithBurninOptions): Schedule {
   const ctx = 'tfod.exponentialDecayWithBurnin';
-  const spec = parseOptions(ctx, options, {
-    learningRateBase: isNum(),
-    learningRateDecaySteps: isNum({ gt: 0 }),
-    learningRateDecayFactor: isNum({ min: 0 }),
-    burninLearningRate: optNumber(0),
-    burninSteps: optNumber(0, { int: true, min: 0 }),
-    minLearningRate: optNumber(0),
-    staircase: optBoolean(true),
-  });
+  const spec = parseOptions(
+    ctx,
+    options,
+    decayRules({
+      burninLearningRate: optNumber(0),
+      burninSteps: optNumber(0, { int: true, min: 0 }),
+    }),
+  );
   const {
     learningRateBase,
     learningRateDecaySteps,
@@ -97,15 +112,14 @@ export interface ExponentialDecayWithWarmupOptions {
  */
 export function exponentialDecayWithWarmup(options: ExponentialDecayWithWarmupOptions): Schedule {
   const ctx = 'tfod.exponentialDecayWithWarmup';
-  const spec = parseOptions(ctx, options, {
-    learningRateBase: isNum(),
-    learningRateDecaySteps: isNum({ gt: 0 }),
-    learningRateDecayFactor: isNum({ min: 0 }),
-    warmupLearningRate: optNumber(0),
-    warmupSteps: optNumber(0, { int: true, min: 0 }),
-    minLearningRate: optNumber(0),
-    staircase: optBoolean(true),
-  });
+  const spec = parseOptions(
+    ctx,
+    options,
+    decayRules({
+      warmupLearningRate: optNumber(0),
+      warmupSteps: optNumber(0, { int: true, min: 0 }),
+    }),
+  );
   const {
     learningRateBase,
     learningRateDecaySteps,
