@@ -3,19 +3,13 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { disposeOptimizerWeights, type WithScheduleOptions, withSchedule } from '../src/index.js';
-import { freshVariable, OPTIMIZERS, schedule } from './helpers.js';
+import { freshVariable, OPTIMIZERS, quadraticStep, schedule } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const TARGET = [0.5, -1, 2, 0.25];
-const COEF = [1, 3, 0.5, 2];
-
-/** f(w) = sum(coef * (w - target)^2): gradients change with w, so any drift shows. */
-function step(opt: tf.Optimizer, w: tf.Variable): void {
-  opt.minimize(() => tf.tidy(() => tf.sum(tf.mul(COEF, tf.square(tf.sub(w, TARGET))))));
-}
+const step = quadraticStep;
 
 const VARIANTS: [string, (lr: number) => tf.Optimizer, WithScheduleOptions][] = [
   ...Object.entries(OPTIMIZERS).map(

@@ -39,3 +39,14 @@ export function expectClose(actual: number, expected: number, rel = 2e-6, abs = 
     throw new Error(`expected ${actual} to be within ${tol} of ${expected}`);
   }
 }
+
+const TARGET = [0.5, -1, 2, 0.25];
+const COEF = [1, 3, 0.5, 2];
+
+/**
+ * One `opt.minimize` of f(w) = sum(coef * (w - target)^2) for a 4-vector `w`: the gradients
+ * change with w, so any drift between two runs shows.
+ */
+export function quadraticStep(opt: tf.Optimizer, w: tf.Variable): void {
+  opt.minimize(() => tf.tidy(() => tf.sum(tf.mul(COEF, tf.square(tf.sub(w, TARGET))))));
+}
