@@ -6,7 +6,7 @@ import './register-gradients.js';
 import { engine, findBackendFactory, getBackend, ready, setBackend } from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
 import type { BackendChoice, InitBackendOptions, ThreadsOption } from './init-backend.js';
-import { type BackendPreference, PREFERENCES } from './preferences.js';
+import { type BackendPreference, checkPreference } from './preferences.js';
 import { missingGradients } from './register-gradients.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 
@@ -105,9 +105,7 @@ export async function initBackend(
   preference: BackendPreference = 'auto',
   options: InitBackendOptions = {},
 ): Promise<BackendChoice> {
-  if (!PREFERENCES.includes(preference)) {
-    throw new InvalidBackendOptionError('preference', preference, PREFERENCES);
-  }
+  checkPreference(preference);
   checkThreads(options.threads);
   const log = options.log ?? ((line: string) => console.info(line));
   if (preference === 'tensorflow' || preference === 'tensorflow-gpu') {

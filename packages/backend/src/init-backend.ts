@@ -11,7 +11,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
-import { type BackendPreference, PREFERENCES } from './preferences.js';
+import { type BackendPreference, checkPreference } from './preferences.js';
 import { missingGradients } from './register-gradients.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 import {
@@ -267,9 +267,7 @@ export async function initBackend(
   preference: BackendPreference = 'auto',
   options: InitBackendOptions = {},
 ): Promise<BackendChoice> {
-  if (!PREFERENCES.includes(preference)) {
-    throw new InvalidBackendOptionError('preference', preference, PREFERENCES);
-  }
+  checkPreference(preference);
   if (preference === 'webgpu' || preference === 'webgl') {
     throw new BackendUnavailableError(
       preference,

@@ -1,3 +1,5 @@
+import { InvalidBackendOptionError } from './errors.js';
+
 /** The values of `initBackend`'s preference, shared by the Node and browser entries. */
 export const PREFERENCES = [
   'auto',
@@ -16,3 +18,10 @@ export const PREFERENCES = [
  * `'tensorflow'`); `'webgpu'` and `'webgl'` exist only in a page, the tfjs-node ones only in Node.
  */
 export type BackendPreference = (typeof PREFERENCES)[number];
+
+/** Throws {@link InvalidBackendOptionError} unless `preference` is one of {@link PREFERENCES}. */
+export function checkPreference(preference: unknown): asserts preference is BackendPreference {
+  if (!PREFERENCES.includes(preference as BackendPreference)) {
+    throw new InvalidBackendOptionError('preference', preference, PREFERENCES);
+  }
+}
