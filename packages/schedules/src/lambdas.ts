@@ -5,6 +5,7 @@
  * @module
  */
 import { ScheduleOptionError } from './errors.js';
+import type { Rule } from './options.js';
 
 /** A user function of the epoch (or cycle / iteration, for `scaleFn`). */
 export type LambdaFn = (x: number) => number;
@@ -75,3 +76,20 @@ export function lambdaOption(
     `a function or the name of a function registered with registerLambda (registered: ${known.length ? known.map((k) => `"${k}"`).join(', ') : 'none'})`,
   );
 }
+
+/** A validated function option: the function, carrying the name its spec records. @internal */
+export type NamedLambda = LambdaFn & { readonly spec: string };
+
+/**
+ * A function-valued option (a function or the name of a registered one), yielded as a
+ * function whose `spec` is the name the schedule's spec records (or {@link UNREGISTERED}).
+ * @internal
+ */
+export const isLambda: Rule<NamedLambda> = (ctx, name, v) => {
+  const { fn, spec } = lambdaOption(ctx, name, v);
+  return Object.defineProperty(fn.bind(undefined), 'spec', { value: spec }) as NamedLambda;
+};
+
+/** Like {@link isLambda}; absent or `null`: `undefined` (left out of the spec). @internal */
+export const optLambda: Rule<NamedLambda | undefined> = (ctx, name, v, prev) =>
+  v === undefined || v === null ? undefined : isLambda(ctx, name, v, prev);

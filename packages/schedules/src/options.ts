@@ -1,12 +1,20 @@
-import { keys, type NumRule, num, numArray, oneOf, optBool, optNum } from './validate.js';
+import { ScheduleOptionError } from './errors.js';
+import { type Schedule, scheduleArray, scheduleOption } from './schedule.js';
+import { type NumRule, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
 /**
  * Validates one option: `ctx` is the schedule's type, `name` the option as written, `v` the
- * raw value. Returns the value the schedule uses, which is also what its spec records
- * (defaults filled in; `undefined` is left out of the spec).
+ * raw value, `prev` the options the table's earlier rules yielded. Returns the value the
+ * schedule uses, which is also what its spec records (defaults filled in; `undefined` is left
+ * out of the spec; a schedule or a named function is recorded as its own `spec`).
  * @internal
  */
-export type Rule<T> = (ctx: string, name: string, v: unknown) => T;
+export type Rule<T> = (
+  ctx: string,
+  name: string,
+  v: unknown,
+  prev: Readonly<Record<string, unknown>>,
+) => T;
 
 /** The validated options a rule table yields. @internal */
 export type Parsed<R> = { -readonly [K in keyof R]: R[K] extends Rule<infer U> ? U : never };
@@ -24,9 +32,22 @@ export function parseOptions<T extends object, R extends { [K in keyof T]-?: Rul
   rules: R,
 ): Parsed<R> {
   const names = Object.keys(rules);
-  const o = keys(type, raw, names);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ScheduleOptionError(type, 'options', raw, 'an options object');
+  }
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    if (!names.includes(k)) {
+      throw new ScheduleOptionError(
+        type,
+        k,
+        o[k],
+        `left out: it is not an option (known options: ${names.join(', ')})`,
+      );
+    }
+  }
   const out: Record<string, unknown> = {};
-  for (const k of names) out[k] = (rules as Record<string, Rule<unknown>>)[k](type, k, o[k]);
+  for (const k of names) out[k] = (rules as Record<string, Rule<unknown>>)[k](type, k, o[k], out);
   return out as Parsed<R>;
 }
 
@@ -42,6 +63,18 @@ export const optNumber =
   (ctx, name, v) =>
     optNum(ctx, name, v, dflt, rule);
 
+/** An optional number satisfying `rule`; `null` when absent or `null`. @internal */
+export const numOrNull =
+  (rule?: NumRule): Rule<number | null> =>
+  (ctx, name, v) =>
+    v === undefined || v === null ? null : num(ctx, name, v, rule);
+
+/** An optional number satisfying `rule`; `undefined` (left out of the spec) when absent. @internal */
+export const numOrAbsent =
+  (rule?: NumRule): Rule<number | undefined> =>
+  (ctx, name, v) =>
+    v === undefined ? undefined : num(ctx, name, v, rule);
+
 /** An optional boolean, `dflt` when absent. @internal */
 export const optBoolean =
   (dflt: boolean): Rule<boolean> =>
@@ -54,8 +87,52 @@ export const isOneOf =
   (ctx, name, v) =>
     oneOf(ctx, name, v, allowed, dflt);
 
-/** An array of numbers, each satisfying `rule`, optionally sorted. @internal */
+/** An array of numbers, each satisfying `rule`, optionally sorted (`dflt` when absent, if given). @internal */
 export const isNumArray =
-  (rule?: NumRule, order?: 'none' | 'increasing' | 'nondecreasing'): Rule<number[]> =>
+  (
+    rule?: NumRule,
+    order?: 'none' | 'increasing' | 'nondecreasing',
+    dflt?: readonly number[],
+  ): Rule<number[]> =>
   (ctx, name, v) =>
-    numArray(ctx, name, v, rule, order);
+    numArray(ctx, name, v === undefined && dflt ? dflt : v, rule, order);
+
+/** An optional string; `undefined` when absent. @internal */
+export const optString: Rule<string | undefined> = (ctx, name, v) => {
+  if (v !== undefined && typeof v !== 'string') {
+    throw new ScheduleOptionError(ctx, name, v, 'a string');
+  }
+  return v;
+};
+
+/** A schedule of this package (its spec records the schedule's spec). @internal */
+export const isScheduleOption: Rule<Schedule> = (ctx, name, v) => scheduleOption(ctx, name, v);
+
+/** An array of at least `minLength` schedules (the spec records their specs). @internal */
+export const isScheduleArray =
+  (minLength = 1): Rule<Schedule[]> =>
+  (ctx, name, v) =>
+    scheduleArray(ctx, name, v, minLength);
+
+/** Accepted and left out of the spec (an option another schedule sharing the options reads). @internal */
+export const ignored: Rule<undefined> = () => undefined;
+
+/**
+ * The rule `rules[prev[key]]` for the value an earlier option `key` took (darknet's `policy`);
+ * no rule there: the option is not read (accepted, left out of the spec).
+ * @internal
+ */
+export const per =
+  <T>(key: string, rules: Readonly<Record<string, Rule<T>>>): Rule<T | undefined> =>
+  (ctx, name, v, prev) => {
+    const rule = rules[prev[key] as string];
+    return rule === undefined ? undefined : rule(ctx, name, v, prev);
+  };
+
+/** `rule`, always checked, but recorded only when the earlier option `key` is given (torch's `scaleMode`). @internal */
+export const recordedWith =
+  <T>(key: string, rule: Rule<T>): Rule<T | undefined> =>
+  (ctx, name, v, prev) => {
+    const value = rule(ctx, name, v, prev);
+    return prev[key] === undefined ? undefined : value;
+  };

@@ -53,7 +53,9 @@ export type StepDomain = 'finite' | 'inner' | { readonly max: number; readonly a
 
 /**
  * Attaches a spec to an evaluation function. `options` must be plain JSON data
- * (numbers, strings, booleans, null, arrays, objects, nested specs); it is frozen.
+ * (numbers, strings, booleans, null, arrays, objects, nested specs), schedules or arrays of
+ * schedules (recorded as their specs) or named functions (recorded as their `spec` name);
+ * `undefined` values are left out. The spec is a frozen copy.
  * The returned schedule refuses a step outside `domain` (so `at` never sees one) and turns
  * a non-finite result into a {@link ScheduleOverflowError}.
  * @internal
@@ -65,7 +67,7 @@ export function defineSchedule(
   domain: StepDomain = 'finite',
 ): Schedule {
   const clean: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(options)) if (v !== undefined) clean[k] = v;
+  for (const [k, v] of Object.entries(options)) if (v !== undefined) clean[k] = specValue(v);
   // The spec gets its own (frozen) copy: arrays captured by `at` stay unfrozen, fast arrays.
   const copy = structuredClone(clean);
   // One closure per domain, so that each stays monomorphic. `null >= 0` and `[300] >= 0` are
@@ -103,6 +105,13 @@ export function defineSchedule(
     configurable: false,
   });
   return checked as Schedule;
+}
+
+/** What a spec records for an option value: a schedule's (or named function's) `spec`. */
+function specValue(v: unknown): unknown {
+  if (typeof v === 'function') return (v as { spec?: unknown }).spec;
+  if (Array.isArray(v) && typeof v[0] === 'function') return v.map(specValue);
+  return v;
 }
 
 /** Throws the {@link ScheduleStepError} for an invalid step. @internal */

@@ -6,7 +6,7 @@
  */
 
 import { join } from './combinators.js';
-import { type LambdaFn, lambdaOption } from './lambdas.js';
+import { isLambda, type LambdaFn, optLambda } from './lambdas.js';
 import {
   annealCos,
   annealLinear,
@@ -16,9 +16,20 @@ import {
   powNonNeg,
   staircase,
 } from './math.js';
-import { isNum, isNumArray, isOneOf, optNumber, parseOptions } from './options.js';
-import { badStep, defineSchedule, type Schedule, scheduleArray } from './schedule.js';
-import { fail, keys, num, numArray, oneOf, optBool, optNum } from './validate.js';
+import {
+  isNum,
+  isNumArray,
+  isOneOf,
+  isScheduleArray,
+  numOrNull,
+  optBoolean,
+  optNumber,
+  parseOptions,
+  type Rule,
+  recordedWith,
+} from './options.js';
+import { badStep, defineSchedule, type Schedule } from './schedule.js';
+import { fail, num } from './validate.js';
 
 /** Options of {@link stepLR}. */
 export interface StepLROptions {
@@ -282,54 +293,23 @@ export interface CyclicLROptions {
 }
 
 function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Schedule {
-  const o = keys(ctx, options, [
-    'baseLr',
-    'maxLr',
-    'stepSizeUp',
-    'stepSizeDown',
-    'mode',
-    'gamma',
-    'cycleMomentum',
-    'baseMomentum',
-    'maxMomentum',
-    'scaleFn',
-    'scaleMode',
-  ]);
-  const custom =
-    o.scaleFn === undefined || o.scaleFn === null ? null : lambdaOption(ctx, 'scaleFn', o.scaleFn);
-  const scaleMode = oneOf(ctx, 'scaleMode', o.scaleMode, ['cycle', 'iterations'] as const, 'cycle');
-  const baseLr = num(ctx, 'baseLr', o.baseLr);
-  const maxLr = num(ctx, 'maxLr', o.maxLr);
-  const stepSizeUp = optNum(ctx, 'stepSizeUp', o.stepSizeUp, 2000, { gt: 0 });
-  const stepSizeDown =
-    o.stepSizeDown === undefined || o.stepSizeDown === null
-      ? null
-      : num(ctx, 'stepSizeDown', o.stepSizeDown, { min: 0 });
-  const mode = oneOf(
-    ctx,
-    'mode',
-    o.mode,
-    ['triangular', 'triangular2', 'exp_range'] as const,
-    'triangular',
-  );
-  const gamma = optNum(ctx, 'gamma', o.gamma, 1, { min: 0 });
-  const cycleMomentum = optBool(ctx, 'cycleMomentum', o.cycleMomentum, true);
-  const baseMomentum = optNum(ctx, 'baseMomentum', o.baseMomentum, 0.8);
-  const maxMomentum = optNum(ctx, 'maxMomentum', o.maxMomentum, 0.9);
+  const spec = parseOptions(ctx, options, {
+    baseLr: isNum(),
+    maxLr: isNum(),
+    stepSizeUp: optNumber(2000, { gt: 0 }),
+    stepSizeDown: numOrNull({ min: 0 }),
+    mode: isOneOf(['triangular', 'triangular2', 'exp_range'] as const, 'triangular'),
+    gamma: optNumber(1, { min: 0 }),
+    cycleMomentum: optBoolean(true),
+    baseMomentum: optNumber(0.8),
+    maxMomentum: optNumber(0.9),
+    scaleFn: optLambda,
+    scaleMode: recordedWith('scaleFn', isOneOf(['cycle', 'iterations'] as const, 'cycle')),
+  });
+  const { baseLr, maxLr, stepSizeUp, stepSizeDown, mode, gamma, cycleMomentum } = spec;
+  const { baseMomentum, maxMomentum, scaleFn: custom, scaleMode } = spec;
   const totalSize = stepSizeUp + (stepSizeDown ?? stepSizeUp);
   const stepRatio = stepSizeUp / totalSize;
-  const spec = {
-    baseLr,
-    maxLr,
-    stepSizeUp,
-    stepSizeDown,
-    mode,
-    gamma,
-    cycleMomentum,
-    baseMomentum,
-    maxMomentum,
-    ...(custom ? { scaleFn: custom.spec, scaleMode } : {}),
-  };
   const modeIndex = mode === 'triangular' ? 0 : mode === 'triangular2' ? 1 : 2;
   const lnGamma = Math.log(gamma);
   // momentum: max - height * scale; lr: base + height * scale.
@@ -341,7 +321,7 @@ function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Sched
     });
   }
   if (custom) {
-    const fn = custom.fn;
+    const fn = custom;
     const byCycle = scaleMode === 'cycle';
     return defineSchedule(ctx, spec, (step) => {
       const cycle = Math.floor(1 + step / totalSize);
@@ -407,48 +387,33 @@ export interface OneCycleLROptions {
 }
 
 function oneCycle(ctx: string, options: OneCycleLROptions, momentum: boolean): Schedule {
-  const o = keys(ctx, options, [
-    'maxLr',
-    'totalSteps',
-    'epochs',
-    'stepsPerEpoch',
-    'pctStart',
-    'annealStrategy',
-    'divFactor',
-    'finalDivFactor',
-    'threePhase',
-    'cycleMomentum',
-    'baseMomentum',
-    'maxMomentum',
-  ]);
-  const maxLr = num(ctx, 'maxLr', o.maxLr);
-  let totalSteps: number;
-  let epochs: number | null = null;
-  let stepsPerEpoch: number | null = null;
-  if (o.totalSteps !== undefined && o.totalSteps !== null) {
-    totalSteps = num(ctx, 'totalSteps', o.totalSteps, { int: true, gt: 0 });
-  } else {
-    if (o.epochs === undefined || o.epochs === null) {
-      fail(ctx, 'totalSteps', o.totalSteps, 'an integer > 0 (or give epochs and stepsPerEpoch)');
+  // `epochs` and `stepsPerEpoch` are read (and required) only without `totalSteps`.
+  const perEpoch: Rule<number | null> = (c, name, v, prev) => {
+    if (prev.totalSteps !== null) return null;
+    if (name === 'epochs' && (v === undefined || v === null)) {
+      const total = (options as { totalSteps?: unknown }).totalSteps;
+      fail(c, 'totalSteps', total, 'an integer > 0 (or give epochs and stepsPerEpoch)');
     }
-    epochs = num(ctx, 'epochs', o.epochs, { int: true, gt: 0 });
-    stepsPerEpoch = num(ctx, 'stepsPerEpoch', o.stepsPerEpoch, { int: true, gt: 0 });
-    totalSteps = epochs * stepsPerEpoch;
-  }
-  const pctStart = optNum(ctx, 'pctStart', o.pctStart, 0.3, { min: 0, max: 1 });
-  const annealStrategy = oneOf(
-    ctx,
-    'annealStrategy',
-    o.annealStrategy,
-    ['cos', 'linear'] as const,
-    'cos',
-  );
-  const divFactor = optNum(ctx, 'divFactor', o.divFactor, 25, { gt: 0 });
-  const finalDivFactor = optNum(ctx, 'finalDivFactor', o.finalDivFactor, 1e4, { gt: 0 });
-  const threePhase = optBool(ctx, 'threePhase', o.threePhase, false);
-  const cycleMomentum = optBool(ctx, 'cycleMomentum', o.cycleMomentum, true);
-  const baseMomentum = optNum(ctx, 'baseMomentum', o.baseMomentum, 0.85);
-  const maxMomentum = optNum(ctx, 'maxMomentum', o.maxMomentum, 0.95);
+    return num(c, name, v, { int: true, gt: 0 });
+  };
+  const spec = parseOptions(ctx, options, {
+    maxLr: isNum(),
+    totalSteps: numOrNull({ int: true, gt: 0 }),
+    epochs: perEpoch,
+    stepsPerEpoch: perEpoch,
+    pctStart: optNumber(0.3, { min: 0, max: 1 }),
+    annealStrategy: isOneOf(['cos', 'linear'] as const, 'cos'),
+    divFactor: optNumber(25, { gt: 0 }),
+    finalDivFactor: optNumber(1e4, { gt: 0 }),
+    threePhase: optBoolean(false),
+    cycleMomentum: optBoolean(true),
+    baseMomentum: optNumber(0.85),
+    maxMomentum: optNumber(0.95),
+  });
+  const totalSteps = spec.totalSteps ?? (spec.epochs as number) * (spec.stepsPerEpoch as number);
+  spec.totalSteps = totalSteps;
+  const { maxLr, pctStart, annealStrategy, divFactor, finalDivFactor, threePhase } = spec;
+  const { cycleMomentum, baseMomentum, maxMomentum } = spec;
   const initialLr = maxLr / divFactor;
   const minLr = initialLr / finalDivFactor;
   // Phase ends (inclusive) and start/end values, as in torch.
@@ -481,20 +446,6 @@ function oneCycle(ctx: string, options: OneCycleLROptions, momentum: boolean): S
   const to = momentum ? mEnd : lrEnd;
   const cos = annealStrategy === 'cos';
   const last = ends.length - 1;
-  const spec = {
-    maxLr,
-    totalSteps,
-    epochs,
-    stepsPerEpoch,
-    pctStart,
-    annealStrategy,
-    divFactor,
-    finalDivFactor,
-    threePhase,
-    cycleMomentum,
-    baseMomentum,
-    maxMomentum,
-  };
   const domain = {
     max: totalSteps,
     allowed: `a finite number in [0, totalSteps = ${totalSteps}] (torch raises past totalSteps)`,
@@ -542,15 +493,11 @@ export interface SequentialLROptions {
  */
 export function sequentialLR(options: SequentialLROptions): Schedule {
   const ctx = 'torch.sequentialLR';
-  const o = keys(ctx, options, ['schedulers', 'milestones']);
-  const schedulers = scheduleArray(ctx, 'schedulers', o.schedulers);
-  const milestones = numArray(
-    ctx,
-    'milestones',
-    o.milestones,
-    { int: true, min: 0 },
-    'nondecreasing',
-  );
+  const spec = parseOptions(ctx, options, {
+    schedulers: isScheduleArray(),
+    milestones: isNumArray({ int: true, min: 0 }, 'nondecreasing'),
+  });
+  const { schedulers, milestones } = spec;
   if (milestones.length !== schedulers.length - 1) {
     fail(
       ctx,
@@ -560,12 +507,7 @@ export function sequentialLR(options: SequentialLROptions): Schedule {
     );
   }
   const joined = join(schedulers, milestones);
-  return defineSchedule(
-    ctx,
-    { schedulers: schedulers.map((s) => s.spec), milestones },
-    (step) => joined(step),
-    'inner',
-  );
+  return defineSchedule(ctx, spec, (step) => joined(step), 'inner');
 }
 
 /** Options of {@link lambdaLR} and {@link multiplicativeLR}. */
@@ -588,10 +530,9 @@ export interface LambdaLROptions {
  */
 export function lambdaLR(options: LambdaLROptions): Schedule {
   const ctx = 'torch.lambdaLR';
-  const o = keys(ctx, options, ['lr', 'lrLambda']);
-  const lr = num(ctx, 'lr', o.lr);
-  const { fn, spec } = lambdaOption(ctx, 'lrLambda', o.lrLambda);
-  return defineSchedule(ctx, { lr, lrLambda: spec }, (step) => {
+  const spec = parseOptions(ctx, options, { lr: isNum(), lrLambda: isLambda });
+  const { lr, lrLambda: fn } = spec;
+  return defineSchedule(ctx, spec, (step) => {
     return lr * fn(step);
   });
 }
@@ -606,12 +547,11 @@ export function lambdaLR(options: LambdaLROptions): Schedule {
  */
 export function multiplicativeLR(options: LambdaLROptions): Schedule {
   const ctx = 'torch.multiplicativeLR';
-  const o = keys(ctx, options, ['lr', 'lrLambda']);
-  const lr = num(ctx, 'lr', o.lr);
-  const { fn, spec } = lambdaOption(ctx, 'lrLambda', o.lrLambda);
+  const spec = parseOptions(ctx, options, { lr: isNum(), lrLambda: isLambda });
+  const { lr, lrLambda: fn } = spec;
   let n = 0;
   let v = lr;
-  return defineSchedule(ctx, { lr, lrLambda: spec }, (step) => {
+  return defineSchedule(ctx, spec, (step) => {
     const k = Math.floor(step);
     if (k < n) {
       n = 0;
@@ -670,10 +610,9 @@ export interface ChainedSchedulerOptions {
  */
 export function chainedScheduler(options: Schedule[] | ChainedSchedulerOptions): Schedule {
   const ctx = 'torch.chainedScheduler';
-  const o = Array.isArray(options)
-    ? { schedulers: options as unknown }
-    : keys(ctx, options, ['schedulers']);
-  const schedulers = scheduleArray(ctx, 'schedulers', o.schedulers);
+  const raw = Array.isArray(options) ? { schedulers: options } : options;
+  const spec = parseOptions(ctx, raw, { schedulers: isScheduleArray() });
+  const { schedulers } = spec;
   schedulers.forEach((s, i) => {
     if (!CHAINABLE.includes(s.spec.type)) {
       fail(
@@ -692,7 +631,7 @@ export function chainedScheduler(options: Schedule[] | ChainedSchedulerOptions):
   const n = schedulers.length;
   return defineSchedule(
     ctx,
-    { schedulers: schedulers.map((s) => s.spec) },
+    spec,
     (step) => {
       let v = lr;
       for (let i = 0; i < n; i++) {
