@@ -363,3 +363,30 @@ describe('optax: upstream schedule_test vectors', () => {
     ).toThrow(/transitionBegin/);
   });
 });
+
+describe('optax: boundariesAndScales', () => {
+  it('refuses a step written twice (as "10" and "1e1"), which the spec could not record', () => {
+    const boundariesAndScales = { 10: 0.5, '1e1': 0.5 };
+    const makers = [
+      () => optax.piecewiseConstantSchedule({ initValue: 1, boundariesAndScales }),
+      () =>
+        optax.piecewiseInterpolateSchedule({
+          interpolateType: 'linear',
+          initValue: 1,
+          boundariesAndScales,
+        }),
+    ];
+    for (const make of makers) {
+      const err = (() => {
+        try {
+          make();
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(err).toBeInstanceOf(ScheduleOptionError);
+      expect((err as ScheduleOptionError).option).toBe('boundariesAndScales');
+      expect((err as ScheduleOptionError).message).toMatch(/step 10 is written twice/);
+    }
+  });
+});
