@@ -1,6 +1,7 @@
 import { indexAtStep } from './math.js';
+import { isNum, numOrAbsent, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule, scheduleArray, scheduleOption } from './schedule.js';
-import { fail, keys, num, numArray, optNum } from './validate.js';
+import { fail, num, numArray } from './validate.js';
 
 /**
  * Runs `schedules[0]` until `boundaries[0]`, then `schedules[1]` until `boundaries[1]`, ...
@@ -24,7 +25,7 @@ export function join(schedules: readonly Schedule[], boundaries: readonly number
     );
   }
   const n = b.length;
-  const spec = { schedules: list.map((s) => s.spec), boundaries: b };
+  const spec = { schedules: list, boundaries: b };
   if (n === 0) {
     const only = list[0];
     return defineSchedule(ctx, spec, (step) => only(step), 'inner');
@@ -60,12 +61,11 @@ export interface WarmupOptions {
 export function warmup(schedule: Schedule, options: WarmupOptions): Schedule {
   const ctx = 'warmup';
   const inner = scheduleOption(ctx, 'schedule', schedule);
-  const o = keys(ctx, options, ['steps', 'from']);
-  const steps = num(ctx, 'steps', o.steps, { min: 0 });
-  const from = optNum(ctx, 'from', o.from, 0);
+  const o = parseOptions(ctx, options, { steps: isNum({ min: 0 }), from: optNumber(0) });
+  const { steps, from } = o;
   const target = inner(0);
   const slope = steps > 0 ? (target - from) / steps : 0;
-  return defineSchedule(ctx, { schedule: inner.spec, steps, from }, (step) => {
+  return defineSchedule(ctx, { schedule: inner, ...o }, (step) => {
     return step < steps ? from + slope * step : inner(step - steps);
   });
 }
@@ -78,12 +78,7 @@ export function scale(schedule: Schedule, factor: number): Schedule {
   const ctx = 'scale';
   const inner = scheduleOption(ctx, 'schedule', schedule);
   const f = num(ctx, 'factor', factor);
-  return defineSchedule(
-    ctx,
-    { schedule: inner.spec, factor: f },
-    (step) => f * inner(step),
-    'inner',
-  );
+  return defineSchedule(ctx, { schedule: inner, factor: f }, (step) => f * inner(step), 'inner');
 }
 
 /** Options of {@link clamp}. */
@@ -101,16 +96,15 @@ export interface ClampOptions {
 export function clamp(schedule: Schedule, options: ClampOptions): Schedule {
   const ctx = 'clamp';
   const inner = scheduleOption(ctx, 'schedule', schedule);
-  const o = keys(ctx, options, ['min', 'max']);
-  const min = o.min === undefined ? undefined : num(ctx, 'min', o.min);
-  const max = o.max === undefined ? undefined : num(ctx, 'max', o.max);
+  const o = parseOptions(ctx, options, { min: numOrAbsent(), max: numOrAbsent() });
+  const { min, max } = o;
   if (min !== undefined && max !== undefined && !(min <= max))
     fail(ctx, 'max', max, `>= min (${min})`);
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   return defineSchedule(
     ctx,
-    { schedule: inner.spec, min, max },
+    { schedule: inner, ...o },
     (step) => {
       const v = inner(step);
       return v < lo ? lo : Math.min(v, hi);

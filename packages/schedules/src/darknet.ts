@@ -4,8 +4,18 @@
  * @module
  */
 import { indexAtStep, powLn, powNonNeg, staircase } from './math.js';
+import {
+  isNum,
+  isNumArray,
+  isOneOf,
+  numOrAbsent,
+  optNumber,
+  parseOptions,
+  per,
+  type Rule,
+} from './options.js';
 import { badStep, defineSchedule, type Schedule } from './schedule.js';
-import { fail, keys, num, numArray, oneOf, optNum } from './validate.js';
+import { fail, num } from './validate.js';
 
 /** darknet `policy=` values. */
 export type DarknetPolicy =
@@ -123,27 +133,34 @@ class GlibcRand {
  */
 export function schedule(options: DarknetScheduleOptions): Schedule {
   const ctx = 'darknet.schedule';
-  const o = keys(ctx, options, [
-    'learningRate',
-    'burnIn',
-    'power',
-    'policy',
-    'step',
-    'scale',
-    'steps',
-    'scales',
-    'gamma',
-    'maxBatches',
-    'sgdrCycle',
-    'sgdrMult',
-    'learningRateMin',
-    'seed',
-  ]);
-  const learningRate = num(ctx, 'learningRate', o.learningRate);
-  const burnIn = optNum(ctx, 'burnIn', o.burnIn, 0, { int: true, min: 0 });
-  const power = optNum(ctx, 'power', o.power, 4, { min: 0 });
-  const policy = oneOf(ctx, 'policy', o.policy, POLICIES, 'constant');
-  const spec: Record<string, unknown> = { learningRate, burnIn, power, policy };
+  // A policy's options are read (and recorded) only for that policy.
+  const byPolicy = <T>(rules: Partial<Record<DarknetPolicy, Rule<T>>>) => per<T>('policy', rules);
+  const spec = parseOptions(ctx, options, {
+    learningRate: isNum(),
+    burnIn: optNumber(0, { int: true, min: 0 }),
+    power: optNumber(4, { min: 0 }),
+    policy: isOneOf(POLICIES, 'constant'),
+    step: byPolicy({ step: optNumber(1, { int: true, gt: 0 }), sig: optNumber(1) }),
+    scale: byPolicy({ step: optNumber(1, { min: 0 }) }),
+    steps: byPolicy({ steps: isNumArray({ int: true, min: 0 }, 'nondecreasing', []) }),
+    scales: byPolicy({ steps: isNumArray({ min: 0 }, 'none', []) }),
+    gamma: byPolicy({ exp: optNumber(1, { min: 0 }), sig: optNumber(1) }),
+    maxBatches: byPolicy({
+      poly: isNum({ int: true, gt: 0 }),
+      sgdr: numOrAbsent({ int: true, gt: 0 }),
+    }),
+    sgdrCycle: byPolicy({
+      sgdr: (c, name, v, prev) => {
+        if (v !== undefined) return num(c, name, v, { int: true, gt: 0 });
+        if (prev.maxBatches === undefined) fail(c, name, v, 'an integer > 0 (or give maxBatches)');
+        return prev.maxBatches as number;
+      },
+    }),
+    sgdrMult: byPolicy({ sgdr: optNumber(2, { int: true, min: 1 }) }),
+    learningRateMin: byPolicy({ sgdr: optNumber(0.00001) }),
+    seed: byPolicy({ random: optNumber(1, { int: true, min: 0, max: 4294967295 }) }),
+  });
+  const { learningRate, burnIn, power, policy } = spec;
   // One closure per policy (monomorphic, allocation-free); burn-in checked inline in each.
   const def = (fn: (step: number) => number) => defineSchedule(ctx, spec, fn);
   switch (policy) {
@@ -153,21 +170,17 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
         return learningRate;
       });
     case 'step': {
-      const stepSize = optNum(ctx, 'step', o.step, 1, { int: true, gt: 0 });
-      const scale = optNum(ctx, 'scale', o.scale, 1, { min: 0 });
-      Object.assign(spec, { step: stepSize, scale });
-      const stairs = staircase(learningRate, scale, stepSize);
+      const stairs = staircase(learningRate, spec.scale as number, spec.step as number);
       return def((b) => {
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         return stairs(b);
       });
     }
     case 'steps': {
-      const steps = numArray(ctx, 'steps', o.steps ?? [], { int: true, min: 0 }, 'nondecreasing');
-      const scales = numArray(ctx, 'scales', o.scales ?? [], { min: 0 });
+      const steps = spec.steps as number[];
+      const scales = spec.scales as number[];
       if (scales.length !== steps.length)
         fail(ctx, 'scales', scales, `an array of steps.length = ${steps.length} numbers`);
-      Object.assign(spec, { steps, scales });
       const values = [learningRate];
       for (const s of scales) values.push(values[values.length - 1] * s);
       return def((b) => {
@@ -176,17 +189,14 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       });
     }
     case 'exp': {
-      const gamma = optNum(ctx, 'gamma', o.gamma, 1, { min: 0 });
-      spec.gamma = gamma;
-      const ln = Math.log(gamma);
+      const ln = Math.log(spec.gamma as number);
       return def((b) => {
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         return learningRate * powLn(ln, b);
       });
     }
     case 'poly': {
-      const maxBatches = num(ctx, 'maxBatches', o.maxBatches, { int: true, gt: 0 });
-      spec.maxBatches = maxBatches;
+      const maxBatches = spec.maxBatches as number;
       return def((b) => {
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         if (b > maxBatches)
@@ -195,9 +205,7 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       });
     }
     case 'random': {
-      const seed = optNum(ctx, 'seed', o.seed, 1, { int: true, min: 0, max: 4294967295 });
-      spec.seed = seed;
-      const rng = new GlibcRand(seed);
+      const rng = new GlibcRand(spec.seed as number);
       const f32 = new Float32Array(1);
       return def((b) => {
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
@@ -208,28 +216,17 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
       });
     }
     case 'sig': {
-      const mid = optNum(ctx, 'step', o.step, 1);
-      const gamma = optNum(ctx, 'gamma', o.gamma, 1);
-      Object.assign(spec, { step: mid, gamma });
+      const mid = spec.step as number;
+      const gamma = spec.gamma as number;
       return def((b) => {
         if (b < burnIn) return learningRate * powNonNeg(b / burnIn, power);
         return learningRate * (1 / (1 + Math.exp(gamma * (b - mid))));
       });
     }
     case 'sgdr': {
-      const maxBatches =
-        o.maxBatches === undefined
-          ? undefined
-          : num(ctx, 'maxBatches', o.maxBatches, { int: true, gt: 0 });
-      if (o.sgdrCycle === undefined && maxBatches === undefined)
-        fail(ctx, 'sgdrCycle', undefined, 'an integer > 0 (or give maxBatches)');
-      const cycle =
-        o.sgdrCycle === undefined
-          ? (maxBatches as number)
-          : num(ctx, 'sgdrCycle', o.sgdrCycle, { int: true, gt: 0 });
-      const mult = optNum(ctx, 'sgdrMult', o.sgdrMult, 2, { int: true, min: 1 });
-      const lrMin = optNum(ctx, 'learningRateMin', o.learningRateMin, 0.00001);
-      Object.assign(spec, { maxBatches, sgdrCycle: cycle, sgdrMult: mult, learningRateMin: lrMin });
+      const cycle = spec.sgdrCycle as number;
+      const mult = spec.sgdrMult as number;
+      const lrMin = spec.learningRateMin as number;
       // Cycle cache: the cycle (start, start + size] darknet's loop found for the last step.
       let start = 0;
       let size = cycle;

@@ -4,9 +4,9 @@
  * @module
  */
 import { powLn, powNonNeg } from './math.js';
-import { isNum, isNumArray, optBoolean, optNumber, parseOptions } from './options.js';
+import { isNum, isNumArray, numOrNull, optBoolean, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
-import { fail, keys, num, optNum } from './validate.js';
+import { fail } from './validate.js';
 
 /** Options of {@link exponentialDecay}. */
 export interface ExponentialDecayOptions {
@@ -164,25 +164,17 @@ export interface CosineDecayOptions {
  */
 export function cosineDecay(options: CosineDecayOptions): Schedule {
   const ctx = 'keras.cosineDecay';
-  const o = keys(ctx, options, [
-    'initialLearningRate',
-    'decaySteps',
-    'alpha',
-    'warmupTarget',
-    'warmupSteps',
-  ]);
-  const initialLearningRate = num(ctx, 'initialLearningRate', o.initialLearningRate);
-  const decaySteps = num(ctx, 'decaySteps', o.decaySteps, { gt: 0 });
-  const alpha = optNum(ctx, 'alpha', o.alpha, 0);
-  const warmupTarget =
-    o.warmupTarget === undefined || o.warmupTarget === null
-      ? null
-      : num(ctx, 'warmupTarget', o.warmupTarget);
-  const warmupSteps = optNum(ctx, 'warmupSteps', o.warmupSteps, 0, { min: 0 });
+  const spec = parseOptions(ctx, options, {
+    initialLearningRate: isNum(),
+    decaySteps: isNum({ gt: 0 }),
+    alpha: optNumber(0),
+    warmupTarget: numOrNull(),
+    warmupSteps: optNumber(0, { min: 0 }),
+  });
+  const { initialLearningRate, decaySteps, alpha, warmupTarget, warmupSteps } = spec;
   const peak = warmupTarget ?? initialLearningRate;
   const w = warmupTarget === null ? 0 : warmupSteps;
   const slope = w > 0 ? (peak - initialLearningRate) / w : 0;
-  const spec = { initialLearningRate, decaySteps, alpha, warmupTarget, warmupSteps };
   return defineSchedule(ctx, spec, (step) => {
     if (step < w) return initialLearningRate + slope * step;
     const s = Math.min(step - w, decaySteps);

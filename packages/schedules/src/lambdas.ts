@@ -53,13 +53,8 @@ export function registeredLambdas(): string[] {
 /**
  * Validates a function-valued option: a function or the name of a registered one.
  * Returns the function and the value to write in the spec (its name, or {@link UNREGISTERED}).
- * @internal
  */
-export function lambdaOption(
-  ctx: string,
-  name: string,
-  v: unknown,
-): { fn: LambdaFn; spec: string } {
+function lambdaOption(ctx: string, name: string, v: unknown): { fn: LambdaFn; spec: string } {
   if (typeof v === 'function') {
     const fn = v as LambdaFn;
     return { fn, spec: byFn.get(fn) ?? UNREGISTERED };

@@ -87,7 +87,7 @@ export const isOneOf =
   (ctx, name, v) =>
     oneOf(ctx, name, v, allowed, dflt);
 
-/** An array of numbers, each satisfying `rule`, optionally sorted (`dflt` when absent, if given). @internal */
+/** An array of numbers, each satisfying `rule`, optionally sorted (`dflt`, if given, when absent or `null`). @internal */
 export const isNumArray =
   (
     rule?: NumRule,
@@ -95,7 +95,7 @@ export const isNumArray =
     dflt?: readonly number[],
   ): Rule<number[]> =>
   (ctx, name, v) =>
-    numArray(ctx, name, v === undefined && dflt ? dflt : v, rule, order);
+    numArray(ctx, name, (v === undefined || v === null) && dflt ? dflt : v, rule, order);
 
 /** An optional string; `undefined` when absent. @internal */
 export const optString: Rule<string | undefined> = (ctx, name, v) => {

@@ -1,6 +1,6 @@
 import { ScheduleOptionError } from './errors.js';
+import { isNum, optNumber, optString, parseOptions } from './options.js';
 import { type Schedule, scheduleOption } from './schedule.js';
-import { keys, num, optNum } from './validate.js';
 
 /** Options of {@link asciiPlot}. */
 export interface AsciiPlotOptions {
@@ -72,10 +72,11 @@ function range(y: number[]): [number, number] {
 export function asciiPlot(schedule: Schedule, options: AsciiPlotOptions): string {
   const ctx = 'asciiPlot';
   const s = scheduleOption(ctx, 'schedule', schedule);
-  const o = keys(ctx, options, ['steps', 'width', 'height']);
-  const steps = num(ctx, 'steps', o.steps, { int: true, gt: 0 });
-  const width = optNum(ctx, 'width', o.width, 72, { int: true, min: 8, max: 1000 });
-  const height = optNum(ctx, 'height', o.height, 16, { int: true, min: 3, max: 200 });
+  const { steps, width, height } = parseOptions(ctx, options, {
+    steps: isNum({ int: true, gt: 0 }),
+    width: optNumber(72, { int: true, min: 8, max: 1000 }),
+    height: optNumber(16, { int: true, min: 3, max: 200 }),
+  });
   const { x, y } = sample(ctx, s, steps, width);
   const [lo, hi] = range(y);
   const row = (v: number) => Math.round(((hi - v) / (hi - lo)) * (height - 1));
@@ -145,13 +146,14 @@ function esc(text: string): string {
 export function svgPlot(schedule: Schedule, options: SvgPlotOptions): string {
   const ctx = 'svgPlot';
   const s = scheduleOption(ctx, 'schedule', schedule);
-  const o = keys(ctx, options, ['steps', 'width', 'height', 'title']);
-  const steps = num(ctx, 'steps', o.steps, { int: true, gt: 0 });
-  const width = optNum(ctx, 'width', o.width, 640, { int: true, min: 160, max: 10000 });
-  const height = optNum(ctx, 'height', o.height, 320, { int: true, min: 120, max: 10000 });
-  if (o.title !== undefined && typeof o.title !== 'string')
-    throw new ScheduleOptionError(ctx, 'title', o.title, 'a string');
-  const title = (o.title as string | undefined) ?? s.spec.type;
+  const o = parseOptions(ctx, options, {
+    steps: isNum({ int: true, gt: 0 }),
+    width: optNumber(640, { int: true, min: 160, max: 10000 }),
+    height: optNumber(320, { int: true, min: 120, max: 10000 }),
+    title: optString,
+  });
+  const { steps, width, height } = o;
+  const title = o.title ?? s.spec.type;
   const { x, y } = sample(ctx, s, steps, 2000);
   const [lo, hi] = range(y);
   const m = { left: 64, right: 16, top: 32, bottom: 44 };

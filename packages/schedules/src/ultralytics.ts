@@ -4,8 +4,9 @@
  * `step` is the global iteration `ni = i + nb * epoch` (batches done).
  * @module
  */
+
+import { ignored, isNum, isOneOf, optBoolean, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
-import { keys, num, oneOf, optBool, optNum } from './validate.js';
 
 /** Options of {@link schedule} (names of Ultralytics' `default.yaml`, camelCased). */
 export interface UltralyticsScheduleOptions {
@@ -33,20 +34,18 @@ export interface UltralyticsScheduleOptions {
   momentum?: number;
 }
 
-/** Both functions accept the same options object (each reads its own fields). */
-const ALL_KEYS = [
-  'lr0',
-  'lrf',
-  'epochs',
-  'iterationsPerEpoch',
-  'warmupEpochs',
-  'warmupBiasLr',
-  'cosLr',
-  'paramGroup',
-  'minWarmupIterations',
-  'warmupMomentum',
-  'momentum',
-];
+/**
+ * The options both functions read; each also accepts (and leaves out of its spec) the options
+ * only the other reads, so that one options object serves both. Functions, so that nothing
+ * runs at load.
+ */
+function warmupRules() {
+  return {
+    iterationsPerEpoch: isNum({ int: true, gt: 0 }),
+    warmupEpochs: optNumber(3, { min: 0 }),
+    minWarmupIterations: optNumber(100, { int: true, min: 0 }),
+  };
+}
 
 function pyRound(x: number): number {
   // Python's round(): halves to even.
@@ -54,14 +53,14 @@ function pyRound(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-function warmupIterations(ctx: string, o: Record<string, unknown>, nb: number) {
-  const warmupEpochs = optNum(ctx, 'warmupEpochs', o.warmupEpochs, 3, { min: 0 });
-  const minWarmupIterations = optNum(ctx, 'minWarmupIterations', o.minWarmupIterations, 100, {
-    int: true,
-    min: 0,
-  });
-  const nw = warmupEpochs > 0 ? Math.max(pyRound(warmupEpochs * nb), minWarmupIterations) : -1;
-  return { warmupEpochs, minWarmupIterations, nw };
+/** The last warm-up iteration `nw` (-1: no warm-up). */
+function warmupIterations(o: {
+  warmupEpochs: number;
+  minWarmupIterations: number;
+  iterationsPerEpoch: number;
+}): number {
+  const { warmupEpochs, minWarmupIterations, iterationsPerEpoch: nb } = o;
+  return warmupEpochs > 0 ? Math.max(pyRound(warmupEpochs * nb), minWarmupIterations) : -1;
 }
 
 /**
@@ -73,36 +72,20 @@ function warmupIterations(ctx: string, o: Record<string, unknown>, nb: number) {
  */
 export function schedule(options: UltralyticsScheduleOptions): Schedule {
   const ctx = 'ultralytics.schedule';
-  const o = keys(ctx, options, ALL_KEYS);
-  const lr0 = optNum(ctx, 'lr0', o.lr0, 0.01);
-  const lrf = optNum(ctx, 'lrf', o.lrf, 0.01);
-  const epochs = optNum(ctx, 'epochs', o.epochs, 100, { int: true, gt: 0 });
-  const iterationsPerEpoch = num(ctx, 'iterationsPerEpoch', o.iterationsPerEpoch, {
-    int: true,
-    gt: 0,
+  const spec = parseOptions(ctx, options, {
+    lr0: optNumber(0.01),
+    lrf: optNumber(0.01),
+    epochs: optNumber(100, { int: true, gt: 0 }),
+    warmupBiasLr: optNumber(0.1),
+    cosLr: optBoolean(false),
+    paramGroup: isOneOf(['weights', 'bias'] as const, 'weights'),
+    ...warmupRules(),
+    warmupMomentum: ignored,
+    momentum: ignored,
   });
-  const { warmupEpochs, minWarmupIterations, nw } = warmupIterations(ctx, o, iterationsPerEpoch);
-  const warmupBiasLr = optNum(ctx, 'warmupBiasLr', o.warmupBiasLr, 0.1);
-  const cosLr = optBool(ctx, 'cosLr', o.cosLr, false);
-  const paramGroup = oneOf(
-    ctx,
-    'paramGroup',
-    o.paramGroup,
-    ['weights', 'bias'] as const,
-    'weights',
-  );
+  const { lr0, lrf, epochs, iterationsPerEpoch, warmupBiasLr, cosLr, paramGroup } = spec;
+  const nw = warmupIterations(spec);
   const start = paramGroup === 'bias' ? warmupBiasLr : 0;
-  const spec = {
-    lr0,
-    lrf,
-    epochs,
-    iterationsPerEpoch,
-    warmupEpochs,
-    warmupBiasLr,
-    cosLr,
-    paramGroup,
-    minWarmupIterations,
-  };
   return defineSchedule(ctx, spec, (step) => {
     const e = Math.floor(step / iterationsPerEpoch);
     let lf: number;
@@ -136,21 +119,19 @@ export interface UltralyticsMomentumOptions
 /** SGD momentum (Adam beta1) at iteration `step`: linear from `warmupMomentum` to `momentum` over the warm-up, then `momentum`. */
 export function momentum(options: UltralyticsMomentumOptions): Schedule {
   const ctx = 'ultralytics.momentum';
-  const o = keys(ctx, options, ALL_KEYS);
-  const iterationsPerEpoch = num(ctx, 'iterationsPerEpoch', o.iterationsPerEpoch, {
-    int: true,
-    gt: 0,
+  const spec = parseOptions(ctx, options, {
+    lr0: ignored,
+    lrf: ignored,
+    epochs: ignored,
+    warmupBiasLr: ignored,
+    cosLr: ignored,
+    paramGroup: ignored,
+    ...warmupRules(),
+    warmupMomentum: optNumber(0.8),
+    momentum: optNumber(0.937),
   });
-  const { warmupEpochs, minWarmupIterations, nw } = warmupIterations(ctx, o, iterationsPerEpoch);
-  const warmupMomentum = optNum(ctx, 'warmupMomentum', o.warmupMomentum, 0.8);
-  const m = optNum(ctx, 'momentum', o.momentum, 0.937);
-  const spec = {
-    iterationsPerEpoch,
-    warmupEpochs,
-    warmupMomentum,
-    momentum: m,
-    minWarmupIterations,
-  };
+  const { warmupMomentum, momentum: m } = spec;
+  const nw = warmupIterations(spec);
   return defineSchedule(ctx, spec, (step) => {
     return step <= nw ? warmupMomentum + ((m - warmupMomentum) * step) / nw : m;
   });

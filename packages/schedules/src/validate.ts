@@ -111,28 +111,6 @@ export function numArray(
   return out;
 }
 
-/** Validates that `options` is a plain object with only the given keys. */
-export function keys(
-  ctx: string,
-  options: unknown,
-  allowed: readonly string[],
-): Record<string, unknown> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ScheduleOptionError(ctx, 'options', options, 'an options object');
-  }
-  for (const k of Object.keys(options)) {
-    if (!allowed.includes(k)) {
-      throw new ScheduleOptionError(
-        ctx,
-        k,
-        (options as Record<string, unknown>)[k],
-        `left out: it is not an option (known options: ${allowed.join(', ')})`,
-      );
-    }
-  }
-  return options as Record<string, unknown>;
-}
-
 /** Throws a {@link ScheduleOptionError} for a relation between options. */
 export function fail(ctx: string, name: string, v: unknown, allowed: string): never {
   throw new ScheduleOptionError(ctx, name, v, allowed);
