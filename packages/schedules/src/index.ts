@@ -5,27 +5,7 @@ export {
   scale,
   type WarmupOptions,
   warmup,
-} from './combinators.js';
-export * as darknet from './darknet.js';
-export {
-  ScheduleOptionError,
-  ScheduleOverflowError,
-  ScheduleParseError,
-  ScheduleSerializationError,
-  ScheduleStepError,
-} from './errors.js';
-export { fromJSON, MAX_SPEC_DEPTH, scheduleTypes, toJSON } from './json.js';
-export * as keras from './keras.js';
-export { fromKerasConfig, type KerasScheduleConfig, toKerasConfig } from './keras-config.js';
-export { type LambdaFn, registeredLambdas, registerLambda } from './lambdas.js';
-export * as optax from './optax.js';
-export {
-  type AsciiPlotOptions,
-  asciiPlot,
-  formatNumber,
-  type SvgPlotOptions,
-  svgPlot,
-} from './plot.js';
+} from './core/combinators.js';
 export {
   type ConstantOptions,
   type CosineOptions,
@@ -41,18 +21,42 @@ export {
   piecewiseConstant,
   piecewiseInterpolate,
   polynomial,
-} from './primitives.js';
-export { isSchedule, type Schedule, type ScheduleSpec } from './schedule.js';
-export * as tfod from './tfod.js';
+} from './core/primitives.js';
+export { isSchedule, type Schedule, type ScheduleSpec } from './core/schedule.js';
 export {
-  type ExponentialDecayWithBurninOptions,
-  exponentialDecayWithBurnin,
-} from './tfod.js';
+  ScheduleOptionError,
+  ScheduleOverflowError,
+  ScheduleParseError,
+  ScheduleSerializationError,
+  ScheduleStepError,
+} from './errors.js';
+export { fromJSON, MAX_SPEC_DEPTH, scheduleTypes, toJSON } from './interop/json.js';
+export {
+  fromKerasConfig,
+  type KerasScheduleConfig,
+  toKerasConfig,
+} from './interop/keras-config.js';
+export {
+  type AsciiPlotOptions,
+  asciiPlot,
+  formatNumber,
+  type SvgPlotOptions,
+  svgPlot,
+} from './interop/plot.js';
 export {
   type PipelineConfig,
   parseLearningRateConfig,
   parsePipelineConfig,
   printLearningRateConfig,
-} from './tfod-config.js';
-export * as torch from './torch.js';
-export * as ultralytics from './ultralytics.js';
+} from './interop/tfod-config.js';
+export * as darknet from './ports/darknet.js';
+export * as keras from './ports/keras.js';
+export { type LambdaFn, registeredLambdas, registerLambda } from './ports/lambdas.js';
+export * as optax from './ports/optax.js';
+export * as tfod from './ports/tfod.js';
+export {
+  type ExponentialDecayWithBurninOptions,
+  exponentialDecayWithBurnin,
+} from './ports/tfod.js';
+export * as torch from './ports/torch.js';
+export * as ultralytics from './ports/ultralytics.js';

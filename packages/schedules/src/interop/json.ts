@@ -1,9 +1,4 @@
-import { clamp, join, scale, warmup } from './combinators.js';
-import * as darknet from './darknet.js';
-import { ScheduleOptionError, ScheduleSerializationError } from './errors.js';
-import * as keras from './keras.js';
-import { UNREGISTERED } from './lambdas.js';
-import * as optax from './optax.js';
+import { clamp, join, scale, warmup } from '../core/combinators.js';
 import {
   constant,
   cosine,
@@ -12,11 +7,16 @@ import {
   piecewiseConstant,
   piecewiseInterpolate,
   polynomial,
-} from './primitives.js';
-import { isSchedule, type Schedule, type ScheduleSpec } from './schedule.js';
-import * as tfod from './tfod.js';
-import * as torch from './torch.js';
-import * as ultralytics from './ultralytics.js';
+} from '../core/primitives.js';
+import { isSchedule, type Schedule, type ScheduleSpec } from '../core/schedule.js';
+import { ScheduleOptionError, ScheduleSerializationError } from '../errors.js';
+import * as darknet from '../ports/darknet.js';
+import * as keras from '../ports/keras.js';
+import { UNREGISTERED } from '../ports/lambdas.js';
+import * as optax from '../ports/optax.js';
+import * as tfod from '../ports/tfod.js';
+import * as torch from '../ports/torch.js';
+import * as ultralytics from '../ports/ultralytics.js';
 
 type Factory = (options: Record<string, unknown>) => Schedule;
 // biome-ignore lint/suspicious/noExplicitAny: factories take their own typed option objects

@@ -1,4 +1,4 @@
-import { ScheduleOptionError } from './errors.js';
+import { ScheduleOptionError } from '../errors.js';
 import { type Schedule, scheduleArray, scheduleOption } from './schedule.js';
 import { type NumRule, num, numArray, oneOf, optBool, optNum } from './validate.js';
 

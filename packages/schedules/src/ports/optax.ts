@@ -3,8 +3,8 @@
  * @module
  */
 
-import { join } from './combinators.js';
-import { annealCos, annealLinear, powLn, powNonNeg } from './math.js';
+import { join } from '../core/combinators.js';
+import { annealCos, annealLinear, powLn, powNonNeg } from '../core/math.js';
 import {
   isNum,
   isNumArray,
@@ -15,9 +15,9 @@ import {
   optNumber,
   parseOptions,
   type Rule,
-} from './options.js';
-import { defineSchedule, type Schedule } from './schedule.js';
-import { fail, num } from './validate.js';
+} from '../core/options.js';
+import { defineSchedule, type Schedule } from '../core/schedule.js';
+import { fail, num } from '../core/validate.js';
 
 /** Options of {@link constantSchedule}. */
 export interface ConstantScheduleOptions {

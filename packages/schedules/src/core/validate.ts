@@ -1,4 +1,4 @@
-import { ScheduleOptionError } from './errors.js';
+import { ScheduleOptionError } from '../errors.js';
 
 /** Numeric constraint used by {@link num}. */
 export interface NumRule {

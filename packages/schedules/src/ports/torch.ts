@@ -5,8 +5,7 @@
  * @module
  */
 
-import { join } from './combinators.js';
-import { isLambda, type LambdaFn, optLambda } from './lambdas.js';
+import { join } from '../core/combinators.js';
 import {
   annealCos,
   annealLinear,
@@ -15,7 +14,7 @@ import {
   powLn,
   powNonNeg,
   staircase,
-} from './math.js';
+} from '../core/math.js';
 import {
   isNum,
   isNumArray,
@@ -27,9 +26,10 @@ import {
   parseOptions,
   type Rule,
   recordedWith,
-} from './options.js';
-import { badStep, defineSchedule, type Schedule } from './schedule.js';
-import { fail, num } from './validate.js';
+} from '../core/options.js';
+import { badStep, defineSchedule, type Schedule } from '../core/schedule.js';
+import { fail, num } from '../core/validate.js';
+import { isLambda, type LambdaFn, optLambda } from './lambdas.js';
 
 /** Options of {@link stepLR}. */
 export interface StepLROptions {

@@ -3,10 +3,17 @@
  * current TF2 semantics). `step` is TF's `global_step`.
  * @module
  */
-import { powLn } from './math.js';
-import { isNum, isNumArray, optBoolean, optNumber, parseOptions, type Rule } from './options.js';
-import { defineSchedule, type Schedule } from './schedule.js';
-import { fail } from './validate.js';
+import { powLn } from '../core/math.js';
+import {
+  isNum,
+  isNumArray,
+  optBoolean,
+  optNumber,
+  parseOptions,
+  type Rule,
+} from '../core/options.js';
+import { defineSchedule, type Schedule } from '../core/schedule.js';
+import { fail } from '../core/validate.js';
 
 /**
  * The rules both exponential decays share, `start` (their burn-in or warm-up options) in the

@@ -3,7 +3,7 @@
  * AlexeyAB fork). `step` is darknet's batch number (`get_current_batch`).
  * @module
  */
-import { indexAtStep, powLn, powNonNeg, staircase } from './math.js';
+import { indexAtStep, powLn, powNonNeg, staircase } from '../core/math.js';
 import {
   isNum,
   isNumArray,
@@ -13,9 +13,9 @@ import {
   parseOptions,
   per,
   type Rule,
-} from './options.js';
-import { badStep, defineSchedule, type Schedule } from './schedule.js';
-import { fail, num } from './validate.js';
+} from '../core/options.js';
+import { badStep, defineSchedule, type Schedule } from '../core/schedule.js';
+import { fail, num } from '../core/validate.js';
 
 /** darknet `policy=` values. */
 export type DarknetPolicy =

@@ -1,6 +1,6 @@
-import { ScheduleOptionError } from './errors.js';
-import { isNum, optNumber, optString, parseOptions } from './options.js';
-import { type Schedule, scheduleOption } from './schedule.js';
+import { isNum, optNumber, optString, parseOptions } from '../core/options.js';
+import { type Schedule, scheduleOption } from '../core/schedule.js';
+import { ScheduleOptionError } from '../errors.js';
 
 /** Options of {@link asciiPlot}. */
 export interface AsciiPlotOptions {

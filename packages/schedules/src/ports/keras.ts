@@ -3,10 +3,17 @@
  * optimizer's `iterations`.
  * @module
  */
-import { powLn, powNonNeg } from './math.js';
-import { isNum, isNumArray, numOrNull, optBoolean, optNumber, parseOptions } from './options.js';
-import { defineSchedule, type Schedule } from './schedule.js';
-import { fail } from './validate.js';
+import { powLn, powNonNeg } from '../core/math.js';
+import {
+  isNum,
+  isNumArray,
+  numOrNull,
+  optBoolean,
+  optNumber,
+  parseOptions,
+} from '../core/options.js';
+import { defineSchedule, type Schedule } from '../core/schedule.js';
+import { fail } from '../core/validate.js';
 
 /** Options of {@link exponentialDecay}. */
 export interface ExponentialDecayOptions {

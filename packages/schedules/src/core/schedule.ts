@@ -1,4 +1,4 @@
-import { ScheduleOptionError, ScheduleOverflowError, ScheduleStepError } from './errors.js';
+import { ScheduleOptionError, ScheduleOverflowError, ScheduleStepError } from '../errors.js';
 
 /**
  * Plain, JSON-serializable description of a schedule: the factory's registered name

@@ -5,8 +5,8 @@
  * @module
  */
 
-import { ignored, isNum, isOneOf, optBoolean, optNumber, parseOptions } from './options.js';
-import { defineSchedule, type Schedule } from './schedule.js';
+import { ignored, isNum, isOneOf, optBoolean, optNumber, parseOptions } from '../core/options.js';
+import { defineSchedule, type Schedule } from '../core/schedule.js';
 
 /** Options of {@link schedule} (names of Ultralytics' `default.yaml`, camelCased). */
 export interface UltralyticsScheduleOptions {

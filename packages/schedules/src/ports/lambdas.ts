@@ -4,8 +4,9 @@
  * holds the name and `fromJSON` looks the function up again.
  * @module
  */
-import { ScheduleOptionError } from './errors.js';
-import type { Rule } from './options.js';
+
+import type { Rule } from '../core/options.js';
+import { ScheduleOptionError } from '../errors.js';
 
 /** A user function of the epoch (or cycle / iteration, for `scaleFn`). */
 export type LambdaFn = (x: number) => number;

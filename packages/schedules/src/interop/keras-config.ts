@@ -1,6 +1,6 @@
-import { ScheduleOptionError } from './errors.js';
-import * as keras from './keras.js';
-import type { Schedule } from './schedule.js';
+import type { Schedule } from '../core/schedule.js';
+import { ScheduleOptionError } from '../errors.js';
+import * as keras from '../ports/keras.js';
 
 /** `keras.optimizers.schedules.serialize(schedule)` output (Keras 3 format). */
 export interface KerasScheduleConfig {

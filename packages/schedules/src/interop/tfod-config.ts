@@ -1,8 +1,12 @@
-import { ScheduleOptionError, ScheduleParseError } from './errors.js';
-import { constant } from './primitives.js';
-import type { Schedule } from './schedule.js';
+import { constant } from '../core/primitives.js';
+import type { Schedule } from '../core/schedule.js';
+import { ScheduleOptionError, ScheduleParseError } from '../errors.js';
+import {
+  cosineDecayWithWarmup,
+  exponentialDecayWithBurnin,
+  manualStepping,
+} from '../ports/tfod.js';
 import { parseTextProto, type TextField, type TextScalar } from './textproto.js';
-import { cosineDecayWithWarmup, exponentialDecayWithBurnin, manualStepping } from './tfod.js';
 
 type FieldKind = 'float' | 'uint32' | 'bool';
 

@@ -1,4 +1,4 @@
-import { ScheduleParseError } from './errors.js';
+import { ScheduleParseError } from '../errors.js';
 
 /** A scalar token of the protobuf text format. @internal */
 export interface TextScalar {
