@@ -15,8 +15,13 @@ interface Mapping {
   /** Keras 3 default `name`. */
   name: string;
   fn: (o: never) => Schedule;
-  /** [our option, Keras config key] */
-  keys: [string, string][];
+  /** Our options, in Keras' config order; each config key is {@link snake} of the option. */
+  options: readonly string[];
+}
+
+/** A config key from our option name: `initialLearningRate` -> `initial_learning_rate`. */
+function snake(option: string): string {
+  return option.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
 
 const MAPPINGS: Record<string, Mapping> = {
@@ -24,68 +29,37 @@ const MAPPINGS: Record<string, Mapping> = {
     className: 'ExponentialDecay',
     name: 'ExponentialDecay',
     fn: keras.exponentialDecay,
-    keys: [
-      ['initialLearningRate', 'initial_learning_rate'],
-      ['decaySteps', 'decay_steps'],
-      ['decayRate', 'decay_rate'],
-      ['staircase', 'staircase'],
-    ],
+    options: ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase'],
   },
   'keras.piecewiseConstantDecay': {
     className: 'PiecewiseConstantDecay',
     name: 'PiecewiseConstant',
     fn: keras.piecewiseConstantDecay,
-    keys: [
-      ['boundaries', 'boundaries'],
-      ['values', 'values'],
-    ],
+    options: ['boundaries', 'values'],
   },
   'keras.polynomialDecay': {
     className: 'PolynomialDecay',
     name: 'PolynomialDecay',
     fn: keras.polynomialDecay,
-    keys: [
-      ['initialLearningRate', 'initial_learning_rate'],
-      ['decaySteps', 'decay_steps'],
-      ['endLearningRate', 'end_learning_rate'],
-      ['power', 'power'],
-      ['cycle', 'cycle'],
-    ],
+    options: ['initialLearningRate', 'decaySteps', 'endLearningRate', 'power', 'cycle'],
   },
   'keras.inverseTimeDecay': {
     className: 'InverseTimeDecay',
     name: 'InverseTimeDecay',
     fn: keras.inverseTimeDecay,
-    keys: [
-      ['initialLearningRate', 'initial_learning_rate'],
-      ['decaySteps', 'decay_steps'],
-      ['decayRate', 'decay_rate'],
-      ['staircase', 'staircase'],
-    ],
+    options: ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase'],
   },
   'keras.cosineDecay': {
     className: 'CosineDecay',
     name: 'CosineDecay',
     fn: keras.cosineDecay,
-    keys: [
-      ['initialLearningRate', 'initial_learning_rate'],
-      ['decaySteps', 'decay_steps'],
-      ['alpha', 'alpha'],
-      ['warmupTarget', 'warmup_target'],
-      ['warmupSteps', 'warmup_steps'],
-    ],
+    options: ['initialLearningRate', 'decaySteps', 'alpha', 'warmupTarget', 'warmupSteps'],
   },
   'keras.cosineDecayRestarts': {
     className: 'CosineDecayRestarts',
     name: 'SGDRDecay',
     fn: keras.cosineDecayRestarts,
-    keys: [
-      ['initialLearningRate', 'initial_learning_rate'],
-      ['firstDecaySteps', 'first_decay_steps'],
-      ['tMul', 't_mul'],
-      ['mMul', 'm_mul'],
-      ['alpha', 'alpha'],
-    ],
+    options: ['initialLearningRate', 'firstDecaySteps', 'tMul', 'mMul', 'alpha'],
   },
 };
 
@@ -113,9 +87,9 @@ export function toKerasConfig(schedule: Schedule): KerasScheduleConfig {
   }
   const o = schedule.spec.options;
   const config: Record<string, unknown> = {};
-  for (const [ours, theirs] of m.keys) {
+  for (const ours of m.options) {
     const v = o[ours];
-    config[theirs] = Array.isArray(v) ? [...v] : (v ?? null);
+    config[snake(ours)] = Array.isArray(v) ? [...v] : (v ?? null);
   }
   config.name = m.name;
   return {
@@ -172,7 +146,7 @@ export function fromKerasConfig(json: unknown): Schedule {
     throw new ScheduleOptionError(ctx, 'config', config, 'a config object');
   }
   const options: Record<string, unknown> = {};
-  const known = new Map(m.keys.map(([ours, theirs]) => [theirs, ours]));
+  const known = new Map(m.options.map((ours) => [snake(ours), ours]));
   for (const [k, v] of Object.entries(config)) {
     if (k === 'name') continue;
     const ours = known.get(k);
@@ -189,8 +163,8 @@ export function fromKerasConfig(json: unknown): Schedule {
     return m.fn(options as never);
   } catch (e) {
     if (e instanceof ScheduleOptionError && e.option !== 'step') {
-      const theirs = m.keys.find(([ours]) => e.option.startsWith(ours));
-      const path = theirs ? `config.${theirs[1]}${e.option.slice(theirs[0].length)}` : e.option;
+      const ours = m.options.find((k) => e.option.startsWith(k));
+      const path = ours ? `config.${snake(ours)}${e.option.slice(ours.length)}` : e.option;
       throw new ScheduleOptionError(ctx, path, e.value, e.allowed);
     }
     throw e;
