@@ -3,6 +3,22 @@ import { isNum, numOrAbsent, optNumber, parseOptions } from './options.js';
 import { defineSchedule, type Schedule, scheduleArray, scheduleOption } from './schedule.js';
 import { fail, num, numArray } from './validate.js';
 
+/** Options of {@link warmup}. */
+export interface WarmupOptions {
+  /** Warm-up length in steps (>= 0; 0 disables the warm-up). */
+  steps: number;
+  /** Value at step 0. Default 0. */
+  from?: number;
+}
+
+/** Options of {@link clamp}. */
+export interface ClampOptions {
+  /** Lower bound (default none). */
+  min?: number;
+  /** Upper bound (default none); `min <= max`. */
+  max?: number;
+}
+
 /**
  * Runs `schedules[0]` until `boundaries[0]`, then `schedules[1]` until `boundaries[1]`, ...
  * Each later schedule sees the step relative to its start: `schedules[i + 1](step - boundaries[i])`
@@ -44,14 +60,6 @@ export function join(schedules: readonly Schedule[], boundaries: readonly number
   });
 }
 
-/** Options of {@link warmup}. */
-export interface WarmupOptions {
-  /** Warm-up length in steps (>= 0; 0 disables the warm-up). */
-  steps: number;
-  /** Value at step 0. Default 0. */
-  from?: number;
-}
-
 /**
  * Linear warm-up in front of a schedule: ramps from `from` (step 0) towards `schedule(0)`
  * for `step < steps`, then returns `schedule(step - steps)` (the wrapped schedule starts
@@ -79,14 +87,6 @@ export function scale(schedule: Schedule, factor: number): Schedule {
   const inner = scheduleOption(ctx, 'schedule', schedule);
   const f = num(ctx, 'factor', factor);
   return defineSchedule(ctx, { schedule: inner, factor: f }, (step) => f * inner(step), 'inner');
-}
-
-/** Options of {@link clamp}. */
-export interface ClampOptions {
-  /** Lower bound (default none). */
-  min?: number;
-  /** Upper bound (default none); `min <= max`. */
-  max?: number;
 }
 
 /**

@@ -9,13 +9,6 @@ export interface ConstantOptions {
   value: number;
 }
 
-/** `value` at every step. */
-export function constant(options: ConstantOptions): Schedule {
-  const spec = parseOptions('constant', options, { value: isNum() });
-  const { value } = spec;
-  return defineSchedule('constant', spec, () => value);
-}
-
 /** Options of {@link linear}. */
 export interface LinearOptions {
   /** Value at step 0. */
@@ -24,6 +17,67 @@ export interface LinearOptions {
   to: number;
   /** Length of the ramp in steps (> 0). */
   steps: number;
+}
+
+/** Options of {@link polynomial}. */
+export interface PolynomialOptions {
+  /** Value at step 0. */
+  from: number;
+  /** Value at `steps` and after. */
+  to: number;
+  /** Length of the decay in steps (> 0). */
+  steps: number;
+  /** Exponent (>= 0); 1 is linear. */
+  power: number;
+}
+
+/** Options of {@link exponential}. */
+export interface ExponentialOptions {
+  /** Value at step 0. */
+  from: number;
+  /** Factor applied every `steps` steps (>= 0). */
+  rate: number;
+  /** Steps per factor (> 0). */
+  steps: number;
+  /** Apply the factor in whole periods (`floor(step / steps)`). Default false. */
+  staircase?: boolean;
+}
+
+/** Options of {@link cosine}. */
+export interface CosineOptions {
+  /** Value at step 0. */
+  from: number;
+  /** Value at `steps` and after. Default 0. */
+  to?: number;
+  /** Length of the half cosine in steps (> 0). */
+  steps: number;
+  /** Exponent applied to the cosine factor (> 0). Default 1. */
+  exponent?: number;
+}
+
+/** Options of {@link piecewiseConstant}. */
+export interface PiecewiseConstantOptions {
+  /** Steps at which the value changes: strictly increasing, >= 0. */
+  boundaries: number[];
+  /** `boundaries.length + 1` values. */
+  values: number[];
+}
+
+/** Options of {@link piecewiseInterpolate}. */
+export interface PiecewiseInterpolateOptions {
+  /** Knot steps: strictly increasing, >= 0, at least one. */
+  boundaries: number[];
+  /** Value at each knot (same length as `boundaries`). */
+  values: number[];
+  /** Interpolation between knots: `'linear'` (default) or `'cosine'` (half-cosine ease). */
+  kind?: 'linear' | 'cosine';
+}
+
+/** `value` at every step. */
+export function constant(options: ConstantOptions): Schedule {
+  const spec = parseOptions('constant', options, { value: isNum() });
+  const { value } = spec;
+  return defineSchedule('constant', spec, () => value);
 }
 
 /**
@@ -39,18 +93,6 @@ export function linear(options: LinearOptions): Schedule {
   const { from, to, steps } = spec;
   const slope = (to - from) / steps;
   return defineSchedule('linear', spec, (step) => (step < steps ? from + slope * step : to));
-}
-
-/** Options of {@link polynomial}. */
-export interface PolynomialOptions {
-  /** Value at step 0. */
-  from: number;
-  /** Value at `steps` and after. */
-  to: number;
-  /** Length of the decay in steps (> 0). */
-  steps: number;
-  /** Exponent (>= 0); 1 is linear. */
-  power: number;
 }
 
 /**
@@ -72,18 +114,6 @@ export function polynomial(options: PolynomialOptions): Schedule {
   });
 }
 
-/** Options of {@link exponential}. */
-export interface ExponentialOptions {
-  /** Value at step 0. */
-  from: number;
-  /** Factor applied every `steps` steps (>= 0). */
-  rate: number;
-  /** Steps per factor (> 0). */
-  steps: number;
-  /** Apply the factor in whole periods (`floor(step / steps)`). Default false. */
-  staircase?: boolean;
-}
-
 /**
  * Exponential decay (or growth): `from * rate ** (step / steps)`, the exponent floored when
  * `staircase`. Never ends; combine with {@link clamp} for a floor.
@@ -100,18 +130,6 @@ export function exponential(options: ExponentialOptions): Schedule {
   const ln = Math.log(rate);
   if (staircase) return defineSchedule('exponential', spec, stairs(from, rate, steps));
   return defineSchedule('exponential', spec, (step) => from * powLn(ln, step / steps));
-}
-
-/** Options of {@link cosine}. */
-export interface CosineOptions {
-  /** Value at step 0. */
-  from: number;
-  /** Value at `steps` and after. Default 0. */
-  to?: number;
-  /** Length of the half cosine in steps (> 0). */
-  steps: number;
-  /** Exponent applied to the cosine factor (> 0). Default 1. */
-  exponent?: number;
 }
 
 /**
@@ -131,14 +149,6 @@ export function cosine(options: CosineOptions): Schedule {
     if (step >= steps) return to;
     return to + span * powNonNeg(0.5 * (1 + Math.cos((Math.PI * step) / steps)), exponent);
   });
-}
-
-/** Options of {@link piecewiseConstant}. */
-export interface PiecewiseConstantOptions {
-  /** Steps at which the value changes: strictly increasing, >= 0. */
-  boundaries: number[];
-  /** `boundaries.length + 1` values. */
-  values: number[];
 }
 
 /**
@@ -168,16 +178,6 @@ export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
     while (i < boundaries.length && step >= boundaries[i]) i++;
     return values[i];
   });
-}
-
-/** Options of {@link piecewiseInterpolate}. */
-export interface PiecewiseInterpolateOptions {
-  /** Knot steps: strictly increasing, >= 0, at least one. */
-  boundaries: number[];
-  /** Value at each knot (same length as `boundaries`). */
-  values: number[];
-  /** Interpolation between knots: `'linear'` (default) or `'cosine'` (half-cosine ease). */
-  kind?: 'linear' | 'cosine';
 }
 
 /**

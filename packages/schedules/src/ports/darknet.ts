@@ -17,17 +17,6 @@ import {
 import { badStep, defineSchedule, type Schedule } from '../core/schedule.js';
 import { fail, num } from '../core/validate.js';
 
-/** darknet `policy=` values. */
-export type DarknetPolicy =
-  | 'constant'
-  | 'step'
-  | 'steps'
-  | 'exp'
-  | 'poly'
-  | 'random'
-  | 'sig'
-  | 'sgdr';
-
 /** Options of {@link schedule}, named after the `[net]` section keys of a `.cfg` file. */
 export interface DarknetScheduleOptions {
   /** `learning_rate`. */
@@ -59,6 +48,17 @@ export interface DarknetScheduleOptions {
   /** Policy `random`: the `srand` seed of glibc's `rand()` (integer in [0, 2^32)). Default 1 (C's seed when `srand` is never called). */
   seed?: number;
 }
+
+/** darknet `policy=` values. */
+export type DarknetPolicy =
+  | 'constant'
+  | 'step'
+  | 'steps'
+  | 'exp'
+  | 'poly'
+  | 'random'
+  | 'sig'
+  | 'sgdr';
 
 /** darknet writes pi as this literal in its sgdr policy. */
 // biome-ignore lint/suspicious/noApproximativeNumericConstant: darknet's own constant, kept for exactness

@@ -27,6 +27,68 @@ export interface ExponentialDecayOptions {
   staircase?: boolean;
 }
 
+/** Options of {@link piecewiseConstantDecay}. */
+export interface PiecewiseConstantDecayOptions {
+  /** Strictly increasing integer steps >= 0. */
+  boundaries: number[];
+  /** `boundaries.length + 1` values. */
+  values: number[];
+}
+
+/** Options of {@link polynomialDecay}. */
+export interface PolynomialDecayOptions {
+  /** Learning rate at step 0. */
+  initialLearningRate: number;
+  /** Length of the decay (> 0). */
+  decaySteps: number;
+  /** Final learning rate. Default 0.0001. */
+  endLearningRate?: number;
+  /** Exponent (>= 0). Default 1. */
+  power?: number;
+  /** Restart with a longer period (`decaySteps * ceil(step / decaySteps)`) after the end. Default false. */
+  cycle?: boolean;
+}
+
+/** Options of {@link inverseTimeDecay}. */
+export interface InverseTimeDecayOptions {
+  /** Learning rate at step 0. */
+  initialLearningRate: number;
+  /** Steps per unit of decay time (> 0). */
+  decaySteps: number;
+  /** Decay rate (>= 0). */
+  decayRate: number;
+  /** Floor `step / decaySteps`. Default false. */
+  staircase?: boolean;
+}
+
+/** Options of {@link cosineDecay}. */
+export interface CosineDecayOptions {
+  /** Learning rate at step 0 (start of the warm-up when `warmupTarget` is set). */
+  initialLearningRate: number;
+  /** Length of the cosine decay (> 0), after the warm-up. */
+  decaySteps: number;
+  /** Final fraction of the peak rate. Default 0. */
+  alpha?: number;
+  /** Peak rate reached after the warm-up; `null`/absent means no warm-up. */
+  warmupTarget?: number | null;
+  /** Warm-up length (>= 0). Default 0. */
+  warmupSteps?: number;
+}
+
+/** Options of {@link cosineDecayRestarts}. */
+export interface CosineDecayRestartsOptions {
+  /** Learning rate at step 0. */
+  initialLearningRate: number;
+  /** Length of the first period (> 0). */
+  firstDecaySteps: number;
+  /** Period length multiplier (>= 1; Keras yields NaN past the finite total for values < 1). Default 2. */
+  tMul?: number;
+  /** Peak multiplier per restart (>= 0). Default 1. */
+  mMul?: number;
+  /** Final fraction of each period's peak. Default 0. */
+  alpha?: number;
+}
+
 /** The options `ExponentialDecay` and `InverseTimeDecay` share (a function: nothing runs at load). */
 function decayRules() {
   return {
@@ -39,22 +101,13 @@ function decayRules() {
 
 /** `ExponentialDecay`: `initialLearningRate * decayRate ** (step / decaySteps)` (exponent floored when `staircase`). */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
-  const ctx = 'keras.exponentialDecay';
-  const spec = parseOptions(ctx, options, decayRules());
+  const spec = parseOptions('keras.exponentialDecay', options, decayRules());
   const { initialLearningRate, decaySteps, decayRate, staircase } = spec;
   const ln = Math.log(decayRate);
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('keras.exponentialDecay', spec, (step) => {
     const p = step / decaySteps;
     return initialLearningRate * powLn(ln, staircase ? Math.floor(p) : p);
   });
-}
-
-/** Options of {@link piecewiseConstantDecay}. */
-export interface PiecewiseConstantDecayOptions {
-  /** Strictly increasing integer steps >= 0. */
-  boundaries: number[];
-  /** `boundaries.length + 1` values. */
-  values: number[];
 }
 
 /**
@@ -85,27 +138,12 @@ export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): 
   });
 }
 
-/** Options of {@link polynomialDecay}. */
-export interface PolynomialDecayOptions {
-  /** Learning rate at step 0. */
-  initialLearningRate: number;
-  /** Length of the decay (> 0). */
-  decaySteps: number;
-  /** Final learning rate. Default 0.0001. */
-  endLearningRate?: number;
-  /** Exponent (>= 0). Default 1. */
-  power?: number;
-  /** Restart with a longer period (`decaySteps * ceil(step / decaySteps)`) after the end. Default false. */
-  cycle?: boolean;
-}
-
 /**
  * `PolynomialDecay`: `(initial - end) * (1 - s / d) ** power + end` with `s = min(step, decaySteps)`,
  * or with `cycle` `s = step` and `d = decaySteps * ceil(step / decaySteps)` (1 period at step 0).
  */
 export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
-  const ctx = 'keras.polynomialDecay';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('keras.polynomialDecay', options, {
     initialLearningRate: isNum(),
     decaySteps: isNum({ gt: 0 }),
     endLearningRate: optNumber(0.0001),
@@ -114,7 +152,7 @@ export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
   });
   const { initialLearningRate, decaySteps, endLearningRate, power, cycle } = spec;
   const span = initialLearningRate - endLearningRate;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('keras.polynomialDecay', spec, (step) => {
     let p: number;
     if (cycle) {
       // Keras uses 1 at step 0; max() also covers tiny steps whose ratio rounds to 0.
@@ -127,41 +165,14 @@ export function polynomialDecay(options: PolynomialDecayOptions): Schedule {
   });
 }
 
-/** Options of {@link inverseTimeDecay}. */
-export interface InverseTimeDecayOptions {
-  /** Learning rate at step 0. */
-  initialLearningRate: number;
-  /** Steps per unit of decay time (> 0). */
-  decaySteps: number;
-  /** Decay rate (>= 0). */
-  decayRate: number;
-  /** Floor `step / decaySteps`. Default false. */
-  staircase?: boolean;
-}
-
 /** `InverseTimeDecay`: `initialLearningRate / (1 + decayRate * step / decaySteps)` (ratio floored when `staircase`). */
 export function inverseTimeDecay(options: InverseTimeDecayOptions): Schedule {
-  const ctx = 'keras.inverseTimeDecay';
-  const spec = parseOptions(ctx, options, decayRules());
+  const spec = parseOptions('keras.inverseTimeDecay', options, decayRules());
   const { initialLearningRate, decaySteps, decayRate, staircase } = spec;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('keras.inverseTimeDecay', spec, (step) => {
     const p = step / decaySteps;
     return initialLearningRate / (1 + decayRate * (staircase ? Math.floor(p) : p));
   });
-}
-
-/** Options of {@link cosineDecay}. */
-export interface CosineDecayOptions {
-  /** Learning rate at step 0 (start of the warm-up when `warmupTarget` is set). */
-  initialLearningRate: number;
-  /** Length of the cosine decay (> 0), after the warm-up. */
-  decaySteps: number;
-  /** Final fraction of the peak rate. Default 0. */
-  alpha?: number;
-  /** Peak rate reached after the warm-up; `null`/absent means no warm-up. */
-  warmupTarget?: number | null;
-  /** Warm-up length (>= 0). Default 0. */
-  warmupSteps?: number;
 }
 
 /**
@@ -170,8 +181,7 @@ export interface CosineDecayOptions {
  * `s` clamped to `decaySteps` (peak = `warmupTarget` if set, else `initialLearningRate`).
  */
 export function cosineDecay(options: CosineDecayOptions): Schedule {
-  const ctx = 'keras.cosineDecay';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('keras.cosineDecay', options, {
     initialLearningRate: isNum(),
     decaySteps: isNum({ gt: 0 }),
     alpha: optNumber(0),
@@ -182,7 +192,7 @@ export function cosineDecay(options: CosineDecayOptions): Schedule {
   const peak = warmupTarget ?? initialLearningRate;
   const w = warmupTarget === null ? 0 : warmupSteps;
   const slope = w > 0 ? (peak - initialLearningRate) / w : 0;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('keras.cosineDecay', spec, (step) => {
     if (step < w) return initialLearningRate + slope * step;
     const s = Math.min(step - w, decaySteps);
     return peak * ((1 - alpha) * 0.5 * (1 + Math.cos((Math.PI * s) / decaySteps)) + alpha);
@@ -198,28 +208,13 @@ function restartIndex(f: number, t: number, logT: number): number {
   return i;
 }
 
-/** Options of {@link cosineDecayRestarts}. */
-export interface CosineDecayRestartsOptions {
-  /** Learning rate at step 0. */
-  initialLearningRate: number;
-  /** Length of the first period (> 0). */
-  firstDecaySteps: number;
-  /** Period length multiplier (>= 1; Keras yields NaN past the finite total for values < 1). Default 2. */
-  tMul?: number;
-  /** Peak multiplier per restart (>= 0). Default 1. */
-  mMul?: number;
-  /** Final fraction of each period's peak. Default 0. */
-  alpha?: number;
-}
-
 /**
  * `CosineDecayRestarts` (SGDR): period `i` lasts `firstDecaySteps * tMul ** i` steps and peaks
  * at `initialLearningRate * mMul ** i`. Restart indices are computed exactly (no `log` rounding
  * at period boundaries).
  */
 export function cosineDecayRestarts(options: CosineDecayRestartsOptions): Schedule {
-  const ctx = 'keras.cosineDecayRestarts';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('keras.cosineDecayRestarts', options, {
     initialLearningRate: isNum(),
     firstDecaySteps: isNum({ gt: 0 }),
     tMul: optNumber(2, { min: 1 }),
@@ -233,7 +228,7 @@ export function cosineDecayRestarts(options: CosineDecayRestartsOptions): Schedu
   let hi = 1;
   let len = 1;
   let fac = 1;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('keras.cosineDecayRestarts', spec, (step) => {
     const f = step / firstDecaySteps;
     if (!(f >= lo && f < hi)) {
       const i = tMul === 1 ? Math.floor(f) : restartIndex(f, tMul, logT);

@@ -25,14 +25,6 @@ export interface ConstantScheduleOptions {
   value: number;
 }
 
-/** `constant_schedule`. */
-export function constantSchedule(options: ConstantScheduleOptions): Schedule {
-  const ctx = 'optax.constantSchedule';
-  const spec = parseOptions(ctx, options, { value: isNum() });
-  const { value } = spec;
-  return defineSchedule(ctx, spec, () => value);
-}
-
 /** Options of {@link polynomialSchedule}. */
 export interface PolynomialScheduleOptions {
   /** Value until `transitionBegin`. */
@@ -45,6 +37,135 @@ export interface PolynomialScheduleOptions {
   transitionSteps: number;
   /** Steps before the transition starts (integer >= 0). Default 0. */
   transitionBegin?: number;
+}
+
+/** Options of {@link warmupConstantSchedule}. */
+export interface WarmupConstantScheduleOptions {
+  /** Value at step 0. */
+  initValue: number;
+  /** Value from `warmupSteps` on. */
+  peakValue: number;
+  /** Length of the linear warm-up (integer >= 0; 0 gives the constant `initValue`, as optax). */
+  warmupSteps: number;
+}
+
+/** Options of {@link exponentialDecay}. */
+export interface ExponentialDecayOptions {
+  /** Value until `transitionBegin`. */
+  initValue: number;
+  /** Steps per factor (integer >= 0; 0 gives the constant `initValue`, as optax). */
+  transitionSteps: number;
+  /** Factor per `transitionSteps` (>= 0; 0 gives the constant `initValue`, as optax). */
+  decayRate: number;
+  /** Steps before the decay starts (integer >= 0). Default 0. */
+  transitionBegin?: number;
+  /** Decay in whole periods. Default false. */
+  staircase?: boolean;
+  /** Bound: a floor when `decayRate < 1`, a ceiling otherwise (applied at every step). */
+  endValue?: number | null;
+}
+
+/** Options of {@link cosineDecaySchedule}. */
+export interface CosineDecayScheduleOptions {
+  /** Value at step 0. */
+  initValue: number;
+  /** Length of the decay (integer > 0). */
+  decaySteps: number;
+  /** Final fraction of `initValue`. Default 0. */
+  alpha?: number;
+  /** Exponent of the cosine factor (> 0). Default 1. */
+  exponent?: number;
+}
+
+/** Options of {@link warmupCosineDecaySchedule}. */
+export interface WarmupCosineDecayScheduleOptions {
+  /** Value at step 0. */
+  initValue: number;
+  /** Value at the end of the warm-up. */
+  peakValue: number;
+  /** Warm-up length (integer >= 0). */
+  warmupSteps: number;
+  /** Total length including the warm-up (integer > `warmupSteps`). */
+  decaySteps: number;
+  /** Final value. Default 0. */
+  endValue?: number;
+  /** Exponent of the cosine factor (> 0). Default 1. */
+  exponent?: number;
+}
+
+/** Options of {@link warmupExponentialDecaySchedule}. */
+export interface WarmupExponentialDecayScheduleOptions {
+  /** Value at step 0. */
+  initValue: number;
+  /** Value at the end of the warm-up. */
+  peakValue: number;
+  /** Warm-up length (integer >= 0). */
+  warmupSteps: number;
+  /** See {@link exponentialDecay}. */
+  transitionSteps: number;
+  /** See {@link exponentialDecay}. */
+  decayRate: number;
+  /** Steps after the warm-up before the decay starts. Default 0. */
+  transitionBegin?: number;
+  /** Default false. */
+  staircase?: boolean;
+  /** Bound of the decay, see {@link exponentialDecay}. */
+  endValue?: number | null;
+}
+
+/** Options of {@link piecewiseConstantSchedule}. */
+export interface PiecewiseConstantScheduleOptions {
+  /** Value before the first boundary. */
+  initValue: number;
+  /** `{ step: scale }`: from `step` on, the value is multiplied by `scale` (>= 0). Keys are integer steps >= 0. */
+  boundariesAndScales?: Record<string | number, number> | null;
+}
+
+/** Options of {@link piecewiseInterpolateSchedule}. */
+export interface PiecewiseInterpolateScheduleOptions {
+  /** `'linear'` or `'cosine'`. */
+  interpolateType: 'linear' | 'cosine';
+  /** Value at step 0. */
+  initValue: number;
+  /** `{ step: scale }` knots (integer steps >= 0; scales >= 0): the value at each knot is the previous one times `scale`. */
+  boundariesAndScales?: Record<string | number, number> | null;
+}
+
+/** Options of {@link linearOnecycleSchedule}. */
+export interface LinearOnecycleScheduleOptions {
+  /** Total length (integer > 0). */
+  transitionSteps: number;
+  /** Peak value. */
+  peakValue: number;
+  /** Fraction of steps rising to the peak, in [0, 1]. Default 0.3. */
+  pctStart?: number;
+  /** Fraction of steps at which the value is back to the start value, in [0, 1]. Default 0.85. */
+  pctFinal?: number;
+  /** Start value is `peakValue / divFactor` (> 0). Default 25. */
+  divFactor?: number;
+  /** Final value is the start value `/ finalDivFactor` (> 0). Default 1e4. */
+  finalDivFactor?: number;
+}
+
+/** Options of {@link sgdrSchedule}. */
+export interface SgdrScheduleOptions {
+  /** One {@link warmupCosineDecaySchedule} option object per cycle (at least one). */
+  cosineKwargs: WarmupCosineDecayScheduleOptions[];
+}
+
+/** Options of {@link joinSchedules}. */
+export interface JoinSchedulesOptions {
+  /** At least one schedule. */
+  schedules: Schedule[];
+  /** `schedules.length - 1` non-decreasing steps. */
+  boundaries: number[];
+}
+
+/** `constant_schedule`. */
+export function constantSchedule(options: ConstantScheduleOptions): Schedule {
+  const spec = parseOptions('optax.constantSchedule', options, { value: isNum() });
+  const { value } = spec;
+  return defineSchedule('optax.constantSchedule', spec, () => value);
 }
 
 /** The transition options optax's polynomial, linear and exponential schedules share. */
@@ -96,16 +217,6 @@ export function linearSchedule(options: LinearScheduleOptions): Schedule {
   return poly(ctx, spec, 1);
 }
 
-/** Options of {@link warmupConstantSchedule}. */
-export interface WarmupConstantScheduleOptions {
-  /** Value at step 0. */
-  initValue: number;
-  /** Value from `warmupSteps` on. */
-  peakValue: number;
-  /** Length of the linear warm-up (integer >= 0; 0 gives the constant `initValue`, as optax). */
-  warmupSteps: number;
-}
-
 /**
  * `warmup_constant_schedule`: linear from `initValue` to `peakValue` over `warmupSteps`, then
  * `peakValue` (optax's `linear_schedule(init_value, peak_value, warmup_steps)`; with
@@ -113,15 +224,14 @@ export interface WarmupConstantScheduleOptions {
  * @example optax.warmupConstantSchedule({ initValue: 0, peakValue: 0.1, warmupSteps: 4 }); // 0 .025 .05 .075 .1 .1 ...
  */
 export function warmupConstantSchedule(options: WarmupConstantScheduleOptions): Schedule {
-  const ctx = 'optax.warmupConstantSchedule';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('optax.warmupConstantSchedule', options, {
     initValue: isNum(),
     peakValue: isNum(),
     warmupSteps: isNum({ int: true, min: 0 }),
   });
   const { initValue, peakValue, warmupSteps } = spec;
   const span = initValue - peakValue;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('optax.warmupConstantSchedule', spec, (step) => {
     if (warmupSteps === 0) return initValue;
     const c = Math.min(step, warmupSteps);
     return span * (1 - c / warmupSteps) + peakValue;
@@ -139,35 +249,21 @@ function decayRules() {
   };
 }
 
-/** Options of {@link exponentialDecay}. */
-export interface ExponentialDecayOptions {
-  /** Value until `transitionBegin`. */
-  initValue: number;
-  /** Steps per factor (integer >= 0; 0 gives the constant `initValue`, as optax). */
-  transitionSteps: number;
-  /** Factor per `transitionSteps` (>= 0; 0 gives the constant `initValue`, as optax). */
-  decayRate: number;
-  /** Steps before the decay starts (integer >= 0). Default 0. */
-  transitionBegin?: number;
-  /** Decay in whole periods. Default false. */
-  staircase?: boolean;
-  /** Bound: a floor when `decayRate < 1`, a ceiling otherwise (applied at every step). */
-  endValue?: number | null;
-}
-
 /**
  * `exponential_decay`: `initValue` while `step <= transitionBegin`, then
  * `initValue * decayRate ** ((step - transitionBegin) / transitionSteps)`, bounded by `endValue`.
  */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
-  const ctx = 'optax.exponentialDecay';
-  const spec = parseOptions(ctx, options, { initValue: isNum(), ...decayRules() });
+  const spec = parseOptions('optax.exponentialDecay', options, {
+    initValue: isNum(),
+    ...decayRules(),
+  });
   const { initValue, transitionSteps, decayRate, transitionBegin, staircase, endValue } = spec;
   const constantValue = transitionSteps === 0 || decayRate === 0;
   const ln = Math.log(decayRate);
   const lo = endValue !== null && decayRate < 1 ? endValue : -Infinity;
   const hi = endValue !== null && decayRate >= 1 ? endValue : Infinity;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('optax.exponentialDecay', spec, (step) => {
     if (constantValue) return initValue;
     const d = step - transitionBegin;
     let v = initValue;
@@ -179,49 +275,20 @@ export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
   });
 }
 
-/** Options of {@link cosineDecaySchedule}. */
-export interface CosineDecayScheduleOptions {
-  /** Value at step 0. */
-  initValue: number;
-  /** Length of the decay (integer > 0). */
-  decaySteps: number;
-  /** Final fraction of `initValue`. Default 0. */
-  alpha?: number;
-  /** Exponent of the cosine factor (> 0). Default 1. */
-  exponent?: number;
-}
-
 /** `cosine_decay_schedule`: `init * ((1 - alpha) * (0.5 * (1 + cos(pi * min(step, d) / d))) ** exponent + alpha)`. */
 export function cosineDecaySchedule(options: CosineDecayScheduleOptions): Schedule {
-  const ctx = 'optax.cosineDecaySchedule';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('optax.cosineDecaySchedule', options, {
     initValue: isNum(),
     decaySteps: isNum({ int: true, gt: 0 }),
     alpha: optNumber(0),
     exponent: optNumber(1, { gt: 0 }),
   });
   const { initValue, decaySteps, alpha, exponent } = spec;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('optax.cosineDecaySchedule', spec, (step) => {
     const c = Math.min(step, decaySteps);
     const f = 0.5 * (1 + Math.cos((Math.PI * c) / decaySteps));
     return initValue * ((1 - alpha) * powNonNeg(f, exponent) + alpha);
   });
-}
-
-/** Options of {@link warmupCosineDecaySchedule}. */
-export interface WarmupCosineDecayScheduleOptions {
-  /** Value at step 0. */
-  initValue: number;
-  /** Value at the end of the warm-up. */
-  peakValue: number;
-  /** Warm-up length (integer >= 0). */
-  warmupSteps: number;
-  /** Total length including the warm-up (integer > `warmupSteps`). */
-  decaySteps: number;
-  /** Final value. Default 0. */
-  endValue?: number;
-  /** Exponent of the cosine factor (> 0). Default 1. */
-  exponent?: number;
 }
 
 /** The rules of {@link warmupCosineDecaySchedule} (also each cycle of {@link sgdrSchedule}). */
@@ -260,38 +327,16 @@ function warmupCosine(o: Required<WarmupCosineDecayScheduleOptions>): Schedule {
  * then cosine decay to `endValue` at `decaySteps` (total, warm-up included).
  */
 export function warmupCosineDecaySchedule(options: WarmupCosineDecayScheduleOptions): Schedule {
-  const ctx = 'optax.warmupCosineDecaySchedule';
-  const spec = parseOptions(ctx, options, warmupCosineRules());
+  const spec = parseOptions('optax.warmupCosineDecaySchedule', options, warmupCosineRules());
   const fn = warmupCosine(spec);
-  return defineSchedule(ctx, spec, (step) => fn(step), 'inner');
-}
-
-/** Options of {@link warmupExponentialDecaySchedule}. */
-export interface WarmupExponentialDecayScheduleOptions {
-  /** Value at step 0. */
-  initValue: number;
-  /** Value at the end of the warm-up. */
-  peakValue: number;
-  /** Warm-up length (integer >= 0). */
-  warmupSteps: number;
-  /** See {@link exponentialDecay}. */
-  transitionSteps: number;
-  /** See {@link exponentialDecay}. */
-  decayRate: number;
-  /** Steps after the warm-up before the decay starts. Default 0. */
-  transitionBegin?: number;
-  /** Default false. */
-  staircase?: boolean;
-  /** Bound of the decay, see {@link exponentialDecay}. */
-  endValue?: number | null;
+  return defineSchedule('optax.warmupCosineDecaySchedule', spec, (step) => fn(step), 'inner');
 }
 
 /** `warmup_exponential_decay_schedule`: linear warm-up, then {@link exponentialDecay} from `peakValue`. */
 export function warmupExponentialDecaySchedule(
   options: WarmupExponentialDecayScheduleOptions,
 ): Schedule {
-  const ctx = 'optax.warmupExponentialDecaySchedule';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('optax.warmupExponentialDecaySchedule', options, {
     initValue: isNum(),
     peakValue: isNum(),
     warmupSteps: isNum({ int: true, min: 0 }),
@@ -305,15 +350,7 @@ export function warmupExponentialDecaySchedule(
     ],
     [warmupSteps],
   );
-  return defineSchedule(ctx, spec, (step) => fn(step), 'inner');
-}
-
-/** Options of {@link piecewiseConstantSchedule}. */
-export interface PiecewiseConstantScheduleOptions {
-  /** Value before the first boundary. */
-  initValue: number;
-  /** `{ step: scale }`: from `step` on, the value is multiplied by `scale` (>= 0). Keys are integer steps >= 0. */
-  boundariesAndScales?: Record<string | number, number> | null;
+  return defineSchedule('optax.warmupExponentialDecaySchedule', spec, (step) => fn(step), 'inner');
 }
 
 /**
@@ -350,30 +387,19 @@ function knotsOf(record: Record<string, number> | null): {
 
 /** `piecewise_constant_schedule`: the value is multiplied by `scale` at each boundary (from that step on). */
 export function piecewiseConstantSchedule(options: PiecewiseConstantScheduleOptions): Schedule {
-  const ctx = 'optax.piecewiseConstantSchedule';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('optax.piecewiseConstantSchedule', options, {
     initValue: isNum(),
     boundariesAndScales: isBoundaryScales,
   });
   const { boundaries, scales } = knotsOf(spec.boundariesAndScales);
   const values = [spec.initValue];
   for (const s of scales) values.push(values[values.length - 1] * s);
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('optax.piecewiseConstantSchedule', spec, (step) => {
     // Inline, not indexAtStep: bench/run.mjs measured this lookup 12-16% slower through the shared helper.
     let i = 0;
     while (i < boundaries.length && step >= boundaries[i]) i++;
     return values[i];
   });
-}
-
-/** Options of {@link piecewiseInterpolateSchedule}. */
-export interface PiecewiseInterpolateScheduleOptions {
-  /** `'linear'` or `'cosine'`. */
-  interpolateType: 'linear' | 'cosine';
-  /** Value at step 0. */
-  initValue: number;
-  /** `{ step: scale }` knots (integer steps >= 0; scales >= 0): the value at each knot is the previous one times `scale`. */
-  boundariesAndScales?: Record<string | number, number> | null;
 }
 
 function interpolate(
@@ -407,15 +433,14 @@ function interpolate(
 export function piecewiseInterpolateSchedule(
   options: PiecewiseInterpolateScheduleOptions,
 ): Schedule {
-  const ctx = 'optax.piecewiseInterpolateSchedule';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('optax.piecewiseInterpolateSchedule', options, {
     interpolateType: isOneOf(['linear', 'cosine'] as const),
     initValue: isNum(),
     boundariesAndScales: isBoundaryScales,
   });
   const { boundaries, scales } = knotsOf(spec.boundariesAndScales);
   return defineSchedule(
-    ctx,
+    'optax.piecewiseInterpolateSchedule',
     spec,
     interpolate(spec.interpolateType, spec.initValue, boundaries, scales),
   );
@@ -429,26 +454,9 @@ function knots(entries: [number, number][]): { boundaries: number[]; scales: num
   return { boundaries: sorted.map((e) => e[0]), scales: sorted.map((e) => e[1]) };
 }
 
-/** Options of {@link linearOnecycleSchedule}. */
-export interface LinearOnecycleScheduleOptions {
-  /** Total length (integer > 0). */
-  transitionSteps: number;
-  /** Peak value. */
-  peakValue: number;
-  /** Fraction of steps rising to the peak, in [0, 1]. Default 0.3. */
-  pctStart?: number;
-  /** Fraction of steps at which the value is back to the start value, in [0, 1]. Default 0.85. */
-  pctFinal?: number;
-  /** Start value is `peakValue / divFactor` (> 0). Default 25. */
-  divFactor?: number;
-  /** Final value is the start value `/ finalDivFactor` (> 0). Default 1e4. */
-  finalDivFactor?: number;
-}
-
 /** `linear_onecycle_schedule`: piecewise-linear up to `peakValue`, back to the start value, then down to the final value. */
 export function linearOnecycleSchedule(options: LinearOnecycleScheduleOptions): Schedule {
-  const ctx = 'optax.linearOnecycleSchedule';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('optax.linearOnecycleSchedule', options, {
     transitionSteps: isNum({ int: true, gt: 0 }),
     peakValue: isNum(),
     pctStart: optNumber(0.3, { min: 0, max: 1 }),
@@ -463,7 +471,7 @@ export function linearOnecycleSchedule(options: LinearOnecycleScheduleOptions): 
     [transitionSteps, 1 / finalDivFactor],
   ]);
   return defineSchedule(
-    ctx,
+    'optax.linearOnecycleSchedule',
     spec,
     interpolate('linear', peakValue / divFactor, boundaries, scales),
   );
@@ -474,8 +482,7 @@ export type CosineOnecycleScheduleOptions = Omit<LinearOnecycleScheduleOptions, 
 
 /** `cosine_onecycle_schedule`: cosine up to `peakValue` at `pctStart`, cosine down to the final value at `transitionSteps`. */
 export function cosineOnecycleSchedule(options: CosineOnecycleScheduleOptions): Schedule {
-  const ctx = 'optax.cosineOnecycleSchedule';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('optax.cosineOnecycleSchedule', options, {
     transitionSteps: isNum({ int: true, gt: 0 }),
     peakValue: isNum(),
     pctStart: optNumber(0.3, { min: 0, max: 1 }),
@@ -488,22 +495,15 @@ export function cosineOnecycleSchedule(options: CosineOnecycleScheduleOptions): 
     [transitionSteps, 1 / (divFactor * finalDivFactor)],
   ]);
   return defineSchedule(
-    ctx,
+    'optax.cosineOnecycleSchedule',
     spec,
     interpolate('cosine', peakValue / divFactor, boundaries, scales),
   );
 }
 
-/** Options of {@link sgdrSchedule}. */
-export interface SgdrScheduleOptions {
-  /** One {@link warmupCosineDecaySchedule} option object per cycle (at least one). */
-  cosineKwargs: WarmupCosineDecayScheduleOptions[];
-}
-
 /** `sgdr_schedule`: warm-up-cosine cycles joined end to end (each restarts at its own step 0). */
 export function sgdrSchedule(options: SgdrScheduleOptions): Schedule {
-  const ctx = 'optax.sgdrSchedule';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('optax.sgdrSchedule', options, {
     cosineKwargs: (c, name, v) => {
       if (!Array.isArray(v) || v.length === 0)
         fail(c, name, v, 'a non-empty array of warmupCosineDecaySchedule options');
@@ -517,24 +517,15 @@ export function sgdrSchedule(options: SgdrScheduleOptions): Schedule {
     boundaries.push(at);
   }
   const fn = join(spec.cosineKwargs.map(warmupCosine), boundaries);
-  return defineSchedule(ctx, spec, (step) => fn(step), 'inner');
-}
-
-/** Options of {@link joinSchedules}. */
-export interface JoinSchedulesOptions {
-  /** At least one schedule. */
-  schedules: Schedule[];
-  /** `schedules.length - 1` non-decreasing steps. */
-  boundaries: number[];
+  return defineSchedule('optax.sgdrSchedule', spec, (step) => fn(step), 'inner');
 }
 
 /** `join_schedules`: `schedules[i + 1](step - boundaries[i])` from `boundaries[i]` on. */
 export function joinSchedules(options: JoinSchedulesOptions): Schedule {
-  const ctx = 'optax.joinSchedules';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('optax.joinSchedules', options, {
     schedules: isScheduleArray(),
     boundaries: isNumArray({ min: 0 }, 'nondecreasing'),
   });
   const fn = join(spec.schedules, spec.boundaries);
-  return defineSchedule(ctx, spec, (step) => fn(step), 'inner');
+  return defineSchedule('optax.joinSchedules', spec, (step) => fn(step), 'inner');
 }

@@ -15,22 +15,6 @@ import {
 import { defineSchedule, type Schedule } from '../core/schedule.js';
 import { fail } from '../core/validate.js';
 
-/**
- * The rules both exponential decays share, `start` (their burn-in or warm-up options) in the
- * middle: the key order is that of the spec and of the known-options list. A function, so that
- * nothing runs at load.
- */
-function decayRules<R extends Record<string, Rule<unknown>>>(start: R) {
-  return {
-    learningRateBase: isNum(),
-    learningRateDecaySteps: isNum({ gt: 0 }),
-    learningRateDecayFactor: isNum({ min: 0 }),
-    ...start,
-    minLearningRate: optNumber(0),
-    staircase: optBoolean(true),
-  };
-}
-
 /** Options of {@link exponentialDecayWithBurnin}, named as in TF Object Detection API. */
 export interface ExponentialDecayWithBurninOptions {
   /** Base learning rate after burn-in (finite). */
@@ -47,6 +31,64 @@ export interface ExponentialDecayWithBurninOptions {
   minLearningRate?: number;
   /** Decay in whole periods. Default true. */
   staircase?: boolean;
+}
+
+/** Options of {@link exponentialDecayWithWarmup}. */
+export interface ExponentialDecayWithWarmupOptions {
+  /** Learning rate at the end of warm-up (finite). */
+  learningRateBase: number;
+  /** Steps per decay period (> 0), counted from the end of warm-up. */
+  learningRateDecaySteps: number;
+  /** Multiplicative decay per period (>= 0). */
+  learningRateDecayFactor: number;
+  /** Rate at step 0 of the linear warm-up (<= `learningRateBase`). Default 0. */
+  warmupLearningRate?: number;
+  /** Warm-up length (integer > 0; TF OD API's default 0 raises, and so does this). Default 0. */
+  warmupSteps?: number;
+  /** Floor of the decayed rate (not applied during warm-up). Default 0. */
+  minLearningRate?: number;
+  /** Decay in whole periods. Default true. */
+  staircase?: boolean;
+}
+
+/** Options of {@link cosineDecayWithWarmup}. */
+export interface CosineDecayWithWarmupOptions {
+  /** Peak learning rate (finite, >= `warmupLearningRate`). */
+  learningRateBase: number;
+  /** Step after which the rate is 0 (integer >= `warmupSteps`). */
+  totalSteps: number;
+  /** Rate at step 0 of the linear warm-up. Default 0. */
+  warmupLearningRate?: number;
+  /** Warm-up length (integer >= 0). Default 0. */
+  warmupSteps?: number;
+  /** Steps to hold `learningRateBase` after warm-up (integer >= 0). Default 0. */
+  holdBaseRateSteps?: number;
+}
+
+/** Options of {@link manualStepping}. */
+export interface ManualSteppingOptions {
+  /** Steps at which the rate switches: strictly increasing integers > 0. */
+  boundaries: number[];
+  /** `boundaries.length + 1` rates. */
+  rates: number[];
+  /** Interpolate linearly from `rates[0]` to `rates[1]` over `[0, boundaries[0])`. Default false. */
+  warmup?: boolean;
+}
+
+/**
+ * The rules both exponential decays share, `start` (their burn-in or warm-up options) in the
+ * middle: the key order is that of the spec and of the known-options list. A function, so that
+ * nothing runs at load.
+ */
+function decayRules<R extends Record<string, Rule<unknown>>>(start: R) {
+  return {
+    learningRateBase: isNum(),
+    learningRateDecaySteps: isNum({ gt: 0 }),
+    learningRateDecayFactor: isNum({ min: 0 }),
+    ...start,
+    minLearningRate: optNumber(0),
+    staircase: optBoolean(true),
+  };
 }
 
 /**
@@ -90,24 +132,6 @@ export function exponentialDecayWithBurnin(options: ExponentialDecayWithBurninOp
     const v = learningRateBase * powLn(ln, p);
     return Math.max(v, minLearningRate);
   });
-}
-
-/** Options of {@link exponentialDecayWithWarmup}. */
-export interface ExponentialDecayWithWarmupOptions {
-  /** Learning rate at the end of warm-up (finite). */
-  learningRateBase: number;
-  /** Steps per decay period (> 0), counted from the end of warm-up. */
-  learningRateDecaySteps: number;
-  /** Multiplicative decay per period (>= 0). */
-  learningRateDecayFactor: number;
-  /** Rate at step 0 of the linear warm-up (<= `learningRateBase`). Default 0. */
-  warmupLearningRate?: number;
-  /** Warm-up length (integer > 0; TF OD API's default 0 raises, and so does this). Default 0. */
-  warmupSteps?: number;
-  /** Floor of the decayed rate (not applied during warm-up). Default 0. */
-  minLearningRate?: number;
-  /** Decay in whole periods. Default true. */
-  staircase?: boolean;
 }
 
 /**
@@ -165,20 +189,6 @@ export function exponentialDecayWithWarmup(options: ExponentialDecayWithWarmupOp
   });
 }
 
-/** Options of {@link cosineDecayWithWarmup}. */
-export interface CosineDecayWithWarmupOptions {
-  /** Peak learning rate (finite, >= `warmupLearningRate`). */
-  learningRateBase: number;
-  /** Step after which the rate is 0 (integer >= `warmupSteps`). */
-  totalSteps: number;
-  /** Rate at step 0 of the linear warm-up. Default 0. */
-  warmupLearningRate?: number;
-  /** Warm-up length (integer >= 0). Default 0. */
-  warmupSteps?: number;
-  /** Steps to hold `learningRateBase` after warm-up (integer >= 0). Default 0. */
-  holdBaseRateSteps?: number;
-}
-
 /**
  * TF OD API `cosine_decay_with_warmup`: linear warm-up from `warmupLearningRate` for
  * `step < warmupSteps`, `learningRateBase` held through step `warmupSteps + holdBaseRateSteps`,
@@ -220,16 +230,6 @@ export function cosineDecayWithWarmup(options: CosineDecayWithWarmupOptions): Sc
     }
     return 0.5 * learningRateBase * (1 + Math.cos((Math.PI * (step - start)) / span));
   });
-}
-
-/** Options of {@link manualStepping}. */
-export interface ManualSteppingOptions {
-  /** Steps at which the rate switches: strictly increasing integers > 0. */
-  boundaries: number[];
-  /** `boundaries.length + 1` rates. */
-  rates: number[];
-  /** Interpolate linearly from `rates[0]` to `rates[1]` over `[0, boundaries[0])`. Default false. */
-  warmup?: boolean;
 }
 
 /**

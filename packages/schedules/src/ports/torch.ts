@@ -41,18 +41,6 @@ export interface StepLROptions {
   gamma?: number;
 }
 
-/** `StepLR`: `lr * gamma ** floor(step / stepSize)`. */
-export function stepLR(options: StepLROptions): Schedule {
-  const ctx = 'torch.stepLR';
-  const spec = parseOptions(ctx, options, {
-    lr: isNum(),
-    stepSize: isNum({ int: true, gt: 0 }),
-    gamma: optNumber(0.1, { min: 0 }),
-  });
-  const { lr, stepSize, gamma } = spec;
-  return defineSchedule(ctx, spec, staircase(lr, gamma, stepSize));
-}
-
 /** Options of {@link multiStepLR}. */
 export interface MultiStepLROptions {
   /** Initial learning rate. */
@@ -63,22 +51,6 @@ export interface MultiStepLROptions {
   gamma?: number;
 }
 
-/** `MultiStepLR`: `lr * gamma ** (number of milestones <= step)`. */
-export function multiStepLR(options: MultiStepLROptions): Schedule {
-  const ctx = 'torch.multiStepLR';
-  const spec = parseOptions(ctx, options, {
-    lr: isNum(),
-    milestones: isNumArray({ int: true, min: 0 }, 'nondecreasing'),
-    gamma: optNumber(0.1, { min: 0 }),
-  });
-  const { lr, milestones, gamma } = spec;
-  const values = milestones.map((_, i) => lr * gamma ** (i + 1));
-  values.unshift(lr);
-  return defineSchedule(ctx, spec, (step) => {
-    return values[indexAtStep(milestones, step)];
-  });
-}
-
 /** Options of {@link constantLR}. */
 export interface ConstantLROptions {
   /** Initial learning rate. */
@@ -87,31 +59,6 @@ export interface ConstantLROptions {
   factor?: number;
   /** Integer >= 0. Default 5. */
   totalIters?: number;
-}
-
-/**
- * `ConstantLR`: `lr * factor` for `step < totalIters`, then `lr`. As in torch (whose chainable
- * form multiplies by `factor` at step 0 and by `1 / factor` at step `totalIters`):
- * - `totalIters: 0` stays at `lr * factor` forever (the restoring step never comes);
- * - `factor: 0` (with `totalIters > 0`) throws a `ScheduleStepError` from step `totalIters`
- *   on, where torch raises `ZeroDivisionError`.
- */
-export function constantLR(options: ConstantLROptions): Schedule {
-  const ctx = 'torch.constantLR';
-  const spec = parseOptions(ctx, options, {
-    lr: isNum(),
-    factor: optNumber(1 / 3, { min: 0, max: 1 }),
-    totalIters: optNumber(5, { int: true, min: 0 }),
-  });
-  const { lr, factor, totalIters } = spec;
-  const low = lr * factor;
-  const end = totalIters === 0 ? Infinity : totalIters;
-  const allowed = `a finite number in [0, totalIters = ${totalIters}) (with factor 0 torch divides by zero at step totalIters)`;
-  return defineSchedule(ctx, spec, (step) => {
-    if (step < end) return low;
-    if (factor === 0) badStep(ctx, step, allowed);
-    return lr;
-  });
 }
 
 /** Options of {@link linearLR}. */
@@ -126,42 +73,12 @@ export interface LinearLROptions {
   totalIters?: number;
 }
 
-/** `LinearLR`: `lr * (start + (end - start) * min(step, totalIters) / totalIters)`. */
-export function linearLR(options: LinearLROptions): Schedule {
-  const ctx = 'torch.linearLR';
-  const spec = parseOptions(ctx, options, {
-    lr: isNum(),
-    startFactor: optNumber(1 / 3, { gt: 0, max: 1 }),
-    endFactor: optNumber(1, { min: 0, max: 1 }),
-    totalIters: optNumber(5, { int: true, gt: 0 }),
-  });
-  const { lr, startFactor, endFactor, totalIters } = spec;
-  const d = (endFactor - startFactor) / totalIters;
-  return defineSchedule(ctx, spec, (step) => {
-    return lr * (startFactor + d * Math.min(step, totalIters));
-  });
-}
-
 /** Options of {@link exponentialLR}. */
 export interface ExponentialLROptions {
   /** Initial learning rate. */
   lr: number;
   /** Factor per step (>= 0). */
   gamma: number;
-}
-
-/** `ExponentialLR`: `lr * gamma ** step`. */
-export function exponentialLR(options: ExponentialLROptions): Schedule {
-  const ctx = 'torch.exponentialLR';
-  const spec = parseOptions(ctx, options, {
-    lr: isNum(),
-    gamma: isNum({ min: 0 }),
-  });
-  const { lr, gamma } = spec;
-  const ln = Math.log(gamma);
-  return defineSchedule(ctx, spec, (step) => {
-    return lr * powLn(ln, step);
-  });
 }
 
 /** Options of {@link polynomialLR}. */
@@ -174,20 +91,6 @@ export interface PolynomialLROptions {
   power?: number;
 }
 
-/** `PolynomialLR`: `lr * (1 - min(step, totalIters) / totalIters) ** power` (0 from `totalIters` on). */
-export function polynomialLR(options: PolynomialLROptions): Schedule {
-  const ctx = 'torch.polynomialLR';
-  const spec = parseOptions(ctx, options, {
-    lr: isNum(),
-    totalIters: optNumber(5, { int: true, gt: 0 }),
-    power: optNumber(1, { min: 0 }),
-  });
-  const { lr, totalIters, power } = spec;
-  return defineSchedule(ctx, spec, (step) => {
-    return lr * powNonNeg(1 - Math.min(step, totalIters) / totalIters, power);
-  });
-}
-
 /** Options of {@link cosineAnnealingLR}. */
 export interface CosineAnnealingLROptions {
   /** Initial (maximum) learning rate. */
@@ -196,24 +99,6 @@ export interface CosineAnnealingLROptions {
   tMax: number;
   /** Minimum learning rate. Default 0. */
   etaMin?: number;
-}
-
-/**
- * `CosineAnnealingLR`: `etaMin + (lr - etaMin) * (1 + cos(pi * step / tMax)) / 2`. Like torch,
- * it does not stop at `tMax`: the rate rises again and is periodic with period `2 * tMax`.
- */
-export function cosineAnnealingLR(options: CosineAnnealingLROptions): Schedule {
-  const ctx = 'torch.cosineAnnealingLR';
-  const spec = parseOptions(ctx, options, {
-    lr: isNum(),
-    tMax: isNum({ int: true, gt: 0 }),
-    etaMin: optNumber(0),
-  });
-  const { lr, tMax, etaMin } = spec;
-  const half = (lr - etaMin) / 2;
-  return defineSchedule(ctx, spec, (step) => {
-    return etaMin + half * (1 + Math.cos((Math.PI * step) / tMax));
-  });
 }
 
 /** Options of {@link cosineAnnealingWarmRestarts}. */
@@ -226,41 +111,6 @@ export interface CosineAnnealingWarmRestartsOptions {
   tMult?: number;
   /** Minimum learning rate. Default 0. */
   etaMin?: number;
-}
-
-/**
- * `CosineAnnealingWarmRestarts`: period `i` lasts `t0 * tMult ** i` steps; within it
- * `etaMin + (lr - etaMin) * (1 + cos(pi * tCur / tI)) / 2`, restarting at `lr`.
- */
-export function cosineAnnealingWarmRestarts(options: CosineAnnealingWarmRestartsOptions): Schedule {
-  const ctx = 'torch.cosineAnnealingWarmRestarts';
-  const spec = parseOptions(ctx, options, {
-    lr: isNum(),
-    t0: isNum({ int: true, gt: 0 }),
-    tMult: optNumber(1, { int: true, min: 1 }),
-    etaMin: optNumber(0),
-  });
-  const { lr, t0, tMult, etaMin } = spec;
-  const half = (lr - etaMin) / 2;
-  const logM = Math.log(tMult);
-  // Period cache: the current period starts at `start` and lasts `tI` steps.
-  let start = 0;
-  let tI = t0;
-  return defineSchedule(ctx, spec, (step) => {
-    if (!(step >= start && step < start + tI)) {
-      if (tMult === 1) {
-        start = step - (step % t0);
-      } else {
-        let n = Math.floor(Math.log((step / t0) * (tMult - 1) + 1) / logM);
-        while ((t0 * (tMult ** (n + 1) - 1)) / (tMult - 1) <= step) n++;
-        while (n > 0 && (t0 * (tMult ** n - 1)) / (tMult - 1) > step) n--;
-        start = (t0 * (tMult ** n - 1)) / (tMult - 1);
-        tI = t0 * tMult ** n;
-      }
-    }
-    const tCur = step - start;
-    return etaMin + half * (1 + Math.cos((Math.PI * tCur) / tI));
-  });
 }
 
 /** Options of {@link cyclicLR} and {@link cyclicLRMomentum}. */
@@ -290,6 +140,215 @@ export interface CyclicLROptions {
   scaleFn?: LambdaFn | string | null;
   /** What `scaleFn` receives: `'cycle'` (default) or `'iterations'` (the step). Only read with `scaleFn`. */
   scaleMode?: 'cycle' | 'iterations';
+}
+
+/** Options of {@link oneCycleLR} and {@link oneCycleLRMomentum}. */
+export interface OneCycleLROptions {
+  /** Peak learning rate. */
+  maxLr: number;
+  /** Total number of steps (integer > 0); or give `epochs` and `stepsPerEpoch`. */
+  totalSteps?: number | null;
+  /** Integer > 0, used with `stepsPerEpoch` when `totalSteps` is absent. */
+  epochs?: number | null;
+  /** Integer > 0, used with `epochs` when `totalSteps` is absent. */
+  stepsPerEpoch?: number | null;
+  /** Fraction of the steps spent increasing, in [0, 1]. Default 0.3. */
+  pctStart?: number;
+  /** `'cos'` (default) or `'linear'`. */
+  annealStrategy?: 'cos' | 'linear';
+  /** Initial rate is `maxLr / divFactor` (> 0). Default 25. */
+  divFactor?: number;
+  /** Final rate is `maxLr / divFactor / finalDivFactor` (> 0). Default 1e4. */
+  finalDivFactor?: number;
+  /** Use the three-phase schedule (fast.ai style). Default false. */
+  threePhase?: boolean;
+  /** Whether momentum cycles (only read by {@link oneCycleLRMomentum}). Default true. */
+  cycleMomentum?: boolean;
+  /** Momentum at the peak rate. Default 0.85. */
+  baseMomentum?: number;
+  /** Momentum at the start and end. Default 0.95. */
+  maxMomentum?: number;
+}
+
+/** Options of {@link sequentialLR}. */
+export interface SequentialLROptions {
+  /** Schedules (typically other torch schedules built with the same `lr`). */
+  schedulers: Schedule[];
+  /** `schedulers.length - 1` non-decreasing integer steps >= 0. */
+  milestones: number[];
+}
+
+/** Options of {@link lambdaLR} and {@link multiplicativeLR}. */
+export interface LambdaLROptions {
+  /** Initial learning rate. */
+  lr: number;
+  /**
+   * `lr_lambda`: a function of the epoch (torch's `last_epoch`: 0 right after construction,
+   * `n` after `n` calls to `scheduler.step()`), or the name of a function registered with
+   * `registerLambda` (needed for `toJSON`).
+   */
+  lrLambda: LambdaFn | string;
+}
+
+/** Options of {@link chainedScheduler}. */
+export interface ChainedSchedulerOptions {
+  /** The chained schedules, all built with the same `lr`. */
+  schedulers: Schedule[];
+}
+
+/** Options of {@link swaLR}. */
+export interface SWALROptions {
+  /** The optimizer's learning rate when `SWALR` is constructed. */
+  lr: number;
+  /** `swa_lr`: the rate annealed to and then held. */
+  swaLr: number;
+  /** `anneal_epochs` (integer >= 0). Default 10. */
+  annealEpochs?: number;
+  /** `anneal_strategy`: `'cos'` (default) or `'linear'`. */
+  annealStrategy?: 'cos' | 'linear';
+}
+
+/** `StepLR`: `lr * gamma ** floor(step / stepSize)`. */
+export function stepLR(options: StepLROptions): Schedule {
+  const spec = parseOptions('torch.stepLR', options, {
+    lr: isNum(),
+    stepSize: isNum({ int: true, gt: 0 }),
+    gamma: optNumber(0.1, { min: 0 }),
+  });
+  const { lr, stepSize, gamma } = spec;
+  return defineSchedule('torch.stepLR', spec, staircase(lr, gamma, stepSize));
+}
+
+/** `MultiStepLR`: `lr * gamma ** (number of milestones <= step)`. */
+export function multiStepLR(options: MultiStepLROptions): Schedule {
+  const spec = parseOptions('torch.multiStepLR', options, {
+    lr: isNum(),
+    milestones: isNumArray({ int: true, min: 0 }, 'nondecreasing'),
+    gamma: optNumber(0.1, { min: 0 }),
+  });
+  const { lr, milestones, gamma } = spec;
+  const values = milestones.map((_, i) => lr * gamma ** (i + 1));
+  values.unshift(lr);
+  return defineSchedule('torch.multiStepLR', spec, (step) => {
+    return values[indexAtStep(milestones, step)];
+  });
+}
+
+/**
+ * `ConstantLR`: `lr * factor` for `step < totalIters`, then `lr`. As in torch (whose chainable
+ * form multiplies by `factor` at step 0 and by `1 / factor` at step `totalIters`):
+ * - `totalIters: 0` stays at `lr * factor` forever (the restoring step never comes);
+ * - `factor: 0` (with `totalIters > 0`) throws a `ScheduleStepError` from step `totalIters`
+ *   on, where torch raises `ZeroDivisionError`.
+ */
+export function constantLR(options: ConstantLROptions): Schedule {
+  const ctx = 'torch.constantLR';
+  const spec = parseOptions(ctx, options, {
+    lr: isNum(),
+    factor: optNumber(1 / 3, { min: 0, max: 1 }),
+    totalIters: optNumber(5, { int: true, min: 0 }),
+  });
+  const { lr, factor, totalIters } = spec;
+  const low = lr * factor;
+  const end = totalIters === 0 ? Infinity : totalIters;
+  const allowed = `a finite number in [0, totalIters = ${totalIters}) (with factor 0 torch divides by zero at step totalIters)`;
+  return defineSchedule(ctx, spec, (step) => {
+    if (step < end) return low;
+    if (factor === 0) badStep(ctx, step, allowed);
+    return lr;
+  });
+}
+
+/** `LinearLR`: `lr * (start + (end - start) * min(step, totalIters) / totalIters)`. */
+export function linearLR(options: LinearLROptions): Schedule {
+  const spec = parseOptions('torch.linearLR', options, {
+    lr: isNum(),
+    startFactor: optNumber(1 / 3, { gt: 0, max: 1 }),
+    endFactor: optNumber(1, { min: 0, max: 1 }),
+    totalIters: optNumber(5, { int: true, gt: 0 }),
+  });
+  const { lr, startFactor, endFactor, totalIters } = spec;
+  const d = (endFactor - startFactor) / totalIters;
+  return defineSchedule('torch.linearLR', spec, (step) => {
+    return lr * (startFactor + d * Math.min(step, totalIters));
+  });
+}
+
+/** `ExponentialLR`: `lr * gamma ** step`. */
+export function exponentialLR(options: ExponentialLROptions): Schedule {
+  const spec = parseOptions('torch.exponentialLR', options, {
+    lr: isNum(),
+    gamma: isNum({ min: 0 }),
+  });
+  const { lr, gamma } = spec;
+  const ln = Math.log(gamma);
+  return defineSchedule('torch.exponentialLR', spec, (step) => {
+    return lr * powLn(ln, step);
+  });
+}
+
+/** `PolynomialLR`: `lr * (1 - min(step, totalIters) / totalIters) ** power` (0 from `totalIters` on). */
+export function polynomialLR(options: PolynomialLROptions): Schedule {
+  const spec = parseOptions('torch.polynomialLR', options, {
+    lr: isNum(),
+    totalIters: optNumber(5, { int: true, gt: 0 }),
+    power: optNumber(1, { min: 0 }),
+  });
+  const { lr, totalIters, power } = spec;
+  return defineSchedule('torch.polynomialLR', spec, (step) => {
+    return lr * powNonNeg(1 - Math.min(step, totalIters) / totalIters, power);
+  });
+}
+
+/**
+ * `CosineAnnealingLR`: `etaMin + (lr - etaMin) * (1 + cos(pi * step / tMax)) / 2`. Like torch,
+ * it does not stop at `tMax`: the rate rises again and is periodic with period `2 * tMax`.
+ */
+export function cosineAnnealingLR(options: CosineAnnealingLROptions): Schedule {
+  const spec = parseOptions('torch.cosineAnnealingLR', options, {
+    lr: isNum(),
+    tMax: isNum({ int: true, gt: 0 }),
+    etaMin: optNumber(0),
+  });
+  const { lr, tMax, etaMin } = spec;
+  const half = (lr - etaMin) / 2;
+  return defineSchedule('torch.cosineAnnealingLR', spec, (step) => {
+    return etaMin + half * (1 + Math.cos((Math.PI * step) / tMax));
+  });
+}
+
+/**
+ * `CosineAnnealingWarmRestarts`: period `i` lasts `t0 * tMult ** i` steps; within it
+ * `etaMin + (lr - etaMin) * (1 + cos(pi * tCur / tI)) / 2`, restarting at `lr`.
+ */
+export function cosineAnnealingWarmRestarts(options: CosineAnnealingWarmRestartsOptions): Schedule {
+  const spec = parseOptions('torch.cosineAnnealingWarmRestarts', options, {
+    lr: isNum(),
+    t0: isNum({ int: true, gt: 0 }),
+    tMult: optNumber(1, { int: true, min: 1 }),
+    etaMin: optNumber(0),
+  });
+  const { lr, t0, tMult, etaMin } = spec;
+  const half = (lr - etaMin) / 2;
+  const logM = Math.log(tMult);
+  // Period cache: the current period starts at `start` and lasts `tI` steps.
+  let start = 0;
+  let tI = t0;
+  return defineSchedule('torch.cosineAnnealingWarmRestarts', spec, (step) => {
+    if (!(step >= start && step < start + tI)) {
+      if (tMult === 1) {
+        start = step - (step % t0);
+      } else {
+        let n = Math.floor(Math.log((step / t0) * (tMult - 1) + 1) / logM);
+        while ((t0 * (tMult ** (n + 1) - 1)) / (tMult - 1) <= step) n++;
+        while (n > 0 && (t0 * (tMult ** n - 1)) / (tMult - 1) > step) n--;
+        start = (t0 * (tMult ** n - 1)) / (tMult - 1);
+        tI = t0 * tMult ** n;
+      }
+    }
+    const tCur = step - start;
+    return etaMin + half * (1 + Math.cos((Math.PI * tCur) / tI));
+  });
 }
 
 function cyclic(ctx: string, options: CyclicLROptions, momentum: boolean): Schedule {
@@ -356,34 +415,6 @@ export function cyclicLR(options: CyclicLROptions): Schedule {
  */
 export function cyclicLRMomentum(options: CyclicLROptions): Schedule {
   return cyclic('torch.cyclicLRMomentum', options, true);
-}
-
-/** Options of {@link oneCycleLR} and {@link oneCycleLRMomentum}. */
-export interface OneCycleLROptions {
-  /** Peak learning rate. */
-  maxLr: number;
-  /** Total number of steps (integer > 0); or give `epochs` and `stepsPerEpoch`. */
-  totalSteps?: number | null;
-  /** Integer > 0, used with `stepsPerEpoch` when `totalSteps` is absent. */
-  epochs?: number | null;
-  /** Integer > 0, used with `epochs` when `totalSteps` is absent. */
-  stepsPerEpoch?: number | null;
-  /** Fraction of the steps spent increasing, in [0, 1]. Default 0.3. */
-  pctStart?: number;
-  /** `'cos'` (default) or `'linear'`. */
-  annealStrategy?: 'cos' | 'linear';
-  /** Initial rate is `maxLr / divFactor` (> 0). Default 25. */
-  divFactor?: number;
-  /** Final rate is `maxLr / divFactor / finalDivFactor` (> 0). Default 1e4. */
-  finalDivFactor?: number;
-  /** Use the three-phase schedule (fast.ai style). Default false. */
-  threePhase?: boolean;
-  /** Whether momentum cycles (only read by {@link oneCycleLRMomentum}). Default true. */
-  cycleMomentum?: boolean;
-  /** Momentum at the peak rate. Default 0.85. */
-  baseMomentum?: number;
-  /** Momentum at the start and end. Default 0.95. */
-  maxMomentum?: number;
 }
 
 function oneCycle(ctx: string, options: OneCycleLROptions, momentum: boolean): Schedule {
@@ -479,14 +510,6 @@ export function oneCycleLRMomentum(options: OneCycleLROptions): Schedule {
   return oneCycle('torch.oneCycleLRMomentum', options, true);
 }
 
-/** Options of {@link sequentialLR}. */
-export interface SequentialLROptions {
-  /** Schedules (typically other torch schedules built with the same `lr`). */
-  schedulers: Schedule[];
-  /** `schedulers.length - 1` non-decreasing integer steps >= 0. */
-  milestones: number[];
-}
-
 /**
  * `SequentialLR`: `schedulers[i]` from `milestones[i - 1]` on, restarted at its own step 0
  * (torch calls `scheduler.step(0)` at each milestone).
@@ -510,18 +533,6 @@ export function sequentialLR(options: SequentialLROptions): Schedule {
   return defineSchedule(ctx, spec, (step) => joined(step), 'inner');
 }
 
-/** Options of {@link lambdaLR} and {@link multiplicativeLR}. */
-export interface LambdaLROptions {
-  /** Initial learning rate. */
-  lr: number;
-  /**
-   * `lr_lambda`: a function of the epoch (torch's `last_epoch`: 0 right after construction,
-   * `n` after `n` calls to `scheduler.step()`), or the name of a function registered with
-   * `registerLambda` (needed for `toJSON`).
-   */
-  lrLambda: LambdaFn | string;
-}
-
 /**
  * `LambdaLR`: `lr * lrLambda(step)`. `lrLambda` receives `step` as it is (torch passes the
  * integer `last_epoch`, starting at 0). Serializable only when `lrLambda` is registered by name.
@@ -529,10 +540,9 @@ export interface LambdaLROptions {
  * torch.lambdaLR({ lr: 0.1, lrLambda: (epoch) => 0.95 ** epoch })(10); // 0.1 * 0.95 ** 10
  */
 export function lambdaLR(options: LambdaLROptions): Schedule {
-  const ctx = 'torch.lambdaLR';
-  const spec = parseOptions(ctx, options, { lr: isNum(), lrLambda: isLambda });
+  const spec = parseOptions('torch.lambdaLR', options, { lr: isNum(), lrLambda: isLambda });
   const { lr, lrLambda: fn } = spec;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('torch.lambdaLR', spec, (step) => {
     return lr * fn(step);
   });
 }
@@ -546,12 +556,11 @@ export function lambdaLR(options: LambdaLROptions): Schedule {
  * torch.multiplicativeLR({ lr: 0.1, lrLambda: () => 0.95 })(3); // 0.1 * 0.95 ** 3 (as three products)
  */
 export function multiplicativeLR(options: LambdaLROptions): Schedule {
-  const ctx = 'torch.multiplicativeLR';
-  const spec = parseOptions(ctx, options, { lr: isNum(), lrLambda: isLambda });
+  const spec = parseOptions('torch.multiplicativeLR', options, { lr: isNum(), lrLambda: isLambda });
   const { lr, lrLambda: fn } = spec;
   let n = 0;
   let v = lr;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('torch.multiplicativeLR', spec, (step) => {
     const k = Math.floor(step);
     if (k < n) {
       n = 0;
@@ -587,12 +596,6 @@ function chainLr0(children: unknown): number {
   return typeof first.options.lr === 'number'
     ? first.options.lr
     : chainLr0(first.options.schedulers);
-}
-
-/** Options of {@link chainedScheduler}. */
-export interface ChainedSchedulerOptions {
-  /** The chained schedules, all built with the same `lr`. */
-  schedulers: Schedule[];
 }
 
 /**
@@ -644,18 +647,6 @@ export function chainedScheduler(options: Schedule[] | ChainedSchedulerOptions):
   );
 }
 
-/** Options of {@link swaLR}. */
-export interface SWALROptions {
-  /** The optimizer's learning rate when `SWALR` is constructed. */
-  lr: number;
-  /** `swa_lr`: the rate annealed to and then held. */
-  swaLr: number;
-  /** `anneal_epochs` (integer >= 0). Default 10. */
-  annealEpochs?: number;
-  /** `anneal_strategy`: `'cos'` (default) or `'linear'`. */
-  annealStrategy?: 'cos' | 'linear';
-}
-
 /**
  * `torch.optim.swa_utils.SWALR`: `swaLr * a + lr * (1 - a)` with
  * `a = f(clamp(step / annealEpochs, 0, 1))`, `f(t) = (1 - cos(pi * t)) / 2` (`'cos'`) or `t`
@@ -665,8 +656,7 @@ export interface SWALROptions {
  * torch.swaLR({ lr: 0.1, swaLr: 0.01, annealEpochs: 5, annealStrategy: 'linear' }); // 0.1 0.082 ... 0.01
  */
 export function swaLR(options: SWALROptions): Schedule {
-  const ctx = 'torch.swaLR';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('torch.swaLR', options, {
     lr: isNum(),
     swaLr: isNum(),
     annealEpochs: optNumber(10, { int: true, min: 0 }),
@@ -675,7 +665,7 @@ export function swaLR(options: SWALROptions): Schedule {
   const { lr, swaLr, annealEpochs, annealStrategy } = spec;
   const cos = annealStrategy === 'cos';
   const denom = Math.max(1, annealEpochs);
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('torch.swaLR', spec, (step) => {
     const s = annealEpochs === 0 ? Math.max(1, step) : step;
     const t = Math.max(0, Math.min(1, s / denom));
     const a = cos ? (1 - Math.cos(Math.PI * t)) / 2 : t;

@@ -71,8 +71,7 @@ function warmupIterations(o: {
  * (`'bias'` group: `warmupBiasLr`) at step 0 to that value at `nw`.
  */
 export function schedule(options: UltralyticsScheduleOptions): Schedule {
-  const ctx = 'ultralytics.schedule';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('ultralytics.schedule', options, {
     lr0: optNumber(0.01),
     lrf: optNumber(0.01),
     epochs: optNumber(100, { int: true, gt: 0 }),
@@ -86,7 +85,7 @@ export function schedule(options: UltralyticsScheduleOptions): Schedule {
   const { lr0, lrf, epochs, iterationsPerEpoch, warmupBiasLr, cosLr, paramGroup } = spec;
   const nw = warmupIterations(spec);
   const start = paramGroup === 'bias' ? warmupBiasLr : 0;
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('ultralytics.schedule', spec, (step) => {
     const e = Math.floor(step / iterationsPerEpoch);
     let lf: number;
     if (cosLr) {
@@ -118,8 +117,7 @@ export interface UltralyticsMomentumOptions
 
 /** SGD momentum (Adam beta1) at iteration `step`: linear from `warmupMomentum` to `momentum` over the warm-up, then `momentum`. */
 export function momentum(options: UltralyticsMomentumOptions): Schedule {
-  const ctx = 'ultralytics.momentum';
-  const spec = parseOptions(ctx, options, {
+  const spec = parseOptions('ultralytics.momentum', options, {
     lr0: ignored,
     lrf: ignored,
     epochs: ignored,
@@ -132,7 +130,7 @@ export function momentum(options: UltralyticsMomentumOptions): Schedule {
   });
   const { warmupMomentum, momentum: m } = spec;
   const nw = warmupIterations(spec);
-  return defineSchedule(ctx, spec, (step) => {
+  return defineSchedule('ultralytics.momentum', spec, (step) => {
     return step <= nw ? warmupMomentum + ((m - warmupMomentum) * step) / nw : m;
   });
 }
