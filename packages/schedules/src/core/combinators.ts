@@ -1,7 +1,7 @@
 import { indexAtStep } from './math.js';
-import { isNum, numOrAbsent, optNumber, parseOptions } from './options.js';
+import { isNum, isNumArray, numOrAbsent, optNumber, parseOptions, sizedBy } from './options.js';
 import { defineSchedule, type Schedule, scheduleArray, scheduleOption } from './schedule.js';
-import { fail, num, numArray } from './validate.js';
+import { fail, num } from './validate.js';
 
 /** Options of {@link warmup}. */
 export interface WarmupOptions {
@@ -31,15 +31,12 @@ export interface ClampOptions {
 export function join(schedules: readonly Schedule[], boundaries: readonly number[]): Schedule {
   const ctx = 'join';
   const list = scheduleArray(ctx, 'schedules', schedules);
-  const b = numArray(ctx, 'boundaries', boundaries, { min: 0 }, 'nondecreasing');
-  if (b.length !== list.length - 1) {
-    fail(
-      ctx,
-      'boundaries',
-      boundaries,
-      `an array of schedules.length - 1 = ${list.length - 1} steps`,
-    );
-  }
+  const b = sizedBy('schedules', -1, 'steps', isNumArray({ min: 0 }, 'nondecreasing'))(
+    ctx,
+    'boundaries',
+    boundaries,
+    { schedules: list },
+  );
   const n = b.length;
   const spec = { schedules: list, boundaries: b };
   if (n === 0) {

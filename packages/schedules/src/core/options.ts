@@ -1,6 +1,6 @@
 import { ScheduleOptionError } from '../errors.js';
 import { type Schedule, scheduleArray, scheduleOption } from './schedule.js';
-import { type NumRule, num, numArray, oneOf, optBool, optNum } from './validate.js';
+import { fail, type NumRule, num, numArray, oneOf, optBool, optNum } from './validate.js';
 
 /**
  * Validates one option: `ctx` is the schedule's type, `name` the option as written, `v` the
@@ -135,4 +135,21 @@ export const recordedWith =
   (ctx, name, v, prev) => {
     const value = rule(ctx, name, v, prev);
     return prev[key] === undefined ? undefined : value;
+  };
+
+/**
+ * `rule`'s array, required to hold `prev[key].length + offset` entries (an earlier array
+ * option `key`; `noun` names the entries in the error).
+ * @internal
+ */
+export const sizedBy =
+  <T>(key: string, offset: number, noun: string, rule: Rule<T[]>): Rule<T[]> =>
+  (ctx, name, v, prev) => {
+    const list = rule(ctx, name, v, prev);
+    const n = (prev[key] as readonly unknown[]).length + offset;
+    if (list.length !== n) {
+      const rel = offset === 0 ? '' : ` ${offset < 0 ? '-' : '+'} ${Math.abs(offset)}`;
+      fail(ctx, name, list, `an array of ${key}.length${rel} = ${n} ${noun}`);
+    }
+    return list;
   };

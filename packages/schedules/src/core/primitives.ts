@@ -1,5 +1,13 @@
 import { powLn, powNonNeg, staircase as stairs } from './math.js';
-import { isNum, isNumArray, isOneOf, optBoolean, optNumber, parseOptions } from './options.js';
+import {
+  isNum,
+  isNumArray,
+  isOneOf,
+  optBoolean,
+  optNumber,
+  parseOptions,
+  sizedBy,
+} from './options.js';
 import { defineSchedule, type Schedule } from './schedule.js';
 import { fail } from './validate.js';
 
@@ -161,17 +169,9 @@ export function piecewiseConstant(options: PiecewiseConstantOptions): Schedule {
   const ctx = 'piecewiseConstant';
   const spec = parseOptions(ctx, options, {
     boundaries: isNumArray({ min: 0 }, 'increasing'),
-    values: isNumArray(),
+    values: sizedBy('boundaries', 1, 'numbers', isNumArray()),
   });
   const { boundaries, values } = spec;
-  if (values.length !== boundaries.length + 1) {
-    fail(
-      ctx,
-      'values',
-      values,
-      `an array of boundaries.length + 1 = ${boundaries.length + 1} numbers`,
-    );
-  }
   return defineSchedule(ctx, spec, (step) => {
     // Inline, not indexAtStep: bench/run.mjs measured this lookup 12-16% slower through the shared helper.
     let i = 0;

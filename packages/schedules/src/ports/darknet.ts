@@ -13,6 +13,7 @@ import {
   parseOptions,
   per,
   type Rule,
+  sizedBy,
 } from '../core/options.js';
 import { badStep, defineSchedule, type Schedule } from '../core/schedule.js';
 import { fail, num } from '../core/validate.js';
@@ -143,7 +144,7 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
     step: byPolicy({ step: optNumber(1, { int: true, gt: 0 }), sig: optNumber(1) }),
     scale: byPolicy({ step: optNumber(1, { min: 0 }) }),
     steps: byPolicy({ steps: isNumArray({ int: true, min: 0 }, 'nondecreasing', []) }),
-    scales: byPolicy({ steps: isNumArray({ min: 0 }, 'none', []) }),
+    scales: byPolicy({ steps: sizedBy('steps', 0, 'numbers', isNumArray({ min: 0 }, 'none', [])) }),
     gamma: byPolicy({ exp: optNumber(1, { min: 0 }), sig: optNumber(1) }),
     maxBatches: byPolicy({
       poly: isNum({ int: true, gt: 0 }),
@@ -179,8 +180,6 @@ export function schedule(options: DarknetScheduleOptions): Schedule {
     case 'steps': {
       const steps = spec.steps as number[];
       const scales = spec.scales as number[];
-      if (scales.length !== steps.length)
-        fail(ctx, 'scales', scales, `an array of steps.length = ${steps.length} numbers`);
       const values = [learningRate];
       for (const s of scales) values.push(values[values.length - 1] * s);
       return def((b) => {

@@ -11,9 +11,9 @@ import {
   optBoolean,
   optNumber,
   parseOptions,
+  sizedBy,
 } from '../core/options.js';
 import { defineSchedule, type Schedule } from '../core/schedule.js';
-import { fail } from '../core/validate.js';
 
 /** Options of {@link exponentialDecay}. */
 export interface ExponentialDecayOptions {
@@ -119,17 +119,9 @@ export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): 
   const ctx = 'keras.piecewiseConstantDecay';
   const spec = parseOptions(ctx, options, {
     boundaries: isNumArray({ int: true, min: 0 }, 'increasing'),
-    values: isNumArray(),
+    values: sizedBy('boundaries', 1, 'values', isNumArray()),
   });
   const { boundaries, values } = spec;
-  if (values.length !== boundaries.length + 1) {
-    fail(
-      ctx,
-      'values',
-      values,
-      `an array of boundaries.length + 1 = ${boundaries.length + 1} values`,
-    );
-  }
   return defineSchedule(ctx, spec, (step) => {
     // Inline, not indexPastStep: bench/run.mjs measured this lookup 12-16% slower through the shared helper.
     let i = 0;
