@@ -41,6 +41,7 @@ export function samples(): lib.Schedule[] {
       lib.torch.exponentialLR({ lr: 1, gamma: 0.9 }),
     ]),
     lib.torch.swaLR({ lr: 0.1, swaLr: 0.01, annealEpochs: 5 }),
+    lib.torch.reduceLROnPlateau({ lr: 0.1, metrics: [1, 0.9, 0.9, 0.9, 0.8], patience: 1 }),
     lib.torch.cyclicLR({ baseLr: 0.1, maxLr: 1, stepSizeUp: 5, scaleFn: 'samples.decay' }),
     lib.optax.warmupConstantSchedule({ initValue: 0, peakValue: 1, warmupSteps: 10 }),
     lib.darknet.schedule({ learningRate: 0.01, burnIn: 10, policy: 'random', seed: 7 }),
@@ -78,6 +79,7 @@ export function samples(): lib.Schedule[] {
 export function lastStep(s: lib.Schedule): number {
   const o = s.spec.options;
   if (s.spec.type.startsWith('torch.oneCycleLR')) return o.totalSteps as number;
+  if (s.spec.type === 'torch.reduceLROnPlateau') return (o.metrics as number[]).length;
   if (s.spec.type === 'darknet.schedule' && o.policy === 'poly') return o.maxBatches as number;
   return Number.MAX_SAFE_INTEGER;
 }

@@ -110,6 +110,7 @@ function registry(): Map<string, Entry> {
       'oneCycleLR',
       'oneCycleLRMomentum',
       'polynomialLR',
+      'reduceLROnPlateau',
       'sequentialLR',
       'stepLR',
       'swaLR',

@@ -26,6 +26,7 @@ import {
   parseOptions,
   type Rule,
   recordedWith,
+  sizedBy,
 } from '../core/options.js';
 import { badStep, defineSchedule, type Schedule } from '../core/schedule.js';
 import { fail, num } from '../core/validate.js';
@@ -206,6 +207,30 @@ export interface SWALROptions {
   annealEpochs?: number;
   /** `anneal_strategy`: `'cos'` (default) or `'linear'`. */
   annealStrategy?: 'cos' | 'linear';
+}
+
+/** Options of {@link reduceLROnPlateau}. */
+export interface ReduceLROnPlateauOptions {
+  /** Initial learning rate. */
+  lr: number;
+  /** The metric passed to each `scheduler.step(metric)` call, in order (finite numbers). */
+  metrics: number[];
+  /** `'min'` (default: a lower metric is better) or `'max'`. */
+  mode?: 'min' | 'max';
+  /** Factor per reduction, in [0, 1). Default 0.1. */
+  factor?: number;
+  /** Steps without improvement tolerated before a reduction (integer >= 0). Default 10. */
+  patience?: number;
+  /** Improvement needed to count as better (>= 0). Default 1e-4. */
+  threshold?: number;
+  /** `'rel'` (default: better than `best * (1 -/+ threshold)`) or `'abs'` (`best -/+ threshold`). */
+  thresholdMode?: 'rel' | 'abs';
+  /** Steps after a reduction during which bad steps are not counted (integer >= 0). Default 0. */
+  cooldown?: number;
+  /** Lower bound of the learning rate (>= 0). Default 0. */
+  minLr?: number;
+  /** A reduction smaller than `eps` is skipped (>= 0). Default 1e-8. */
+  eps?: number;
 }
 
 /** `StepLR`: `lr * gamma ** floor(step / stepSize)`. */
@@ -518,17 +543,14 @@ export function sequentialLR(options: SequentialLROptions): Schedule {
   const ctx = 'torch.sequentialLR';
   const spec = parseOptions(ctx, options, {
     schedulers: isScheduleArray(),
-    milestones: isNumArray({ int: true, min: 0 }, 'nondecreasing'),
+    milestones: sizedBy(
+      'schedulers',
+      -1,
+      'steps',
+      isNumArray({ int: true, min: 0 }, 'nondecreasing'),
+    ),
   });
   const { schedulers, milestones } = spec;
-  if (milestones.length !== schedulers.length - 1) {
-    fail(
-      ctx,
-      'milestones',
-      milestones,
-      `an array of schedulers.length - 1 = ${schedulers.length - 1} steps`,
-    );
-  }
   const joined = join(schedulers, milestones);
   return defineSchedule(ctx, spec, (step) => joined(step), 'inner');
 }
@@ -671,4 +693,72 @@ export function swaLR(options: SWALROptions): Schedule {
     const a = cos ? (1 - Math.cos(Math.PI * t)) / 2 : t;
     return swaLr * a + lr * (1 - a);
   });
+}
+
+/**
+ * `ReduceLROnPlateau`, replayed over a recorded metric history: the learning rate after
+ * `step` calls `scheduler.step(metrics[0])`, ..., `scheduler.step(metrics[step - 1])`.
+ * A step counts as bad unless its metric beats the best so far by `threshold`; after more than
+ * `patience` bad steps in a row the rate becomes `max(rate * factor, minLr)` (skipped when
+ * that changes it by `eps` or less), and the next `cooldown` steps count as good. Fractional
+ * steps are floored; a step past `metrics.length` throws a `ScheduleStepError` (torch needs a
+ * metric for every step).
+ * @example
+ * torch.reduceLROnPlateau({ lr: 0.1, metrics: [1, 0.9, 0.9, 0.9], patience: 1, factor: 0.5 });
+ * // steps 0..4: 0.1 0.1 0.1 0.1 0.05
+ */
+export function reduceLROnPlateau(options: ReduceLROnPlateauOptions): Schedule {
+  const spec = parseOptions('torch.reduceLROnPlateau', options, {
+    lr: isNum(),
+    metrics: isNumArray(),
+    mode: isOneOf(['min', 'max'] as const, 'min'),
+    factor: optNumber(0.1, { min: 0, lt: 1 }),
+    patience: optNumber(10, { int: true, min: 0 }),
+    threshold: optNumber(1e-4, { min: 0 }),
+    thresholdMode: isOneOf(['rel', 'abs'] as const, 'rel'),
+    cooldown: optNumber(0, { int: true, min: 0 }),
+    minLr: optNumber(0, { min: 0 }),
+    eps: optNumber(1e-8, { min: 0 }),
+  });
+  const { lr, metrics, mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps } =
+    spec;
+  const min = mode === 'min';
+  const rel = thresholdMode === 'rel';
+  // torch's _is_better, with the same float64 expressions.
+  const better = (a: number, best: number): boolean =>
+    min
+      ? a < (rel ? best * (1 - threshold) : best - threshold)
+      : a > (rel ? best * (threshold + 1) : best + threshold);
+  const values = [lr];
+  let rate = lr;
+  let best = min ? Infinity : -Infinity;
+  let bad = 0;
+  let cooling = 0;
+  for (const m of metrics) {
+    if (better(m, best)) {
+      best = m;
+      bad = 0;
+    } else bad++;
+    if (cooling > 0) {
+      cooling--;
+      bad = 0;
+    }
+    if (bad > patience) {
+      const next = Math.max(rate * factor, minLr);
+      if (rate - next > eps) rate = next;
+      cooling = cooldown;
+      bad = 0;
+    }
+    values.push(rate);
+  }
+  const domain = {
+    max: metrics.length,
+    allowed: `a finite number in [0, metrics.length = ${metrics.length}] (torch needs a metric for every step)`,
+  };
+  return defineSchedule(
+    'torch.reduceLROnPlateau',
+    spec,
+    (step) => values[Math.floor(step)],
+    domain,
+  );
 }
