@@ -80,7 +80,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'eval',
     synopsis: [
-      `burnin eval --checkpoint DIR|FILE.ckpt [--model EXPORT] [--json] [${BACKEND}]`,
+      `burnin eval --checkpoint DIR|FILE.ckpt [--model EXPORT] [--json]
+            [${BACKEND}]`,
       'burnin eval --gt GT.json --dt DT.json [--json]',
     ],
     summary:
