@@ -10,7 +10,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runEvalCheckpointCommand } from '../src/commands/eval-checkpoint.js';
 import { resolveConfig } from '../src/config.js';
 import { exportCheckpoint } from '../src/export/export.js';
 import { ExportWriteError } from '../src/export/folder.js';
@@ -215,5 +216,42 @@ describe('burnin export', () => {
     await expect(
       exportCheckpoint({ checkpoint: ckpt, out: join(root, 'no', 'such', 'dir'), assets }),
     ).rejects.toThrow(/its folder .*no\/such does not exist/);
+  });
+
+  it("eval --model gives the checkpoint's own COCO stats for a float32 export (same decode)", async () => {
+    const out = join(root, 'for-eval');
+    await exportCheckpoint({ checkpoint: ckpt, out, format: 'layers', assets });
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((l: string) => {
+      lines.push(l);
+    });
+    try {
+      await runEvalCheckpointCommand(['--checkpoint', ckpt, '--json', '--backend', 'cpu']);
+      await runEvalCheckpointCommand([
+        '--checkpoint',
+        ckpt,
+        '--model',
+        out,
+        '--json',
+        '--backend',
+        'cpu',
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+    const [a, b] = lines.map((l) => JSON.parse(l));
+    expect(b.model).toBe(out);
+    expect(b.stats).toHaveLength(12);
+    for (let i = 0; i < 12; i++) expect(b.stats[i]).toBeCloseTo(a.stats[i], 6);
+    // an export of another input size is refused, naming its labels.json
+    const labels = JSON.parse(readFileSync(join(out, 'labels.json'), 'utf8'));
+    writeFileSync(join(out, 'labels.json'), JSON.stringify({ ...labels, inputSize: 64 }));
+    await expect(
+      runEvalCheckpointCommand(['--checkpoint', ckpt, '--model', out, '--backend', 'cpu']),
+    ).rejects.toThrow(
+      new RegExp(
+        `${join(out, 'labels.json')}: input 64 px, classes \\[circle,square,triangle\\] differ`,
+      ),
+    );
   });
 });
