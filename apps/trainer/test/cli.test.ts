@@ -63,6 +63,7 @@ describe('burnin --version, --help, help <cmd>', () => {
       'demo',
       'eval',
       'predict',
+      'export',
       'compare',
       'schedule',
       'bench',
@@ -107,10 +108,11 @@ describe('burnin --version, --help, help <cmd>', () => {
 
   it('every option a usage documents is accepted by the command (no "unknown option")', async () => {
     const cases: Record<string, string[]> = {
-      eval: ['--checkpoint', '--gt', '--dt', '--json', '--backend'],
+      eval: ['--checkpoint', '--gt', '--dt', '--model', '--json', '--backend'],
       predict: ['--checkpoint', '--output', '--json', '--score', '--backend'],
       compare: ['--schedules', '--steps', '--seeds', '--preset', '--out', '--backend'],
       schedule: ['--steps', '--svg', '--width', '--height'],
+      export: ['--checkpoint', '--out', '--format', '--quantize', '--score'],
     };
     for (const [cmd, flags] of Object.entries(cases)) {
       expect(longFlags(usageOf(cmd))).toEqual(new Set(flags.map((f) => f.slice(2))));
@@ -119,7 +121,7 @@ describe('burnin --version, --help, help <cmd>', () => {
         const argv =
           cmd === 'compare' && f !== '--schedules'
             ? [cmd, f, 'x', '--schedules', '']
-            : cmd === 'eval' && (f === '--checkpoint' || f === '--backend')
+            : cmd === 'eval' && (f === '--checkpoint' || f === '--backend' || f === '--model')
               ? [cmd, '--checkpoint', join(dir, 'missing'), f, 'x']
               : [cmd, f, ...(f === '--json' ? [] : ['x'])];
         const r = await run(argv);

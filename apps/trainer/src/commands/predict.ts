@@ -5,6 +5,7 @@ import { selectBackend } from '../backend.js';
 import { validateConfig } from '../config.js';
 import { OutputFileError } from '../io/errors.js';
 import { decodeImageToInput, decodeOriginal, drawDetectionsRgb } from '../io/image.js';
+import { toImageResults } from '../model/decode.js';
 import { readCheckpoint } from '../train/checkpoint.js';
 import { predictBatch } from '../train/evaluate.js';
 import { type CheckpointMeta, modelFromConfig, restoreCheckpoint } from '../train/train.js';
@@ -42,24 +43,8 @@ export async function runPredictCommand(argv: string[]): Promise<number> {
     await restoreCheckpoint(file, model);
     const size = cfg.data.imageSize;
     const input = await decodeImageToInput(positionals[0], size);
-    const dets = predictBatch(model, [input.image])[0].filter((d) => d.score >= minScore);
-    const results = dets.map((d) => {
-      const x1 = (d.box[0] - input.padX) / input.scale;
-      const y1 = (d.box[1] - input.padY) / input.scale;
-      const x2 = (d.box[2] - input.padX) / input.scale;
-      const y2 = (d.box[3] - input.padY) / input.scale;
-      const cx1 = Math.max(0, Math.min(input.width, x1));
-      const cy1 = Math.max(0, Math.min(input.height, y1));
-      const cx2 = Math.max(0, Math.min(input.width, x2));
-      const cy2 = Math.max(0, Math.min(input.height, y2));
-      return {
-        image_id: 0,
-        category_id: d.classId + 1,
-        category: meta.classNames[d.classId],
-        bbox: [cx1, cy1, cx2 - cx1, cy2 - cy1].map((v) => Math.round(v * 100) / 100),
-        score: Math.round(d.score * 1e4) / 1e4,
-      };
-    });
+    const dets = predictBatch(model, [input.image])[0];
+    const results = toImageResults(dets, input, meta.classNames, minScore);
     if (flags.o) {
       // on the user's image at its own size, at the coordinates the results print
       const png = await drawDetectionsRgb(

@@ -80,7 +80,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'eval',
     synopsis: [
-      `burnin eval --checkpoint DIR|FILE.ckpt [--json] [${BACKEND}]`,
+      `burnin eval --checkpoint DIR|FILE.ckpt [--model EXPORT] [--json]
+            [${BACKEND}]`,
       'burnin eval --gt GT.json --dt DT.json [--json]',
     ],
     summary:
@@ -88,6 +89,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     details: `  --checkpoint P    run folder (uses P/checkpoints/latest.ckpt) or a .ckpt file
   --gt FILE         ground truth (COCO instances.json format)
   --dt FILE         detection results: a list of { image_id, category_id, bbox, score }
+  --model DIR       with --checkpoint: evaluate the exported model in DIR (burnin export)
+                    on the checkpoint's validation set, instead of the checkpoint's weights
   --json            print JSON ({ step, stats } or { stats, perCategory }), not the summary
 ${BACKEND_HELP}`,
     run: async (argv) =>
@@ -109,6 +112,24 @@ ${BACKEND_HELP}`,
   --score S         minimum score, in [0, 1] (default 0.3)
 ${BACKEND_HELP}`,
     run: async (argv) => (await import('./predict.js')).runPredictCommand(argv),
+  },
+  {
+    name: 'export',
+    synopsis: [
+      `burnin export --checkpoint DIR|FILE.ckpt --out DIR [--format graph|layers]
+              [--quantize uint8|float16] [--score 0.3]`,
+    ],
+    summary:
+      'Writes a standard tfjs model (model.json + weight shards), labels.json and an offline detection page (index.html, detect.js, tfjs builds) to --out.',
+    details: `  --checkpoint P    run folder (uses P/checkpoints/latest.ckpt) or a .ckpt file
+  --out DIR         export folder; an existing one is replaced only if it is an export
+                    (labels.json with format burnin-export) or empty
+  --format F        graph (tf.loadGraphModel, default) or layers (tf.loadLayersModel)
+  --quantize Q      uint8 (affine per tensor) or float16 weights (default float32)
+  --score S         the page's default minimum score, in [0, 1] (default 0.3)
+
+Open DIR/index.html through any local web server; index.html?src=IMAGE&score=S detects at load.`,
+    run: async (argv) => (await import('./export.js')).runExportCommand(argv),
   },
   {
     name: 'compare',

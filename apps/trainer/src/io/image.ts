@@ -1,26 +1,16 @@
 import { access, readFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import {
+  flattenRgba,
+  LETTERBOX_PAD,
+  type LetterboxMapping,
+  letterboxMapping,
+  placeContent,
+  resizeRgb,
+} from '../model/letterbox.js';
 import { ImageArgumentError, ImageDecodeError } from './errors.js';
 
-/** Value (in [0, 1]) of the grey border that letterboxing adds. */
-export const LETTERBOX_PAD = 0.5;
-
-/**
- * How an original image was placed into the square model input:
- * `input = original * scale + pad` on each axis (pixels, top-left origin).
- */
-export interface LetterboxMapping {
-  /** Input pixels per original pixel (`size / max(width, height)`). */
-  scale: number;
-  /** Left border of the placed image, input pixels. */
-  padX: number;
-  /** Top border of the placed image, input pixels. */
-  padY: number;
-  /** Original image width, pixels (after EXIF orientation when that was applied). */
-  width: number;
-  /** Original image height, pixels. */
-  height: number;
-}
+export { LETTERBOX_PAD, type LetterboxMapping, letterboxMapping };
 
 /** A decoded, letterboxed image plus the mapping back to original pixels. */
 export interface DecodedInput extends LetterboxMapping {
@@ -50,29 +40,6 @@ function checkSize(size: number): void {
   }
 }
 
-/** Scale and padding that fit a width x height image into a size x size square. */
-export function letterboxMapping(
-  width: number,
-  height: number,
-  size: number,
-): LetterboxMapping & {
-  contentWidth: number;
-  contentHeight: number;
-} {
-  const scale = size / Math.max(width, height);
-  const contentWidth = Math.min(size, Math.max(1, Math.round(width * scale)));
-  const contentHeight = Math.min(size, Math.max(1, Math.round(height * scale)));
-  return {
-    scale,
-    padX: Math.floor((size - contentWidth) / 2),
-    padY: Math.floor((size - contentHeight) / 2),
-    width,
-    height,
-    contentWidth,
-    contentHeight,
-  };
-}
-
 async function readImageFile(path: string): Promise<Buffer> {
   try {
     await access(path);
@@ -87,9 +54,32 @@ async function readImageFile(path: string): Promise<Buffer> {
 }
 
 /**
+ * Decodes image bytes with sharp to 8-bit sRGB at the stored size (rotated by its EXIF
+ * orientation unless `autoOrient` is false), then composites alpha over grey with
+ * {@link flattenRgba}: the same rule the exported page applies to canvas pixels.
+ */
+async function decodeRgbBytes(bytes: Buffer, autoOrient: boolean): Promise<RgbImage> {
+  let pipeline = sharp(bytes);
+  if (autoOrient) pipeline = pipeline.rotate();
+  const { data, info } = await pipeline
+    .toColourspace('srgb')
+    .ensureAlpha()
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 4) throw new Error(`unexpected decoded channels ${info.channels}`);
+  if (!info.width || !info.height) throw new Error('image has no pixel dimensions');
+  return {
+    pixels: flattenRgba(data, info.width, info.height),
+    width: info.width,
+    height: info.height,
+  };
+}
+
+/**
  * Decodes an image file (PNG, JPEG, WebP, TIFF, GIF, AVIF, ... whatever sharp
  * reads), converts it to 8-bit sRGB (alpha is composited over grey) and resizes
- * it to its letterbox content area inside a size x size square. Throws
+ * it to its letterbox content area inside a size x size square with the trainer's own
+ * resampler ({@link resizeRgb}, shared with the exported page). Throws
  * {@link ImageDecodeError} naming the file when it is missing or not an image.
  */
 export async function decodeLetterboxed(
@@ -99,32 +89,15 @@ export async function decodeLetterboxed(
 ): Promise<LetterboxedContent> {
   checkSize(size);
   const bytes = await readImageFile(path);
+  let rgb: RgbImage;
   try {
-    let pipeline = sharp(bytes);
-    const meta = await pipeline.metadata();
-    const orient = options.autoOrient !== false;
-    const dims = orient && meta.autoOrient ? meta.autoOrient : meta;
-    if (!dims.width || !dims.height) throw new Error('image has no pixel dimensions');
-    const map = letterboxMapping(dims.width, dims.height, size);
-    if (orient) pipeline = pipeline.rotate();
-    const { data, info } = await pipeline
-      .flatten({ background: '#808080' })
-      .toColourspace('srgb')
-      .resize(map.contentWidth, map.contentHeight, { fit: 'fill' })
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (
-      info.channels !== 3 ||
-      info.width !== map.contentWidth ||
-      info.height !== map.contentHeight
-    ) {
-      throw new Error(`unexpected decoded layout ${info.width}x${info.height}x${info.channels}`);
-    }
-    return { ...map, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    rgb = await decodeRgbBytes(bytes, options.autoOrient !== false);
   } catch (err) {
-    if (err instanceof ImageDecodeError) throw err;
     throw new ImageDecodeError(path, (err as Error).message);
   }
+  const map = letterboxMapping(rgb.width, rgb.height, size);
+  const pixels = resizeRgb(rgb.pixels, rgb.width, rgb.height, map.contentWidth, map.contentHeight);
+  return { ...map, pixels };
 }
 
 /**
@@ -132,14 +105,7 @@ export async function decodeLetterboxed(
  * with a {@link LETTERBOX_PAD} grey border.
  */
 export function contentToInput(content: LetterboxedContent, size: number): Float32Array {
-  const out = new Float32Array(size * size * 3).fill(LETTERBOX_PAD);
-  const { pixels, contentWidth: cw, contentHeight: ch, padX, padY } = content;
-  for (let y = 0; y < ch; y++) {
-    let src = y * cw * 3;
-    let dst = ((y + padY) * size + padX) * 3;
-    for (let i = 0; i < cw * 3; i++) out[dst++] = pixels[src++] / 255;
-  }
-  return out;
+  return placeContent(content.pixels, content, size);
 }
 
 /**
@@ -256,19 +222,7 @@ export interface RgbImage {
 export async function decodeOriginal(path: string, options: DecodeOptions = {}): Promise<RgbImage> {
   const bytes = await readImageFile(path);
   try {
-    let pipeline = sharp(bytes);
-    if (options.autoOrient !== false) pipeline = pipeline.rotate();
-    const { data, info } = await pipeline
-      .flatten({ background: '#808080' })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`unexpected decoded channels ${info.channels}`);
-    return {
-      pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-      width: info.width,
-      height: info.height,
-    };
+    return await decodeRgbBytes(bytes, options.autoOrient !== false);
   } catch (err) {
     throw new ImageDecodeError(path, (err as Error).message);
   }

@@ -1,5 +1,12 @@
-import * as tf from '../tf.js';
-import { OUTPUT_STRIDE, SIZE_UNIT } from './centernet.js';
+/**
+ * The detector's decoding, the one implementation used by `predict`, `eval`, training's
+ * evaluation and the exported page: peaks, top-k, boxes, per-class NMS, and the mapping of
+ * boxes back to original-image pixels. Imports only tfjs-core (the page maps it to its tfjs
+ * build) and tfjs-free modules.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { OUTPUT_STRIDE, SIZE_UNIT } from './geometry.js';
+import type { LetterboxMapping } from './letterbox.js';
 
 /** One detection in input-pixel coordinates. */
 export interface Detection {
@@ -20,6 +27,13 @@ export interface DecodeOptions {
   /** IoU above which a lower-scored same-class box is suppressed. Default 0.6. */
   nmsIou?: number;
 }
+
+/** The decode options every caller uses unless told otherwise (recorded in exports). */
+export const DECODE_DEFAULTS: Readonly<Required<DecodeOptions>> = Object.freeze({
+  topK: 100,
+  scoreThreshold: 0.01,
+  nmsIou: 0.6,
+});
 
 /** Clamp bound of raw size logits, so `exp` never overflows. */
 export const SIZE_LOGIT_LIMIT = 6;
@@ -75,7 +89,7 @@ export function decodeDetections(
   reg: tf.Tensor4D,
   options: DecodeOptions = {},
 ): Detection[][] {
-  const { topK = 100, scoreThreshold = 0.01, nmsIou = 0.6 } = options;
+  const { topK, scoreThreshold, nmsIou } = { ...DECODE_DEFAULTS, ...options };
   const [B, H, W, C] = heatmap.shape;
   const k = Math.min(topK, H * W * C);
   const { values, indices, regData } = tf.tidy(() => {
@@ -112,4 +126,49 @@ export function decodeDetections(
     out.push(nms(dets, nmsIou));
   }
   return out;
+}
+
+/** One detection in COCO results format, in original-image pixels (what `predict --json` prints). */
+export interface ImageResult {
+  image_id: number;
+  /** Class index + 1. */
+  category_id: number;
+  /** Class name. */
+  category: string;
+  /** x, y, width, height in original-image pixels, clipped to the image, rounded to 0.01. */
+  bbox: [number, number, number, number];
+  /** Score rounded to 1e-4. */
+  score: number;
+}
+
+/**
+ * Maps detections in input pixels back to the original image (inverse letterbox, clipped to
+ * the image), keeps those with score >= `minScore` and formats them as COCO results
+ * (`image_id` = `imageId`, bbox rounded to 0.01 px, score to 1e-4).
+ */
+export function toImageResults(
+  dets: readonly Detection[],
+  mapping: LetterboxMapping,
+  classNames: readonly string[],
+  minScore: number,
+  imageId = 0,
+): ImageResult[] {
+  const { scale, padX, padY, width, height } = mapping;
+  const clip = (v: number, hi: number) => Math.max(0, Math.min(hi, v));
+  const round = (v: number, unit: number) => Math.round(v * unit) / unit;
+  return dets
+    .filter((d) => d.score >= minScore)
+    .map((d) => {
+      const x1 = clip((d.box[0] - padX) / scale, width);
+      const y1 = clip((d.box[1] - padY) / scale, height);
+      const x2 = clip((d.box[2] - padX) / scale, width);
+      const y2 = clip((d.box[3] - padY) / scale, height);
+      return {
+        image_id: imageId,
+        category_id: d.classId + 1,
+        category: classNames[d.classId] ?? String(d.classId + 1),
+        bbox: [round(x1, 100), round(y1, 100), round(x2 - x1, 100), round(y2 - y1, 100)],
+        score: round(d.score, 1e4),
+      };
+    });
 }
