@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { BURNIN_ERROR, brandError, isBurninError } from '../src/index.js';
+import { BURNIN_ERROR, brandErrorClass, isBurninError } from '../src/index.js';
 
 class SomeError extends RangeError {
-  constructor(message: string) {
-    super(message);
-    brandError(this);
+  static {
+    brandErrorClass(SomeError);
   }
 }
+class SubError extends SomeError {}
 
 describe('isBurninError', () => {
-  it('is true for branded errors, false for everything else', () => {
+  it('is true for instances of branded classes and their subclasses, false otherwise', () => {
     expect(isBurninError(new SomeError('x'))).toBe(true);
+    expect(isBurninError(new SubError('x'))).toBe(true);
     for (const other of [new RangeError('x'), new Error('x'), null, undefined, 'x', {}, 1]) {
       expect(isBurninError(other)).toBe(false);
     }
-    // a plain object that claims the brand with another value does not count
+    // an object that claims the brand with another value does not count
     expect(isBurninError({ [BURNIN_ERROR]: 'yes' })).toBe(false);
   });
 
@@ -25,10 +26,12 @@ describe('isBurninError', () => {
     expect(isBurninError(foreign)).toBe(true);
   });
 
-  it('the brand is not enumerable: it does not show in JSON or Object.keys', () => {
-    const e = new SomeError('x');
+  it('the brand is not enumerable and does not change the error', () => {
+    const e = new SubError('x');
     expect(Object.keys(e)).toEqual([]);
+    expect(JSON.stringify({ ...e })).toBe('{}');
     expect(e.message).toBe('x');
     expect(e).toBeInstanceOf(RangeError);
+    expect(isBurninError(new RangeError('x'))).toBe(false);
   });
 });
