@@ -10,13 +10,12 @@ export class BackendUnavailableError extends Error {
   static {
     brandErrorClass(BackendUnavailableError);
   }
-  readonly backend: string;
-  readonly fix: string;
+  declare readonly backend: string;
+  declare readonly fix: string;
 
   constructor(backend: string, cause: string, fix: string) {
     super(`@burnin/backend: backend '${backend}' is not available: ${cause}. To fix: ${fix}`);
-    this.backend = backend;
-    this.fix = fix;
+    Object.assign(this, { backend, fix });
   }
 }
 

@@ -53,13 +53,12 @@ export class MetricsInputError extends Error {
   static {
     brandErrorClass(MetricsInputError);
   }
-  readonly field: string;
-  readonly value: unknown;
+  declare readonly field: string;
+  declare readonly value: unknown;
 
   constructor(field: string, problem: string, value?: unknown) {
     super(`${field}: ${problem}${value === undefined ? '' : `, got ${describe(value)}`}`);
-    this.field = field;
-    this.value = value;
+    Object.assign(this, { field, value });
   }
 }
 

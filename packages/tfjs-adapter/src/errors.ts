@@ -22,19 +22,19 @@ export class AdapterOptionError extends RangeError {
   static {
     brandErrorClass(AdapterOptionError);
   }
-  constructor(
-    /** The function or class that rejected the value, e.g. `withSchedule`. */
-    readonly fn: string,
-    /** The option, e.g. `clipNorm`, or `schedule(12)` for a value a schedule returned. */
-    readonly option: string,
-    /** The rejected value. */
-    readonly value: unknown,
-    /** The allowed range or set, in words that complete "must be", e.g. `a number in [0, 1)`. */
-    readonly allowed: string,
-    /** Overrides the generated message. */
-    message?: string,
-  ) {
+  /** The function or class that rejected the value, e.g. `withSchedule`. */
+  declare readonly fn: string;
+  /** The option, e.g. `clipNorm`, or `schedule(12)` for a value a schedule returned. */
+  declare readonly option: string;
+  /** The rejected value. */
+  declare readonly value: unknown;
+  /** The allowed range or set, in words that complete "must be", e.g. `a number in [0, 1)`. */
+  declare readonly allowed: string;
+
+  /** `message` overrides the generated message. */
+  constructor(fn: string, option: string, value: unknown, allowed: string, message?: string) {
     super(message ?? optionMessage(fn, option, allowed, value));
+    Object.assign(this, { fn, option, value, allowed });
   }
 }
 
