@@ -19,7 +19,7 @@ const node: Options = {
   target: 'node20',
   // tfjs-core's gradient registrations only exist as extensionless ESM files, which Node
   // cannot import directly: bundle them (they register into tfjs' global registry).
-  noExternal: [/register_all_gradients/],
+  noExternal: [/register_all_gradients/, '@burnin/internal'],
   external: ['@tensorflow/tfjs-node'],
   banner: { js: '#!/usr/bin/env node' },
 };

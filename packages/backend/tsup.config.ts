@@ -11,7 +11,9 @@ export default defineConfig([
     // tfjs-core's gradient registrations only exist as extensionless ESM files, which Node
     // cannot import (ESM, CJS, tsx): bundle them into the Node build. They register into
     // tfjs' global gradient registry, shared with the application's tfjs-core.
-    noExternal: [/register_all_gradients/],
+    // The private workspace package is inlined too: the published package depends on nothing
+    // of ours.
+    noExternal: [/register_all_gradients/, '@burnin/internal'],
   },
   {
     // The `browser` export condition: no Node built-ins; the page's bundler resolves
@@ -23,5 +25,6 @@ export default defineConfig([
     sourcemap: false,
     target: 'es2022',
     platform: 'browser',
+    noExternal: ['@burnin/internal'],
   },
 ]);

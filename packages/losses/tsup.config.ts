@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: false,
   target: 'es2022',
+  // The private workspace package is inlined: the published package depends on nothing of ours.
+  noExternal: ['@burnin/internal'],
 });

@@ -11,4 +11,6 @@ export default defineConfig({
   // Shared code goes to one chunk in both formats, so `CocoFormatError` etc. are the same
   // classes whichever entry they come from.
   splitting: true,
+  // The private workspace package is inlined: the published package depends on nothing of ours.
+  noExternal: ['@burnin/internal'],
 });

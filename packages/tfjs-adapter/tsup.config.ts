@@ -12,4 +12,6 @@ export default defineConfig({
   // One shared chunk in both formats: `ScheduledOptimizer` (and its tfjs serialization
   // registration) exists once, so the callbacks' `instanceof` checks hold across entries.
   splitting: true,
+  // The private workspace package is inlined: the published package depends on nothing of ours.
+  noExternal: ['@burnin/internal'],
 });

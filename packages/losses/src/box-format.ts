@@ -17,7 +17,7 @@ const FORMATS: readonly BoxFormat[] = ['xyxy', 'yxyx', 'xywh', 'cxcywh'];
 export function resolveFormat(fn: string, format: BoxFormat | undefined): BoxFormat {
   const f = format ?? 'xyxy';
   if (!FORMATS.includes(f)) {
-    throw new LossOptionError(fn, 'format', f, "'xyxy' | 'yxyx' | 'xywh' | 'cxcywh'");
+    throw new LossOptionError(fn, 'format', f, "one of 'xyxy', 'yxyx', 'xywh', 'cxcywh'");
   }
   return f;
 }

@@ -1,14 +1,9 @@
+import { POSITIVE } from '@burnin/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { type BoxFormat, checkBoxShape, resolveFormat } from './box-format.js';
-import { LossOptionError, LossShapeError } from './errors.js';
-import { checkOptions, OPTION_KEYS } from './options.js';
-import {
-  checkFloat,
-  fusedLoss,
-  type LossOptions,
-  resolveReduction,
-  resolveWeights,
-} from './reduction.js';
+import { defineLoss, type FusedParts } from './define-loss.js';
+import { numberOption, OPTION_KEYS } from './options.js';
+import type { LossOptions } from './reduction.js';
 
 /** Options of the IoU-family box losses. */
 export interface BoxLossOptions extends LossOptions {
@@ -66,22 +61,19 @@ const K = 4 / (Math.PI * Math.PI);
 const mask = (m: tf.Tensor) => tf.cast(m, 'float32');
 
 /**
- * The IoU-family losses with the gradient w.r.t. the predictions in closed form, fused with the
- * weighting and reduction in one `tf.customGrad`. Everything is computed on corner rows (see
+ * The IoU-family losses with the gradient w.r.t. the predictions in closed form (for `fusedLoss`,
+ * which fuses it with the weighting and reduction in one `tf.customGrad`). Everything is computed on corner rows (see
  * `cornerRows`); the gradient rows go back to `[M, 4]` in `format` through the transpose of the
  * same matrix. The gradient follows the subgradient conventions of tfjs' autodiff exactly
  * (Maximum: `a >= b`, Minimum: `a <= b`, Relu: `x > 0`), so it equals `tf.grad` of the plain
  * formulation, ties (identical or touching boxes) included.
  */
-function fusedBoxLoss(
+function boxParts(
   kind: Kind,
   targets: tf.Tensor,
   predictions: tf.Tensor,
-  format: BoxFormat,
-  eps: number,
-  weights: tf.Tensor | null,
-  reduction: tf.Reduction,
-): tf.Tensor {
+  { format, eps }: BoxParams,
+): FusedParts {
   const lossShape = predictions.shape.slice(0, -1);
   const m = predictions.size / 4;
   // Target terms: constants of the gradient.
@@ -95,10 +87,8 @@ function fusedBoxLoss(
   const angleT = kind === 'ciou' ? tf.atan(tf.div(tw, tf.maximum(th, eps))) : areaT;
   const corners = tf.tensor2d(CORNERS[format]);
   const consts = [tx1, ty1, tx2, ty2, areaT, tsx, tsy, angleT, corners];
-  return fusedLoss(
-    predictions,
-    lossShape,
-    (x) => {
+  return {
+    forward: (x) => {
       const [x1, y1, x2, y2] = cornerRows(tf.reshape(x, [m, 4]), format);
       const w = tf.sub(x2, x1);
       const h = tf.sub(y2, y1);
@@ -139,7 +129,7 @@ function fusedBoxLoss(
       }
       return { loss: tf.reshape(loss, lossShape), saved };
     },
-    (_x, saved, g) => {
+    backward: (_x, saved, g) => {
       const [tx1, ty1, tx2, ty2, , , , angleT, corners, x1, y1, x2, y2, w, h] = saved;
       const [iwRaw, ihRaw, iw, ih, iou, unionEps, cw, ch, ...rest] = saved.slice(15);
       const rU = tf.reciprocal(unionEps);
@@ -215,81 +205,53 @@ function fusedBoxLoss(
       const grad = tf.matMul(tf.concat(rows, 0), map, true, false);
       return tf.reshape(grad, predictions.shape);
     },
-    weights,
-    reduction,
-    false,
-  );
+  };
 }
 
-function boxLoss(
-  fn: string,
-  kind: Kind,
-  targets: tf.Tensor,
-  predictions: tf.Tensor,
-  options: BoxLossOptions,
-): tf.Tensor {
-  checkFloat(fn, 'targets', targets);
-  checkFloat(fn, 'predictions', predictions);
-  checkBoxShape(fn, 'predictions', predictions);
-  if (!tf.util.arraysEqual(targets.shape, predictions.shape)) {
-    throw new LossShapeError(
-      fn,
-      'targets',
-      targets.shape,
-      `the shape of predictions [${predictions.shape.join(', ')}]`,
-    );
-  }
-  const format = resolveFormat(fn, options.format);
-  const eps = options.eps ?? 1e-7;
-  if (!(Number.isFinite(eps) && eps > 0)) {
-    throw new LossOptionError(fn, 'eps', eps, 'a finite number > 0');
-  }
-  const reduction = resolveReduction(fn, options.reduction);
-  return tf.tidy(() => {
-    const weights = resolveWeights(fn, options.weights, predictions.shape.slice(0, -1));
-    return fusedBoxLoss(kind, targets, predictions, format, eps, weights, reduction);
-  });
+interface BoxParams {
+  format: BoxFormat;
+  eps: number;
 }
+
+/** The box losses' checks (boxes `[..., 4]`, `format`, `eps`) and unreduced shape `[...]`. */
+const BOX_SPEC = {
+  keys: OPTION_KEYS.box,
+  params: (fn: string, o: BoxLossOptions, _t: tf.Tensor, predictions: tf.Tensor): BoxParams => {
+    checkBoxShape(fn, 'predictions', predictions);
+    return {
+      format: resolveFormat(fn, o.format),
+      eps: numberOption(fn, 'eps', o.eps, 1e-7, POSITIVE),
+    };
+  },
+  lossShape: (predictions: tf.Tensor) => predictions.shape.slice(0, -1),
+};
+
+/** The box loss `kind` as a public loss named `name`. */
+const boxLoss = (name: string, kind: Kind) =>
+  defineLoss<BoxLossOptions, BoxParams>(
+    name,
+    (targets, predictions, { params }) => boxParts(kind, targets, predictions, params),
+    BOX_SPEC,
+  );
 
 /**
  * IoU loss `1 - IoU` per box pair, `IoU = inter / (union + eps)`. Boxes `[..., 4]`; unreduced
  * shape `[...]`. Zero-area or disjoint boxes give loss 1 and a finite gradient. A non-finite
  * coordinate gives NaN for that box (value and gradient), in all four box losses.
  */
-export function iouLoss(
-  targets: tf.Tensor,
-  predictions: tf.Tensor,
-  options: BoxLossOptions = {},
-): tf.Tensor {
-  options = checkOptions('iouLoss', options, OPTION_KEYS.box);
-  return boxLoss('iouLoss', 'iou', targets, predictions, options);
-}
+export const iouLoss = /* @__PURE__ */ boxLoss('iouLoss', 'iou');
 
 /**
  * Generalized IoU loss (torchvision `generalized_box_iou_loss`):
  * `1 - IoU + (C - union) / (C + eps)` with `C` the area of the smallest enclosing box. In [0, 2).
  */
-export function giouLoss(
-  targets: tf.Tensor,
-  predictions: tf.Tensor,
-  options: BoxLossOptions = {},
-): tf.Tensor {
-  options = checkOptions('giouLoss', options, OPTION_KEYS.box);
-  return boxLoss('giouLoss', 'giou', targets, predictions, options);
-}
+export const giouLoss = /* @__PURE__ */ boxLoss('giouLoss', 'giou');
 
 /**
  * Distance IoU loss (torchvision `distance_box_iou_loss`): `1 - IoU + d^2 / (c^2 + eps)` with `d`
  * the distance between box centres and `c` the diagonal of the enclosing box.
  */
-export function diouLoss(
-  targets: tf.Tensor,
-  predictions: tf.Tensor,
-  options: BoxLossOptions = {},
-): tf.Tensor {
-  options = checkOptions('diouLoss', options, OPTION_KEYS.box);
-  return boxLoss('diouLoss', 'diou', targets, predictions, options);
-}
+export const diouLoss = /* @__PURE__ */ boxLoss('diouLoss', 'diou');
 
 /**
  * Complete IoU loss (torchvision `complete_box_iou_loss`): DIoU loss `+ alpha v` with
@@ -298,11 +260,4 @@ export function diouLoss(
  * zero-size boxes, where torchvision returns NaN, the aspect angle uses `max(h, eps)` and a
  * finite gradient.
  */
-export function ciouLoss(
-  targets: tf.Tensor,
-  predictions: tf.Tensor,
-  options: BoxLossOptions = {},
-): tf.Tensor {
-  options = checkOptions('ciouLoss', options, OPTION_KEYS.box);
-  return boxLoss('ciouLoss', 'ciou', targets, predictions, options);
-}
+export const ciouLoss = /* @__PURE__ */ boxLoss('ciouLoss', 'ciou');

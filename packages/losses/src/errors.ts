@@ -1,6 +1,14 @@
-/** Base class of every error thrown by `@burnin/losses` for bad input. */
+import { brandErrorClass, describe } from '@burnin/internal';
+
+/**
+ * Base class of every error thrown by `@burnin/losses` for bad input. Its instances carry the
+ * burnin error brand, `Symbol.for('@burnin/error')`, shared by every burnin package's errors.
+ */
 export class LossError extends Error {
   override name = 'LossError';
+  static {
+    brandErrorClass(LossError);
+  }
 }
 
 /**
@@ -32,7 +40,12 @@ export class LossDtypeError extends LossError {
   }
 }
 
-/** An option outside its allowed range. Names the option, the value and the allowed range. */
+/**
+ * An option outside its allowed range: `fn: option x = <value> must be <allowed>`, e.g.
+ * `huberLoss: option delta = 0 must be a finite number > 0`. The value stands next to the option
+ * (strings unquoted: `format = xy`), as this package's messages have read since 0.1; the words of
+ * `allowed` complete "must be" as in the other burnin packages.
+ */
 export class LossOptionError extends LossError {
   override name = 'LossOptionError';
   constructor(
@@ -43,6 +56,7 @@ export class LossOptionError extends LossError {
     /** Overrides the generated message. */
     message?: string,
   ) {
-    super(message ?? `${fn}: option ${option} = ${String(value)} is invalid, allowed: ${allowed}`);
+    const shown = typeof value === 'string' ? value : describe(value);
+    super(message ?? `${fn}: option ${option} = ${shown} must be ${allowed}`);
   }
 }

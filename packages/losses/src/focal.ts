@@ -1,22 +1,19 @@
+import { NON_NEGATIVE, numberRule, UNIT_INTERVAL } from '@burnin/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { sigmoidCrossEntropyElementwise } from './classification.js';
-import { LossOptionError } from './errors.js';
-import { checkOptions, OPTION_KEYS } from './options.js';
-import {
-  checkPair,
-  fusedLoss,
-  type LossOptions,
-  reduceLoss,
-  resolveReduction,
-  resolveWeights,
-} from './reduction.js';
+import { defineLoss, type LogitsLoss } from './define-loss.js';
+import { numberOption, OPTION_KEYS } from './options.js';
+import type { LossOptions } from './reduction.js';
 import { KERAS_EPSILON } from './regression.js';
 
-function checkNonNegative(fn: string, option: string, value: number): void {
-  if (!(Number.isFinite(value) && value >= 0)) {
-    throw new LossOptionError(fn, option, value, 'a finite number >= 0');
-  }
-}
+/** torchvision's focal `alpha`: at most 1; a negative value disables the weighting. */
+const FOCAL_ALPHA = {
+  ...numberRule({ max: 1 }),
+  text: 'a finite number <= 1 (negative or null disables)',
+};
+
+/** `sigmoidClip`: in [0, 0.5) (0: no clipping). */
+const SIGMOID_CLIP = numberRule({ min: 0, max: 0.5, maxOpen: true });
 
 /** Options of `sigmoidFocalLoss`. */
 export interface SigmoidFocalOptions extends LossOptions {
@@ -47,40 +44,21 @@ export interface SigmoidFocalOptions extends LossOptions {
  * torchvision sums or averages this over all elements; RetinaNet divides the sum by the number
  * of positive anchors: use `reduction: tf.Reduction.SUM` and divide.
  */
-export function sigmoidFocalLoss(
-  targets: tf.Tensor,
-  logits: tf.Tensor,
-  options: SigmoidFocalOptions = {},
-): tf.Tensor {
-  options = checkOptions(
-    'sigmoidFocalLoss',
-    options,
-    OPTION_KEYS.sigmoidFocal,
-    '(targets, logits, ',
-  );
-  const fn = 'sigmoidFocalLoss';
-  checkPair(fn, targets, logits, 'logits');
-  const reduction = resolveReduction(fn, options.reduction);
-  const alphaOpt = options.alpha === undefined ? 0.25 : options.alpha;
-  if (alphaOpt !== null && !(Number.isFinite(alphaOpt) && alphaOpt <= 1)) {
-    throw new LossOptionError(fn, 'alpha', alphaOpt, 'a number <= 1 (negative or null disables)');
-  }
-  const alpha = alphaOpt === null || alphaOpt < 0 ? null : alphaOpt;
-  const gamma = options.gamma ?? 2;
-  checkNonNegative(fn, 'gamma', gamma);
-  const focal = (m: tf.Tensor) =>
-    gamma === 0 ? null : gamma === 1 ? m : gamma === 2 ? tf.square(m) : tf.pow(m, gamma);
-  return tf.tidy(() => {
-    const weights = resolveWeights(fn, options.weights, logits.shape);
+export const sigmoidFocalLoss: LogitsLoss<SigmoidFocalOptions> = /* @__PURE__ */ defineLoss<
+  SigmoidFocalOptions,
+  { alpha: number | null; gamma: number }
+>(
+  'sigmoidFocalLoss',
+  (targets, _x, { params: { alpha, gamma } }) => {
+    const focal = (m: tf.Tensor) =>
+      gamma === 0 ? null : gamma === 1 ? m : gamma === 2 ? tf.square(m) : tf.pow(m, gamma);
     // alpha_t = (1 - alpha) + (2 alpha - 1) t
     const alphaT = alpha === null ? null : tf.add(tf.mul(targets, 2 * alpha - 1), 1 - alpha);
     const oneMinusT = tf.sub(1, targets);
     // gamma (1 - 2t), a constant of the gradient
     const c1 = gamma === 0 ? null : tf.mul(tf.sub(1, tf.mul(targets, 2)), gamma);
-    return fusedLoss(
-      logits,
-      logits.shape,
-      (x) => {
+    return {
+      forward: (x) => {
         const p = tf.sigmoid(x);
         const q = tf.sigmoid(tf.neg(x));
         const m = tf.add(tf.mul(targets, q), tf.mul(oneMinusT, p));
@@ -92,7 +70,7 @@ export function sigmoidFocalLoss(
         const keep = mg === null ? [targets, p] : [targets, p, q, m, ce, mg, c1 as tf.Tensor];
         return { loss, saved: alphaT === null ? keep : [alphaT, ...keep] };
       },
-      (_x, saved, g) => {
+      backward: (_x, saved, g) => {
         const [aT, t, p, q, m, ce, mg, k]: (tf.Tensor | undefined)[] =
           alphaT === null ? [undefined, ...saved] : saved;
         let inner = tf.sub(p as tf.Tensor, t as tf.Tensor);
@@ -104,11 +82,18 @@ export function sigmoidFocalLoss(
         const scale = aT === undefined ? g : tf.mul(aT, g);
         return tf.mul(inner, scale);
       },
-      weights,
-      reduction,
-    );
-  });
-}
+    };
+  },
+  {
+    keys: OPTION_KEYS.sigmoidFocal,
+    input: 'logits',
+    params: (fn, o) => {
+      const a = o.alpha === null ? null : numberOption(fn, 'alpha', o.alpha, 0.25, FOCAL_ALPHA);
+      const gamma = numberOption(fn, 'gamma', o.gamma, 2, NON_NEGATIVE);
+      return { alpha: a === null || a < 0 ? null : a, gamma };
+    },
+  },
+);
 
 /** Options of `penaltyReducedFocalLoss`. */
 export interface PenaltyReducedFocalOptions extends LossOptions {
@@ -132,68 +117,56 @@ export interface PenaltyReducedFocalOptions extends LossOptions {
  * form, so values and gradients are finite for any logit. CenterNet normalises the sum by the
  * number of objects: use `reduction: tf.Reduction.SUM` and divide by `max(numObjects, 1)`.
  */
-export function penaltyReducedFocalLoss(
-  targets: tf.Tensor,
-  logits: tf.Tensor,
-  options: PenaltyReducedFocalOptions = {},
-): tf.Tensor {
-  options = checkOptions(
+export const penaltyReducedFocalLoss: LogitsLoss<PenaltyReducedFocalOptions> =
+  /* @__PURE__ */ defineLoss<
+    PenaltyReducedFocalOptions,
+    { alpha: number; beta: number; clip: number }
+  >(
     'penaltyReducedFocalLoss',
-    options,
-    OPTION_KEYS.penaltyReducedFocal,
-    '(targets, logits, ',
+    (targets, _x, { params: { alpha, beta, clip } }) => {
+      const pow = (v: tf.Tensor, e: number) =>
+        e === 0 ? tf.onesLike(v) : e === 1 ? v : e === 2 ? tf.square(v) : tf.pow(v, e);
+      const isPos = tf.equal(targets, 1);
+      // (1 - t)^beta (only used where t != 1).
+      const negWeight = pow(tf.sub(1, targets), beta);
+      const limit = clip > 0 ? Math.log((1 - clip) / clip) : 0;
+      const clipX = (x: tf.Tensor) => (clip > 0 ? tf.clipByValue(x, -limit, limit) : x);
+      return {
+        forward: (x0) => {
+          const x = clipX(x0);
+          const nx = tf.neg(x);
+          const p = tf.sigmoid(x);
+          const q = tf.sigmoid(nx);
+          const spNeg = tf.softplus(nx); // -log(p)
+          const spPos = tf.softplus(x); // -log(1 - p)
+          const qa = pow(q, alpha);
+          const pa = pow(p, alpha);
+          // select, not multiply by a mask: the unused branch may be inf for infinite logits
+          const loss = tf.where(isPos, tf.mul(qa, spNeg), tf.mul(tf.mul(negWeight, pa), spPos));
+          return { loss, saved: [isPos, negWeight, p, q, spNeg, spPos, qa, pa] };
+        },
+        backward: (x0, [pos, nw, p, q, spNeg, spPos, qa, pa], g) => {
+          // d/dx of q^a (-log p) = -q^a (a p (-log p) + q); of p^a (-log q) = p^a (p + a q (-log q))
+          const dPos = tf.neg(tf.mul(qa, tf.add(tf.mul(tf.mul(p, spNeg), alpha), q)));
+          const dNeg = tf.mul(tf.mul(pa, tf.add(p, tf.mul(tf.mul(q, spPos), alpha))), nw);
+          let d = tf.where(pos, dPos, dNeg);
+          if (clip > 0) {
+            d = tf.mul(d, tf.cast(tf.lessEqual(tf.abs(x0), limit), 'float32'));
+          }
+          return tf.mul(d, g);
+        },
+      };
+    },
+    {
+      keys: OPTION_KEYS.penaltyReducedFocal,
+      input: 'logits',
+      params: (fn, o) => ({
+        alpha: numberOption(fn, 'alpha', o.alpha, 2, NON_NEGATIVE),
+        beta: numberOption(fn, 'beta', o.beta, 4, NON_NEGATIVE),
+        clip: numberOption(fn, 'sigmoidClip', o.sigmoidClip, 0, SIGMOID_CLIP),
+      }),
+    },
   );
-  const fn = 'penaltyReducedFocalLoss';
-  checkPair(fn, targets, logits, 'logits');
-  const reduction = resolveReduction(fn, options.reduction);
-  const alpha = options.alpha ?? 2;
-  const beta = options.beta ?? 4;
-  const clip = options.sigmoidClip ?? 0;
-  checkNonNegative(fn, 'alpha', alpha);
-  checkNonNegative(fn, 'beta', beta);
-  if (!(Number.isFinite(clip) && clip >= 0 && clip < 0.5)) {
-    throw new LossOptionError(fn, 'sigmoidClip', clip, 'a number in [0, 0.5)');
-  }
-  const pow = (v: tf.Tensor, e: number) =>
-    e === 0 ? tf.onesLike(v) : e === 1 ? v : e === 2 ? tf.square(v) : tf.pow(v, e);
-  return tf.tidy(() => {
-    const weights = resolveWeights(fn, options.weights, logits.shape);
-    const isPos = tf.equal(targets, 1);
-    // (1 - t)^beta (only used where t != 1).
-    const negWeight = pow(tf.sub(1, targets), beta);
-    const limit = clip > 0 ? Math.log((1 - clip) / clip) : 0;
-    const clipX = (x: tf.Tensor) => (clip > 0 ? tf.clipByValue(x, -limit, limit) : x);
-    return fusedLoss(
-      logits,
-      logits.shape,
-      (x0) => {
-        const x = clipX(x0);
-        const nx = tf.neg(x);
-        const p = tf.sigmoid(x);
-        const q = tf.sigmoid(nx);
-        const spNeg = tf.softplus(nx); // -log(p)
-        const spPos = tf.softplus(x); // -log(1 - p)
-        const qa = pow(q, alpha);
-        const pa = pow(p, alpha);
-        // select, not multiply by a mask: the unused branch may be inf for infinite logits
-        const loss = tf.where(isPos, tf.mul(qa, spNeg), tf.mul(tf.mul(negWeight, pa), spPos));
-        return { loss, saved: [isPos, negWeight, p, q, spNeg, spPos, qa, pa] };
-      },
-      (x0, [pos, nw, p, q, spNeg, spPos, qa, pa], g) => {
-        // d/dx of q^a (-log p) = -q^a (a p (-log p) + q); of p^a (-log q) = p^a (p + a q (-log q))
-        const dPos = tf.neg(tf.mul(qa, tf.add(tf.mul(tf.mul(p, spNeg), alpha), q)));
-        const dNeg = tf.mul(tf.mul(pa, tf.add(p, tf.mul(tf.mul(q, spPos), alpha))), nw);
-        let d = tf.where(pos, dPos, dNeg);
-        if (clip > 0) {
-          d = tf.mul(d, tf.cast(tf.lessEqual(tf.abs(x0), limit), 'float32'));
-        }
-        return tf.mul(d, g);
-      },
-      weights,
-      reduction,
-    );
-  });
-}
 
 /** Options of `binaryFocalCrossentropy` (Keras `binary_focal_crossentropy`). */
 export interface BinaryFocalCrossentropyOptions extends LossOptions {
@@ -216,31 +189,16 @@ export interface BinaryFocalCrossentropyOptions extends LossOptions {
  * probability. `(1 - p_t)` is floored at 1e-30 inside the power so that the gradient stays
  * finite for `gamma < 1`.
  */
-export function binaryFocalCrossentropy(
-  targets: tf.Tensor,
-  predictions: tf.Tensor,
-  options: BinaryFocalCrossentropyOptions = {},
-): tf.Tensor {
-  options = checkOptions('binaryFocalCrossentropy', options, OPTION_KEYS.binaryFocal);
-  const fn = 'binaryFocalCrossentropy';
-  checkPair(fn, targets, predictions);
-  const reduction = resolveReduction(fn, options.reduction);
-  const alpha = options.alpha ?? 0.25;
-  const gamma = options.gamma ?? 2;
-  const s = options.labelSmoothing ?? 0;
-  if (!(Number.isFinite(alpha) && alpha >= 0 && alpha <= 1)) {
-    throw new LossOptionError(fn, 'alpha', alpha, 'a number in [0, 1]');
-  }
-  if (!(Number.isFinite(s) && s >= 0 && s <= 1)) {
-    throw new LossOptionError(fn, 'labelSmoothing', s, 'a number in [0, 1]');
-  }
-  checkNonNegative(fn, 'gamma', gamma);
-  return tf.tidy(() => {
-    const weights = resolveWeights(fn, options.weights, predictions.shape);
+export const binaryFocalCrossentropy = /* @__PURE__ */ defineLoss<
+  BinaryFocalCrossentropyOptions,
+  { alpha: number; gamma: number; s: number; fromLogits: boolean; balance: boolean }
+>(
+  'binaryFocalCrossentropy',
+  (targets, predictions, { params: { alpha, gamma, s, fromLogits, balance } }) => {
     const t = s > 0 ? tf.add(tf.mul(targets, 1 - s), 0.5 * s) : targets;
     let bce: tf.Tensor;
     let p: tf.Tensor;
-    if (options.fromLogits) {
+    if (fromLogits) {
       bce = sigmoidCrossEntropyElementwise(t, predictions);
       p = tf.sigmoid(predictions);
     } else {
@@ -251,9 +209,17 @@ export function binaryFocalCrossentropy(
     // 1 - p_t = p + t - 2 p t
     const m = tf.sub(tf.add(p, t), tf.mul(tf.mul(p, t), 2));
     let loss = gamma === 0 ? bce : tf.mul(tf.pow(tf.maximum(m, 1e-30), gamma), bce);
-    if (options.applyClassBalancing) {
-      loss = tf.mul(loss, tf.add(tf.mul(t, 2 * alpha - 1), 1 - alpha));
-    }
-    return reduceLoss(loss, weights, reduction);
-  });
-}
+    if (balance) loss = tf.mul(loss, tf.add(tf.mul(t, 2 * alpha - 1), 1 - alpha));
+    return loss;
+  },
+  {
+    keys: OPTION_KEYS.binaryFocal,
+    params: (fn, o) => ({
+      alpha: numberOption(fn, 'alpha', o.alpha, 0.25, UNIT_INTERVAL),
+      s: numberOption(fn, 'labelSmoothing', o.labelSmoothing, 0, UNIT_INTERVAL),
+      gamma: numberOption(fn, 'gamma', o.gamma, 2, NON_NEGATIVE),
+      fromLogits: Boolean(o.fromLogits),
+      balance: Boolean(o.applyClassBalancing),
+    }),
+  },
+);

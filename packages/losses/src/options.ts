@@ -1,3 +1,4 @@
+import { closestOption, type NumberRule, unknownOptionMessage } from '@burnin/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { LossOptionError } from './errors.js';
 
@@ -32,8 +33,6 @@ const SPELLING_HINTS: Record<string, string> = {
   dim: 'axis',
 };
 
-const normalise = (k: string): string => k.toLowerCase().replace(/[_-]/g, '');
-
 /**
  * Validates the options argument of the loss `fn`: `undefined` or a plain object whose keys are
  * all in `allowed`. A Tensor, number or array there (`tf.losses`' positional `weights`, e.g.
@@ -65,16 +64,31 @@ export function checkOptions<T extends object>(
   for (const key of Object.keys(o)) {
     // An unset optional (`{ alpha: undefined }`) is not an option given.
     if (allowed.includes(key) || (o as Record<string, unknown>)[key] === undefined) continue;
-    const match =
-      allowed.find((a) => normalise(a) === normalise(key)) ??
-      (SPELLING_HINTS[key] && allowed.includes(SPELLING_HINTS[key]!) ? SPELLING_HINTS[key] : '');
+    const match = closestOption(key, allowed, SPELLING_HINTS);
     throw new LossOptionError(
       fn,
       key,
       (o as Record<string, unknown>)[key],
       `one of ${allowed.join(', ')}`,
-      `${fn}: unknown option "${key}"${match ? ` (did you mean ${match}?)` : ''}; the options are ${allowed.join(', ')}`,
+      unknownOptionMessage(fn, key, allowed, match && `did you mean ${match}?`),
     );
   }
   return options;
+}
+
+/**
+ * The number option `option` of `fn`: `value`, or `fallback` when it is unset (`undefined` or
+ * `null`), checked against `rule`. Throws {@link LossOptionError} naming the option, the value
+ * and the rule (`huberLoss: option delta = 0 must be a finite number > 0`); never clamps.
+ */
+export function numberOption(
+  fn: string,
+  option: string,
+  value: number | null | undefined,
+  fallback: number,
+  rule: NumberRule,
+): number {
+  const v = value ?? fallback;
+  if (!rule.test(v)) throw new LossOptionError(fn, option, v, rule.text);
+  return v;
 }

@@ -36,7 +36,7 @@ export function resolveReduction(fn: string, reduction: tf.Reduction | undefined
       fn,
       'reduction',
       reduction,
-      'tf.Reduction.NONE | MEAN | SUM | SUM_BY_NONZERO_WEIGHTS',
+      'one of tf.Reduction.NONE, MEAN, SUM, SUM_BY_NONZERO_WEIGHTS',
     );
   }
   return reduction;

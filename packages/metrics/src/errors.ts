@@ -1,3 +1,5 @@
+import { brandErrorClass, describe } from '@burnin/internal';
+
 /**
  * Thrown when COCO ground truth or results are malformed: not JSON, a missing or mistyped field,
  * a box with negative size, an unknown `image_id` / `category_id`, a non-finite score.
@@ -5,9 +7,13 @@
  * `file` names the source (a path, or a label such as `'<ground truth>'` for in-memory data),
  * `section` the top-level list (`images`, `annotations`, `categories`, `results`), `index` the
  * entry's position in that list (or `null` for a top-level problem) and `field` the field name.
+ * Like every error of this package it carries the burnin error brand, `Symbol.for('@burnin/error')`.
  */
 export class CocoFormatError extends Error {
   override readonly name = 'CocoFormatError';
+  static {
+    brandErrorClass(CocoFormatError);
+  }
   readonly file: string;
   readonly section: string | null;
   readonly index: number | null;
@@ -44,31 +50,17 @@ export class CocoFormatError extends Error {
  */
 export class MetricsInputError extends Error {
   override readonly name = 'MetricsInputError';
-  readonly field: string;
-  readonly value: unknown;
+  static {
+    brandErrorClass(MetricsInputError);
+  }
+  declare readonly field: string;
+  declare readonly value: unknown;
 
   constructor(field: string, problem: string, value?: unknown) {
     super(`${field}: ${problem}${value === undefined ? '' : `, got ${describe(value)}`}`);
-    this.field = field;
-    this.value = value;
+    Object.assign(this, { field, value });
   }
 }
 
-/** Short printable form of a bad value for error messages. */
-export function describe(value: unknown): string {
-  if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'bigint' || typeof value === 'symbol' || typeof value === 'function') {
-    return typeof value;
-  }
-  try {
-    const text = JSON.stringify(value, (_k, v) =>
-      typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
-    );
-    return text.length > 80 ? `${text.slice(0, 80)}…` : text;
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
+/** Short printable form of a bad value for error messages (shared by every burnin package). */
+export { describe };

@@ -1,3 +1,5 @@
+import { brandErrorClass, describe, optionMessage } from '@burnin/internal';
+
 /**
  * Thrown when a schedule is constructed with an invalid option (or evaluated at an
  * invalid step, see {@link ScheduleStepError}). Thrown at construction time, never later.
@@ -8,6 +10,9 @@
  * - `allowed`: a human-readable description of the accepted values (`'integer > 0'`).
  */
 export class ScheduleOptionError extends RangeError {
+  static {
+    brandErrorClass(ScheduleOptionError);
+  }
   readonly option: string;
   readonly value: unknown;
   readonly allowed: string;
@@ -15,7 +20,7 @@ export class ScheduleOptionError extends RangeError {
   readonly schedule: string;
 
   constructor(schedule: string, option: string, value: unknown, allowed: string) {
-    super(`${schedule}: option "${option}" must be ${allowed} (got ${describe(value)})`);
+    super(optionMessage(schedule, option, allowed, value));
     this.name = 'ScheduleOptionError';
     this.schedule = schedule;
     this.option = option;
@@ -60,6 +65,9 @@ export class ScheduleOverflowError extends ScheduleStepError {
  * 1-based positions in the parsed text; `field` names the offending field, if any.
  */
 export class ScheduleParseError extends SyntaxError {
+  static {
+    brandErrorClass(ScheduleParseError);
+  }
   readonly line: number;
   readonly column: number;
   readonly field: string | undefined;
@@ -73,28 +81,8 @@ export class ScheduleParseError extends SyntaxError {
   }
 }
 
-/** @internal */
-export function describe(value: unknown): string {
-  if (typeof value === 'number') {
-    if (Number.isNaN(value)) return 'NaN';
-    return String(value);
-  }
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
-  if (typeof value === 'bigint') return `${value}n (a bigint)`;
-  if (typeof value === 'symbol') return `${String(value)} (a symbol)`;
-  if (value === undefined) return 'undefined';
-  try {
-    const s = JSON.stringify(value);
-    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
-  } catch {
-    try {
-      return String(value);
-    } catch {
-      return `a value of type ${typeof value}`;
-    }
-  }
-}
+/** @internal The short printable form of a rejected value (shared by every burnin package). */
+export { describe };
 
 /**
  * Thrown by `toJSON` for a schedule holding a user function (torch `lambdaLR` /

@@ -1,25 +1,40 @@
+import {
+  brandErrorClass,
+  closestOption,
+  describe,
+  NON_NEGATIVE,
+  type NumberRule,
+  numberRule,
+  optionMessage,
+  POSITIVE,
+  STEP,
+  unknownOptionMessage,
+} from '@burnin/internal';
+
 /**
- * Thrown for a bad option or a bad value produced by a schedule. Names the option (or
- * `schedule(step)` / `momentum(step)`), the offending value and the allowed range, e.g.
- * `withSchedule: clipNorm = -1 is outside the allowed range (0, Infinity)`.
+ * Thrown for a bad option or a bad value produced by a schedule. Names the function, the option
+ * (or `schedule(step)` / `momentum(step)`), the allowed range and the offending value, e.g.
+ * `withSchedule: option "clipNorm" must be a finite number > 0 (got -1)`. Carries the burnin
+ * error brand, `Symbol.for('@burnin/error')`, shared by every burnin package's errors.
  */
 export class AdapterOptionError extends RangeError {
   override name = 'AdapterOptionError';
-  constructor(
-    /** The function or class that rejected the value, e.g. `withSchedule`. */
-    readonly fn: string,
-    /** The option, e.g. `clipNorm`, or `schedule(12)` for a value a schedule returned. */
-    readonly option: string,
-    /** The rejected value. */
-    readonly value: unknown,
-    /** The allowed range or set, in words, e.g. `[0, 1)` or `one of 'min', 'max'`. */
-    readonly allowed: string,
-    /** Overrides the generated message. */
-    message?: string,
-  ) {
-    super(
-      message ?? `${fn}: ${option} = ${describe(value)} is outside the allowed range ${allowed}`,
-    );
+  static {
+    brandErrorClass(AdapterOptionError);
+  }
+  /** The function or class that rejected the value, e.g. `withSchedule`. */
+  declare readonly fn: string;
+  /** The option, e.g. `clipNorm`, or `schedule(12)` for a value a schedule returned. */
+  declare readonly option: string;
+  /** The rejected value. */
+  declare readonly value: unknown;
+  /** The allowed range or set, in words that complete "must be", e.g. `a number in [0, 1)`. */
+  declare readonly allowed: string;
+
+  /** `message` overrides the generated message. */
+  constructor(fn: string, option: string, value: unknown, allowed: string, message?: string) {
+    super(message ?? optionMessage(fn, option, allowed, value));
+    Object.assign(this, { fn, option, value, allowed });
   }
 }
 
@@ -32,8 +47,6 @@ const SPELLING_HINTS: Record<string, string> = {
   delta: 'minDelta',
   verbose: 'not supported',
 };
-
-const normalise = (k: string): string => k.toLowerCase().replace(/[_-]/g, '');
 
 /**
  * Throws {@link AdapterOptionError} unless `options` is `undefined` or a plain options object
@@ -61,62 +74,52 @@ export function checkOptionKeys(
       'options',
       options,
       'an options object',
-      `${fn}: the options argument must be a plain object { ${allowed.join(', ')} }, got ${describe(options)}`,
+      `${fn}: the options argument must be a plain object { ${allowed.join(', ')} } (got ${describe(options)})`,
     );
   }
   for (const key of Object.keys(options)) {
     if (allowed.includes(key)) continue;
-    const match = allowed.find((a) => normalise(a) === normalise(key));
-    const hint = match ? `did you mean ${match}?` : SPELLING_HINTS[key];
+    const match = closestOption(key, allowed);
+    const note = match
+      ? `did you mean ${match}?`
+      : Object.hasOwn(SPELLING_HINTS, key)
+        ? SPELLING_HINTS[key]
+        : undefined;
     throw new AdapterOptionError(
       fn,
       key,
       (options as Record<string, unknown>)[key],
       `one of the options ${allowed.join(', ')}`,
-      `${fn}: unknown option "${key}"${hint ? ` (${hint})` : ''}; the options are ${allowed.join(', ')}`,
+      unknownOptionMessage(fn, key, allowed, note),
     );
   }
   return options as Record<string, unknown>;
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (value != null && typeof value === 'object') {
-    const name = (value as { constructor?: { name?: string } }).constructor?.name;
-    return name ? `[object ${name}]` : String(value);
-  }
-  return String(value);
+/** Returns `value` if it satisfies `rule`, else throws {@link AdapterOptionError} naming it. */
+function checkNumber(fn: string, option: string, value: unknown, rule: NumberRule): number {
+  if (!rule.test(value)) throw new AdapterOptionError(fn, option, value, rule.text);
+  return value;
 }
 
 /** Throws unless `value` is a finite number `>= 0`. */
 export function checkNonNegative(fn: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new AdapterOptionError(fn, option, value, '[0, Infinity) (finite)');
-  }
-  return value;
+  return checkNumber(fn, option, value, NON_NEGATIVE);
 }
 
 /** Throws unless `value` is a finite number `> 0`. */
 export function checkPositive(fn: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new AdapterOptionError(fn, option, value, '(0, Infinity) (finite)');
-  }
-  return value;
+  return checkNumber(fn, option, value, POSITIVE);
 }
 
 /** Throws unless `value` is a safe integer `>= 0`. */
 export function checkStep(fn: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new AdapterOptionError(fn, option, value, 'integers in [0, 2^53)');
-  }
-  return value;
+  return checkNumber(fn, option, value, STEP);
 }
+
+const UNIT_INTERVAL_OPEN = numberRule({ min: 0, max: 1, maxOpen: true });
 
 /** Throws unless `value` is a finite number in `[0, 1)`. */
 export function checkUnitInterval(fn: string, option: string, value: unknown): number {
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new AdapterOptionError(fn, option, value, '[0, 1)');
-  }
-  return value;
+  return checkNumber(fn, option, value, UNIT_INTERVAL_OPEN);
 }
