@@ -115,20 +115,30 @@ export function filterGradient(
   const mult = depthwise ? OC / C : OC;
   const tapSize = depthwise ? OC : C * OC;
   forEachRun(plan, 0, info.batchSize, (tap, inPixel, outPixel, count) => {
+    // Locals, not the closure's context slots, in the inner loops (measurably faster in V8).
+    const [xs, dys, sums, channels, outChannels, k] = [x, dy, acc, C, OC, mult];
     const wBase = tap * tapSize;
-    let xOff = inPixel * C;
-    let dyOff = outPixel * OC;
-    for (let i = 0; i < count; i++, xOff += xStep, dyOff += OC) {
-      if (depthwise && mult === 1) {
-        for (let c = 0; c < C; c++) acc[wBase + c] += x[xOff + c] * dy[dyOff + c];
-        continue;
+    let xOff = inPixel * channels;
+    let dyOff = outPixel * outChannels;
+    if (!depthwise) {
+      for (let i = 0; i < count; i++, xOff += xStep, dyOff += outChannels) {
+        for (let ic = 0; ic < channels; ic++) {
+          const xv = xs[xOff + ic];
+          if (xv === 0) continue; // relu zeros
+          const wOff = wBase + ic * outChannels;
+          for (let oc = 0; oc < outChannels; oc++) sums[wOff + oc] += xv * dys[dyOff + oc];
+        }
       }
-      for (let ic = 0; ic < C; ic++) {
-        const xv = x[xOff + ic];
-        if (xv === 0 && !depthwise) continue; // (dense: skips relu zeros)
-        const wOff = wBase + ic * mult;
-        const y = depthwise ? dyOff + ic * mult : dyOff;
-        for (let m = 0; m < mult; m++) acc[wOff + m] += xv * dy[y + m];
+    } else if (k === 1) {
+      for (let i = 0; i < count; i++, xOff += xStep, dyOff += outChannels) {
+        for (let c = 0; c < channels; c++) sums[wBase + c] += xs[xOff + c] * dys[dyOff + c];
+      }
+    } else {
+      for (let i = 0; i < count; i++, xOff += xStep, dyOff += outChannels) {
+        for (let c = 0; c < channels; c++) {
+          const xv = xs[xOff + c];
+          for (let m = c * k; m < (c + 1) * k; m++) sums[wBase + m] += xv * dys[dyOff + m];
+        }
       }
     }
   });

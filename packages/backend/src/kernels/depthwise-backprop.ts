@@ -29,16 +29,22 @@ export function depthwiseInputGradient(
   const dxStep = plan.strideWidth * C;
   dx.fill(0);
   forEachRun(plan, 0, info.batchSize, (tap, inPixel, outPixel, count) => {
-    const wOff = tap * OC;
-    for (let i = 0, d = inPixel * C, y = outPixel * OC; i < count; i++, d += dxStep, y += OC) {
-      if (mult === 1) {
-        for (let c = 0; c < C; c++) dx[d + c] += dy[y + c] * w[wOff + c];
-        continue;
+    // Locals, not the closure's context slots, in the inner loops (measurably faster in V8).
+    const [src, weights, dst, channels, outChannels, k] = [dy, w, dx, C, OC, mult];
+    const wOff = tap * outChannels;
+    let d = inPixel * channels;
+    let y = outPixel * outChannels;
+    if (k === 1) {
+      for (let i = 0; i < count; i++, d += dxStep, y += outChannels) {
+        for (let c = 0; c < channels; c++) dst[d + c] += src[y + c] * weights[wOff + c];
       }
-      for (let c = 0; c < C; c++) {
+      return;
+    }
+    for (let i = 0; i < count; i++, d += dxStep, y += outChannels) {
+      for (let c = 0; c < channels; c++) {
         let s = 0;
-        for (let m = c * mult; m < (c + 1) * mult; m++) s += dy[y + m] * w[wOff + m];
-        dx[d + c] += s;
+        for (let m = c * k; m < (c + 1) * k; m++) s += src[y + m] * weights[wOff + m];
+        dst[d + c] += s;
       }
     }
   });

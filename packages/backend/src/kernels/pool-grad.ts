@@ -67,10 +67,12 @@ export function avgPoolGradient(dy: ArrayLike<number>, info: PoolInfo, dx: Float
   const dxStep = strideWidth * C;
   dx.fill(0);
   forEachRun(plan, 0, info.batchSize, (_tap, inPixel, outPixel, count) => {
+    // Locals, not the closure's context slots, in the inner loop (measurably faster in V8).
+    const [src, dst, sizes, channels, step] = [dy, dx, windowSize, C, dxStep];
     let p = outPixel % outPixels;
-    for (let i = 0, d = inPixel * C, y = outPixel * C; i < count; i++, d += dxStep, y += C) {
-      const scale = 1 / windowSize[p++];
-      for (let c = 0; c < C; c++) dx[d + c] += dy[y + c] * scale;
+    for (let i = 0, d = inPixel * C, y = outPixel * C; i < count; i++, d += step, y += channels) {
+      const scale = 1 / sizes[p++];
+      for (let c = 0; c < channels; c++) dst[d + c] += src[y + c] * scale;
     }
   });
 }
