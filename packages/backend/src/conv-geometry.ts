@@ -4,6 +4,24 @@ export type Conv2DInfo = backend_util.Conv2DInfo;
 type Pad = 'valid' | 'same' | number | backend_util.ExplicitPadding;
 
 /**
+ * The geometry of a sliding window (a convolution or a pool): the fields of tfjs's NHWC
+ * `Conv2DInfo` that tap plans (`tap-plan.ts`) and the SIMD kernels take.
+ */
+export interface WindowGeometry {
+  inHeight: number;
+  inWidth: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padInfo: { top: number; left: number };
+}
+
+/**
  * Geometry of a 2-D convolution (NHWC view) exactly as tfjs computes it for its kernels.
  * `inShape` is the input's shape in `dataFormat` order; `filterShape` is [fh, fw, inC, outC]
  * (or [fh, fw, inC, multiplier] when `depthwise`).
@@ -31,6 +49,27 @@ export function convGeometry(
   );
 }
 
+/**
+ * Transposes each of `n` consecutive row-major [rows, cols] matrices of `src` into `dst`
+ * (NCHW -> NHWC: rows = channels, cols = height * width; NHWC -> NCHW the other way round).
+ */
+function transposeImages(
+  src: ArrayLike<number>,
+  dst: Float32Array,
+  n: number,
+  rows: number,
+  cols: number,
+): void {
+  const size = rows * cols;
+  for (let b = 0; b < n; b++) {
+    const base = b * size;
+    for (let r = 0; r < rows; r++) {
+      const s = base + r * cols;
+      for (let c = 0; c < cols; c++) dst[base + c * rows + r] = src[s + c];
+    }
+  }
+}
+
 /** Copies an NCHW array into a new NHWC array. */
 export function nchwToNhwc(
   src: ArrayLike<number>,
@@ -40,15 +79,7 @@ export function nchwToNhwc(
   w: number,
 ): Float32Array {
   const out = new Float32Array(n * c * h * w);
-  const hw = h * w;
-  for (let b = 0; b < n; b++) {
-    const srcBase = b * c * hw;
-    const dstBase = b * hw * c;
-    for (let ch = 0; ch < c; ch++) {
-      const s = srcBase + ch * hw;
-      for (let p = 0; p < hw; p++) out[dstBase + p * c + ch] = src[s + p];
-    }
-  }
+  transposeImages(src, out, n, c, h * w);
   return out;
 }
 
@@ -61,13 +92,5 @@ export function nhwcToNchw(
   h: number,
   w: number,
 ): void {
-  const hw = h * w;
-  for (let b = 0; b < n; b++) {
-    const srcBase = b * hw * c;
-    const dstBase = b * c * hw;
-    for (let p = 0; p < hw; p++) {
-      const s = srcBase + p * c;
-      for (let ch = 0; ch < c; ch++) dst[dstBase + ch * hw + p] = src[s + ch];
-    }
-  }
+  transposeImages(src, dst, n, h * w, c);
 }

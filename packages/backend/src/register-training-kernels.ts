@@ -5,12 +5,9 @@ import {
   registerKernel,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
-import { wasmCastConfig } from './kernels/cast.js';
-import {
-  cpuConv2DBackpropFilterConfig,
-  wasmConv2DBackpropFilterConfig,
-} from './kernels/conv2d-backprop-filter.js';
-import { wasmConv2DBackpropInputConfig } from './kernels/conv2d-backprop-input.js';
+import { wasmCastKernel } from './kernels/cast.js';
+import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
+import { wasmConv2DBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import {
   cpuAddConfig,
   cpuMeanConfig,
@@ -20,28 +17,15 @@ import {
   cpuSumConfig,
 } from './kernels/cpu-elementwise.js';
 import {
-  cpuDepthwiseBackpropFilterConfig,
-  cpuDepthwiseBackpropInputConfig,
-  wasmDepthwiseBackpropFilterConfig,
-  wasmDepthwiseBackpropInputConfig,
+  depthwiseBackpropFilterKernel,
+  depthwiseBackpropInputKernel,
 } from './kernels/depthwise-backprop.js';
 import { rememberReplaced } from './kernels/fallback.js';
-import { wasmIdentityConfig } from './kernels/identity.js';
-import {
-  cpuAvgPoolGradConfig,
-  cpuMaxPoolGradConfig,
-  wasmAvgPoolGradConfig,
-  wasmMaxPoolGradConfig,
-} from './kernels/pool-grad.js';
-import {
-  cpuResizeNearestNeighborGradConfig,
-  wasmResizeNearestNeighborGradConfig,
-} from './kernels/resize-nearest-grad.js';
-import { wasmTileConfig } from './kernels/tile.js';
-import {
-  cpuUnsortedSegmentSumConfig,
-  wasmUnsortedSegmentSumConfig,
-} from './kernels/unsorted-segment-sum.js';
+import { wasmIdentityKernel } from './kernels/identity.js';
+import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grad.js';
+import { resizeNearestNeighborGradKernel } from './kernels/resize-nearest-grad.js';
+import { wasmTileKernel } from './kernels/tile.js';
+import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
 import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
 
 /**
@@ -53,19 +37,19 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
  * cases).
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
-  wasmConv2DBackpropFilterConfig,
-  wasmConv2DBackpropInputConfig,
-  wasmDepthwiseBackpropFilterConfig,
-  wasmDepthwiseBackpropInputConfig,
-  wasmUnsortedSegmentSumConfig,
-  wasmMaxPoolGradConfig,
-  wasmAvgPoolGradConfig,
-  wasmResizeNearestNeighborGradConfig,
-  wasmTileConfig,
+  conv2DBackpropFilterKernel.wasm,
+  wasmConv2DBackpropInputKernel,
+  depthwiseBackpropFilterKernel.wasm,
+  depthwiseBackpropInputKernel.wasm,
+  unsortedSegmentSumKernel.wasm,
+  maxPoolGradKernel.wasm,
+  avgPoolGradKernel.wasm,
+  resizeNearestNeighborGradKernel.wasm,
+  wasmTileKernel,
   wasmSumConfig,
   wasmMeanConfig,
-  wasmIdentityConfig,
-  wasmCastConfig,
+  wasmIdentityKernel,
+  wasmCastKernel,
 ];
 
 /**
@@ -75,13 +59,13 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * `AvgPoolGrad` and `ResizeNearestNeighborGrad`.
  */
 export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
-  cpuConv2DBackpropFilterConfig,
-  cpuDepthwiseBackpropFilterConfig,
-  cpuDepthwiseBackpropInputConfig,
-  cpuMaxPoolGradConfig,
-  cpuAvgPoolGradConfig,
-  cpuUnsortedSegmentSumConfig,
-  cpuResizeNearestNeighborGradConfig,
+  conv2DBackpropFilterKernel.cpu,
+  depthwiseBackpropFilterKernel.cpu,
+  depthwiseBackpropInputKernel.cpu,
+  maxPoolGradKernel.cpu,
+  avgPoolGradKernel.cpu,
+  unsortedSegmentSumKernel.cpu,
+  resizeNearestNeighborGradKernel.cpu,
   cpuAddConfig,
   cpuSubConfig,
   cpuMultiplyConfig,

@@ -3,13 +3,12 @@ import {
   Conv2DBackpropInput,
   type Conv2DBackpropInputAttrs,
   getKernel,
-  type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { type Conv2DInfo, convGeometry, nchwToNhwc, nhwcToNchw } from '../conv-geometry.js';
-import { type WasmBackendLike, wasmF32 } from './backend-io.js';
-import { imagesPerChunk, wasmMatMul } from './matmul.js';
+import { tapPlan, windowTaps } from '../tap-plan.js';
+import { type WasmBackendLike, wasmF32, wasmKernel } from './backend-io.js';
+import { imagesPerChunk, rowRange, wasmMatMul } from './matmul.js';
 import { simdConv2DBackpropInput } from './simd/index.js';
 
 /**
@@ -26,26 +25,21 @@ export function col2imAdd(
   dx: Float32Array,
 ): void {
   const { inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { filterHeight: FH, filterWidth: FW } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const K = FH * FW * C;
+  const taps = info.filterHeight * info.filterWidth;
+  const plan = tapPlan(info);
+  const pixels = new Int32Array(taps);
+  const tap = new Int32Array(taps);
+  const K = taps * C;
   let row = 0;
   for (let n = n0; n < n1; n++) {
+    const image = n * H * W;
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++, row += K) {
-        for (let kh = 0; kh < FH; kh++) {
-          const ih = oh * sh - top + kh * dh;
-          if (ih < 0 || ih >= H) continue;
-          const rowBase = (n * H + ih) * W;
-          for (let kw = 0; kw < FW; kw++) {
-            const iw = ow * sw - left + kw * dw;
-            if (iw < 0 || iw >= W) continue;
-            const dst = (rowBase + iw) * C;
-            const src = row + (kh * FW + kw) * C;
-            for (let ic = 0; ic < C; ic++) dx[dst + ic] += cols[src + ic];
-          }
+        const count = windowTaps(plan, oh, ow, pixels, tap);
+        for (let t = 0; t < count; t++) {
+          const dst = (image + pixels[t]) * C;
+          const src = row + tap[t] * C;
+          for (let ic = 0; ic < C; ic++) dx[dst + ic] += cols[src + ic];
         }
       }
     }
@@ -102,23 +96,21 @@ function stride1AsForwardConv(
   return out;
 }
 
-function wasmConv2DBackpropInput(args: {
-  inputs: { dy: TensorInfo; filter: TensorInfo };
-  backend: unknown;
-  attrs: Conv2DBackpropInputAttrs;
-}): TensorInfo {
-  const backend = args.backend as WasmBackendLike;
-  const { dy, filter } = args.inputs;
-  const { inputShape } = args.attrs;
+function wasmConv2DBackpropInput(
+  { dy, filter }: { dy: TensorInfo; filter: TensorInfo },
+  attrs: Conv2DBackpropInputAttrs,
+  backend: WasmBackendLike,
+): TensorInfo {
+  const { inputShape } = attrs;
   const info = convGeometry(
     inputShape,
     filter.shape as [number, number, number, number],
-    args.attrs.strides,
+    attrs.strides,
     1,
-    args.attrs.pad,
-    args.attrs.dimRoundingMode,
+    attrs.pad,
+    attrs.dimRoundingMode,
     false,
-    args.attrs.dataFormat,
+    attrs.dataFormat,
   );
   const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: OC } = info;
   const K = info.filterHeight * info.filterWidth * info.inChannels;
@@ -152,13 +144,7 @@ function wasmConv2DBackpropInput(args: {
   const chunk = imagesPerChunk(N, rowsPerImage, K);
   for (let n0 = 0; n0 < N; n0 += chunk) {
     const n1 = Math.min(N, n0 + chunk);
-    let dyChunk = dyRows;
-    if (n1 - n0 < N) {
-      const rows = (n1 - n0) * rowsPerImage;
-      dyChunk = backend.makeOutput([rows, OC], 'float32');
-      const all = wasmF32(backend, dyRows);
-      wasmF32(backend, dyChunk).set(all.subarray(n0 * rowsPerImage * OC, n1 * rowsPerImage * OC));
-    }
+    const dyChunk = rowRange(backend, dyRows, n0 * rowsPerImage, n1 * rowsPerImage, OC);
     const cols = wasmMatMul(backend, dyChunk, filterT);
     if (dyChunk !== dyRows) backend.disposeData(dyChunk.dataId);
     col2imAdd(wasmF32(backend, cols), info, n0, n1, dxNhwc);
@@ -176,12 +162,11 @@ function wasmConv2DBackpropInput(args: {
 }
 
 /**
- * `Conv2DBackpropInput` for wasm (tfjs-backend-wasm's own kernel is a scalar loop): stride 1 as
- * a forward convolution with the rotated filter (XNNPACK); otherwise dy times the transposed
+ * `Conv2DBackpropInput` for wasm (tfjs-backend-wasm's own kernel is a scalar loop): NHWC float32
+ * with our SIMD kernel (csrc/conv_grad.c); otherwise stride 1 as a forward convolution with the rotated filter (XNNPACK); otherwise dy times the transposed
  * filter with wasm's matmul, then col2im in JS.
  */
-export const wasmConv2DBackpropInputConfig: KernelConfig = {
-  kernelName: Conv2DBackpropInput,
-  backendName: 'wasm',
-  kernelFunc: wasmConv2DBackpropInput as unknown as KernelFunc,
-};
+export const wasmConv2DBackpropInputKernel = wasmKernel(
+  Conv2DBackpropInput,
+  wasmConv2DBackpropInput,
+);

@@ -2,7 +2,6 @@ import {
   Add,
   backend_util,
   type KernelConfig,
-  type KernelFunc,
   Mean,
   Multiply,
   RealDiv,
@@ -12,7 +11,7 @@ import {
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
-import { type CpuBackendLike, cpuValues } from './backend-io.js';
+import { cpuKernel, cpuValues } from './backend-io.js';
 import { runReplaced } from './fallback.js';
 
 type BinaryOp = 'add' | 'sub' | 'mul' | 'div';
@@ -132,13 +131,11 @@ export function sumAxes(
 }
 
 function binaryKernel(kernelName: string, op: BinaryOp): KernelConfig {
-  const kernelFunc = (args: {
-    inputs: { a: TensorInfo; b: TensorInfo };
-    backend: unknown;
-  }): TensorInfo => {
-    const { a, b } = args.inputs;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32') return runReplaced(kernelName, 'cpu', args);
-    const backend = args.backend as CpuBackendLike;
+  return cpuKernel<{ a: TensorInfo; b: TensorInfo }>(kernelName, (inputs, attrs, backend) => {
+    const { a, b } = inputs;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') {
+      return runReplaced(kernelName, 'cpu', { inputs, attrs, backend });
+    }
     const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const out = new Float32Array(util.sizeFromShape(outShape));
     broadcastBinary(
@@ -151,28 +148,21 @@ function binaryKernel(kernelName: string, op: BinaryOp): KernelConfig {
       out,
     );
     return backend.makeTensorInfo(outShape, 'float32', out);
-  };
-  return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };
+  });
 }
 
 function reduceKernel(kernelName: string, mean: boolean): KernelConfig {
-  const kernelFunc = (args: {
-    inputs: { x: TensorInfo };
-    backend: unknown;
-    attrs: SumAttrs;
-  }): TensorInfo => {
-    const { x } = args.inputs;
-    if (x.dtype !== 'float32') return runReplaced(kernelName, 'cpu', args);
-    const backend = args.backend as CpuBackendLike;
-    const axes = util.parseAxisParam(args.attrs.axis, x.shape);
+  return cpuKernel<{ x: TensorInfo }, SumAttrs>(kernelName, (inputs, attrs, backend) => {
+    const { x } = inputs;
+    if (x.dtype !== 'float32') return runReplaced(kernelName, 'cpu', { inputs, attrs, backend });
+    const axes = util.parseAxisParam(attrs.axis, x.shape);
     const kept = x.shape.filter((_, d) => !axes.includes(d));
     const out = new Float32Array(util.sizeFromShape(kept));
     const count = mean ? axes.reduce((p, a) => p * x.shape[a], 1) : 1;
     sumAxes(cpuValues(backend, x) as Float32Array, x.shape, axes, out, count);
-    const shape = args.attrs.keepDims ? backend_util.expandShapeToKeepDim(kept, axes) : kept;
+    const shape = attrs.keepDims ? backend_util.expandShapeToKeepDim(kept, axes) : kept;
     return backend.makeTensorInfo(shape, 'float32', out);
-  };
-  return { kernelName, backendName: 'cpu', kernelFunc: kernelFunc as unknown as KernelFunc };
+  });
 }
 
 /**

@@ -3,67 +3,17 @@ import {
   type DepthwiseConv2dNativeBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropInput,
   type DepthwiseConv2dNativeBackpropInputAttrs,
-  type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { type Conv2DInfo, convGeometry } from '../conv-geometry.js';
-import { type CpuBackendLike, cpuValues, type WasmBackendLike, wasmF32 } from './backend-io.js';
+import { forEachRun, tapPlan } from '../tap-plan.js';
+import { bothBackends } from './backend-io.js';
+import { filterGradient } from './conv2d-backprop-filter.js';
 import { simdDepthwiseBackprop } from './simd/index.js';
 
 /**
- * Filter gradient of a depthwise convolution (NHWC):
- * `dW[kh, kw, c, m] = sum over n, oh, ow of x[n, ih, iw, c] * dy[n, oh, ow, c * mult + m]`
- * with `ih = oh * strideH - padTop + kh * dilationH` (likewise for columns); taps in the padding
- * contribute nothing. Accumulates in float64; returns [fh, fw, inC, mult] values.
- */
-export function depthwiseFilterGradient(
-  x: ArrayLike<number>,
-  dy: ArrayLike<number>,
-  info: Conv2DInfo,
-): Float32Array {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C } = info;
-  const { outHeight: OH, outWidth: OW, outChannels: OC } = info;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { filterHeight: FH, filterWidth: FW } = info;
-  const mult = OC / C;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const acc = new Float64Array(FH * FW * OC);
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let kh = 0; kh < FH; kh++) {
-        const ih = oh * sh - top + kh * dh;
-        if (ih < 0 || ih >= H) continue;
-        for (let kw = 0; kw < FW; kw++) {
-          const colOffset = kw * dw - left;
-          const owMin = Math.max(0, Math.ceil(-colOffset / sw));
-          const owMax = Math.min(OW, Math.floor((W - 1 - colOffset) / sw) + 1);
-          const wOff = (kh * FW + kw) * OC;
-          for (let ow = owMin; ow < owMax; ow++) {
-            const xOff = ((n * H + ih) * W + ow * sw + colOffset) * C;
-            const dyOff = ((n * OH + oh) * OW + ow) * OC;
-            if (mult === 1) {
-              for (let c = 0; c < C; c++) acc[wOff + c] += x[xOff + c] * dy[dyOff + c];
-            } else {
-              for (let c = 0; c < C; c++) {
-                const xv = x[xOff + c];
-                const base = c * mult;
-                for (let m = 0; m < mult; m++) {
-                  acc[wOff + base + m] += xv * dy[dyOff + base + m];
-                }
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  return Float32Array.from(acc);
-}
-
-/**
- * Input gradient of a depthwise convolution (NHWC), scattered from every output pixel:
+ * Input gradient of a depthwise convolution (NHWC), scattered from every output pixel over the
+ * runs of the geometry's tap plan:
  * `dx[n, ih, iw, c] += sum over m of dy[n, oh, ow, c * mult + m] * w[kh, kw, c, m]`.
  * Writes every element of `dx` ([N, H, W, C]).
  */
@@ -73,48 +23,39 @@ export function depthwiseInputGradient(
   info: Conv2DInfo,
   dx: Float32Array,
 ): void {
-  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C } = info;
-  const { outHeight: OH, outWidth: OW, outChannels: OC } = info;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { filterHeight: FH, filterWidth: FW } = info;
+  const { inChannels: C, outChannels: OC } = info;
+  const plan = tapPlan(info);
   const mult = OC / C;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const dxStep = plan.strideWidth * C;
   dx.fill(0);
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let kh = 0; kh < FH; kh++) {
-        const ih = oh * sh - top + kh * dh;
-        if (ih < 0 || ih >= H) continue;
-        for (let kw = 0; kw < FW; kw++) {
-          const colOffset = kw * dw - left;
-          const owMin = Math.max(0, Math.ceil(-colOffset / sw));
-          const owMax = Math.min(OW, Math.floor((W - 1 - colOffset) / sw) + 1);
-          const wOff = (kh * FW + kw) * OC;
-          for (let ow = owMin; ow < owMax; ow++) {
-            const dxOff = ((n * H + ih) * W + ow * sw + colOffset) * C;
-            const dyOff = ((n * OH + oh) * OW + ow) * OC;
-            if (mult === 1) {
-              for (let c = 0; c < C; c++) dx[dxOff + c] += dy[dyOff + c] * w[wOff + c];
-            } else {
-              for (let c = 0; c < C; c++) {
-                const base = c * mult;
-                let s = 0;
-                for (let m = 0; m < mult; m++) s += dy[dyOff + base + m] * w[wOff + base + m];
-                dx[dxOff + c] += s;
-              }
-            }
-          }
-        }
+  forEachRun(plan, 0, info.batchSize, (tap, inPixel, outPixel, count) => {
+    // Locals, not the closure's context slots, in the inner loops (measurably faster in V8).
+    const [src, weights, dst, channels, outChannels, k] = [dy, w, dx, C, OC, mult];
+    const wOff = tap * outChannels;
+    let d = inPixel * channels;
+    let y = outPixel * outChannels;
+    if (k === 1) {
+      for (let i = 0; i < count; i++, d += dxStep, y += outChannels) {
+        for (let c = 0; c < channels; c++) dst[d + c] += src[y + c] * weights[wOff + c];
+      }
+      return;
+    }
+    for (let i = 0; i < count; i++, d += dxStep, y += outChannels) {
+      for (let c = 0; c < channels; c++) {
+        let s = 0;
+        for (let m = c * k; m < (c + 1) * k; m++) s += src[y + m] * weights[wOff + m];
+        dst[d + c] += s;
       }
     }
-  }
+  });
 }
 
-function filterGeometry(x: TensorInfo, attrs: DepthwiseConv2dNativeBackpropFilterAttrs) {
+type Attrs = DepthwiseConv2dNativeBackpropFilterAttrs | DepthwiseConv2dNativeBackpropInputAttrs;
+
+function geometry(inShape: number[], filterShape: number[], attrs: Attrs): Conv2DInfo {
   return convGeometry(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
     attrs.strides,
     attrs.dilations,
     attrs.pad,
@@ -123,85 +64,40 @@ function filterGeometry(x: TensorInfo, attrs: DepthwiseConv2dNativeBackpropFilte
   );
 }
 
-function inputGeometry(filter: TensorInfo, attrs: DepthwiseConv2dNativeBackpropInputAttrs) {
-  return convGeometry(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-  );
-}
-
-interface FilterArgs {
-  inputs: { x: TensorInfo; dy: TensorInfo };
-  backend: unknown;
-  attrs: DepthwiseConv2dNativeBackpropFilterAttrs;
-}
-interface InputArgs {
-  inputs: { dy: TensorInfo; filter: TensorInfo };
-  backend: unknown;
-  attrs: DepthwiseConv2dNativeBackpropInputAttrs;
-}
-
-function wasmFilter({ inputs, backend, attrs }: FilterArgs): TensorInfo {
-  const b = backend as WasmBackendLike;
-  const info = filterGeometry(inputs.x, attrs);
+/**
+ * `DepthwiseConv2dNativeBackpropFilter` (missing on wasm; the stock cpu kernel ignores
+ * dilations): wasm with channel multiplier 1 and float32, our SIMD kernel (per-row partial
+ * sums); otherwise {@link filterGradient}.
+ */
+export const depthwiseBackpropFilterKernel = bothBackends<
+  { x: TensorInfo; dy: TensorInfo },
+  DepthwiseConv2dNativeBackpropFilterAttrs
+>(DepthwiseConv2dNativeBackpropFilter, ({ x, dy }, attrs, io) => {
+  const info = geometry(x.shape, attrs.filterShape, attrs);
   const shape = attrs.filterShape.slice();
-  const simd = simdDepthwiseBackprop(b, 'filter', inputs.x, inputs.dy, info, shape);
-  if (simd != null) return simd;
-  const out = b.makeOutput(shape, 'float32');
-  const dW = depthwiseFilterGradient(wasmF32(b, inputs.x), wasmF32(b, inputs.dy), info);
-  wasmF32(b, out).set(dW);
-  return out;
-}
+  const simd = io.wasm && simdDepthwiseBackprop(io.wasm, 'filter', x, dy, info, shape);
+  return (
+    simd ??
+    io.output(shape, 'float32', (dW) => filterGradient(io.values(x), io.values(dy), info, true, dW))
+  );
+});
 
-function cpuFilter({ inputs, backend, attrs }: FilterArgs): TensorInfo {
-  const b = backend as CpuBackendLike;
-  const info = filterGeometry(inputs.x, attrs);
-  const dW = depthwiseFilterGradient(cpuValues(b, inputs.x), cpuValues(b, inputs.dy), info);
-  return b.makeTensorInfo(attrs.filterShape.slice(), 'float32', dW);
-}
-
-function wasmInput({ inputs, backend, attrs }: InputArgs): TensorInfo {
-  const b = backend as WasmBackendLike;
-  const info = inputGeometry(inputs.filter, attrs);
+/**
+ * `DepthwiseConv2dNativeBackpropInput` (missing on wasm; the stock cpu kernel ignores
+ * dilations): wasm with channel multiplier 1 and float32, our SIMD gather; otherwise
+ * {@link depthwiseInputGradient}.
+ */
+export const depthwiseBackpropInputKernel = bothBackends<
+  { dy: TensorInfo; filter: TensorInfo },
+  DepthwiseConv2dNativeBackpropInputAttrs
+>(DepthwiseConv2dNativeBackpropInput, ({ dy, filter }, attrs, io) => {
+  const info = geometry(attrs.inputShape, filter.shape, attrs);
   const shape = attrs.inputShape.slice();
-  const simd = simdDepthwiseBackprop(b, 'input', inputs.dy, inputs.filter, info, shape);
-  if (simd != null) return simd;
-  const out = b.makeOutput(shape, 'float32');
-  const dx = wasmF32(b, out);
-  depthwiseInputGradient(wasmF32(b, inputs.dy), wasmF32(b, inputs.filter), info, dx);
-  return out;
-}
-
-function cpuInput({ inputs, backend, attrs }: InputArgs): TensorInfo {
-  const b = backend as CpuBackendLike;
-  const info = inputGeometry(inputs.filter, attrs);
-  const dx = new Float32Array(attrs.inputShape.reduce((p, d) => p * d, 1));
-  depthwiseInputGradient(cpuValues(b, inputs.dy), cpuValues(b, inputs.filter), info, dx);
-  return b.makeTensorInfo(attrs.inputShape.slice(), 'float32', dx);
-}
-
-export const wasmDepthwiseBackpropFilterConfig: KernelConfig = {
-  kernelName: DepthwiseConv2dNativeBackpropFilter,
-  backendName: 'wasm',
-  kernelFunc: wasmFilter as unknown as KernelFunc,
-};
-export const cpuDepthwiseBackpropFilterConfig: KernelConfig = {
-  kernelName: DepthwiseConv2dNativeBackpropFilter,
-  backendName: 'cpu',
-  kernelFunc: cpuFilter as unknown as KernelFunc,
-};
-export const wasmDepthwiseBackpropInputConfig: KernelConfig = {
-  kernelName: DepthwiseConv2dNativeBackpropInput,
-  backendName: 'wasm',
-  kernelFunc: wasmInput as unknown as KernelFunc,
-};
-export const cpuDepthwiseBackpropInputConfig: KernelConfig = {
-  kernelName: DepthwiseConv2dNativeBackpropInput,
-  backendName: 'cpu',
-  kernelFunc: cpuInput as unknown as KernelFunc,
-};
+  const simd = io.wasm && simdDepthwiseBackprop(io.wasm, 'input', dy, filter, info, shape);
+  return (
+    simd ??
+    io.output(shape, 'float32', (dx) =>
+      depthwiseInputGradient(io.values(dy), io.values(filter), info, dx),
+    )
+  );
+});

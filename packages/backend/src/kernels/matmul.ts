@@ -1,5 +1,5 @@
 import { BatchMatMul, getKernel, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from './backend-io.js';
+import { type WasmBackendLike, wasmF32 } from './backend-io.js';
 
 /**
  * Multiplies `a` [m, k] by `b` [k, n] (both float32, row-major, not transposed) with the wasm
@@ -29,4 +29,21 @@ export const MAX_COLUMN_ELEMENTS = 1 << 22;
 export function imagesPerChunk(batch: number, rowsPerImage: number, cols: number): number {
   const perImage = Math.max(1, rowsPerImage * cols);
   return Math.max(1, Math.min(batch, Math.floor(MAX_COLUMN_ELEMENTS / perImage)));
+}
+
+/**
+ * Rows [r0, r1) of the float32 matrix `m` ([rows, cols]) as a new [r1 - r0, cols] tensor that
+ * the caller disposes, or `m` itself when the range is all of it.
+ */
+export function rowRange(
+  backend: WasmBackendLike,
+  m: TensorInfo,
+  r0: number,
+  r1: number,
+  cols: number,
+): TensorInfo {
+  if (r0 === 0 && r1 * cols === m.shape.reduce((p, d) => p * d, 1)) return m;
+  const part = backend.makeOutput([r1 - r0, cols], 'float32');
+  wasmF32(backend, part).set(wasmF32(backend, m).subarray(r0 * cols, r1 * cols));
+  return part;
 }

@@ -2,13 +2,12 @@ import {
   AvgPoolGrad,
   type AvgPoolGradAttrs,
   backend_util,
-  type KernelConfig,
-  type KernelFunc,
   MaxPoolGrad,
   type MaxPoolGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { type CpuBackendLike, cpuValues, type WasmBackendLike, wasmF32 } from './backend-io.js';
+import { forEachRun, tapPlan, windowTaps } from '../tap-plan.js';
+import { bothBackends } from './backend-io.js';
 import { simdAvgPoolGrad, simdMaxPoolGrad } from './simd/index.js';
 
 type PoolInfo = backend_util.Conv2DInfo;
@@ -24,42 +23,27 @@ export function maxPoolGradient(
   info: PoolInfo,
   dx: Float32Array,
 ): void {
-  const {
-    batchSize: N,
-    inHeight: H,
-    inWidth: W,
-    inChannels: C,
-    outHeight: OH,
-    outWidth: OW,
-  } = info;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { filterHeight: FH, filterWidth: FW } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  dx.fill(0);
+  const { batchSize: N, inHeight: H, inWidth: W, inChannels: C } = info;
+  const { outHeight: OH, outWidth: OW, filterHeight: FH, filterWidth: FW } = info;
+  const plan = tapPlan(info);
+  const pixels = new Int32Array(FH * FW);
   const taps = new Int32Array(FH * FW);
+  dx.fill(0);
+  let dyOff = 0;
   for (let n = 0; n < N; n++) {
+    const image = n * H * W;
     for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        // In-range window offsets in row-major scan order.
-        let count = 0;
-        for (let kh = 0; kh < FH; kh++) {
-          const ih = oh * sh - top + kh * dh;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < FW; kw++) {
-            const iw = ow * sw - left + kw * dw;
-            if (iw >= 0 && iw < W) taps[count++] = ((n * H + ih) * W + iw) * C;
-          }
-        }
-        const dyOff = ((n * OH + oh) * OW + ow) * C;
+      for (let ow = 0; ow < OW; ow++, dyOff += C) {
+        const count = windowTaps(plan, oh, ow, pixels, taps);
+        for (let t = 0; t < count; t++) pixels[t] = (image + pixels[t]) * C;
         for (let c = 0; c < C; c++) {
           let best = Number.NEGATIVE_INFINITY;
           let where = -1;
           for (let t = 0; t < count; t++) {
-            const v = x[taps[t] + c];
+            const v = x[pixels[t] + c];
             if (v > best) {
               best = v;
-              where = taps[t] + c;
+              where = pixels[t] + c;
             }
           }
           if (where >= 0) dx[where] += dy[dyOff + c];
@@ -77,59 +61,20 @@ export function maxPoolGradient(
  * 'same' padding.) Writes every element of `dx`.
  */
 export function avgPoolGradient(dy: ArrayLike<number>, info: PoolInfo, dx: Float32Array): void {
-  const {
-    batchSize: N,
-    inHeight: H,
-    inWidth: W,
-    inChannels: C,
-    outHeight: OH,
-    outWidth: OW,
-  } = info;
-  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = info;
-  const { filterHeight: FH, filterWidth: FW } = info;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
+  const C = info.inChannels;
+  const plan = tapPlan(info);
+  const { windowSize, outPixels, strideWidth } = plan;
+  const dxStep = strideWidth * C;
   dx.fill(0);
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      let rows = 0;
-      for (let kh = 0; kh < FH; kh++) {
-        const ih = oh * sh - top + kh * dh;
-        if (ih >= 0 && ih < H) rows++;
-      }
-      for (let ow = 0; ow < OW; ow++) {
-        let cols = 0;
-        for (let kw = 0; kw < FW; kw++) {
-          const iw = ow * sw - left + kw * dw;
-          if (iw >= 0 && iw < W) cols++;
-        }
-        if (rows * cols === 0) continue;
-        const scale = 1 / (rows * cols);
-        const dyOff = ((n * OH + oh) * OW + ow) * C;
-        for (let kh = 0; kh < FH; kh++) {
-          const ih = oh * sh - top + kh * dh;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < FW; kw++) {
-            const iw = ow * sw - left + kw * dw;
-            if (iw < 0 || iw >= W) continue;
-            const off = ((n * H + ih) * W + iw) * C;
-            for (let c = 0; c < C; c++) dx[off + c] += dy[dyOff + c] * scale;
-          }
-        }
-      }
+  forEachRun(plan, 0, info.batchSize, (_tap, inPixel, outPixel, count) => {
+    // Locals, not the closure's context slots, in the inner loop (measurably faster in V8).
+    const [src, dst, sizes, channels, step] = [dy, dx, windowSize, C, dxStep];
+    let p = outPixel % outPixels;
+    for (let i = 0, d = inPixel * C, y = outPixel * C; i < count; i++, d += step, y += channels) {
+      const scale = 1 / sizes[p++];
+      for (let c = 0; c < channels; c++) dst[d + c] += src[y + c] * scale;
     }
-  }
-}
-
-interface MaxArgs {
-  inputs: { dy: TensorInfo; input: TensorInfo; output: TensorInfo };
-  backend: unknown;
-  attrs: MaxPoolGradAttrs;
-}
-interface AvgArgs {
-  inputs: { dy: TensorInfo; input: TensorInfo };
-  backend: unknown;
-  attrs: AvgPoolGradAttrs;
+  });
 }
 
 function poolGeometry(input: TensorInfo, attrs: MaxPoolGradAttrs | AvgPoolGradAttrs): PoolInfo {
@@ -144,74 +89,35 @@ function poolGeometry(input: TensorInfo, attrs: MaxPoolGradAttrs | AvgPoolGradAt
   );
 }
 
-function sizeOf(shape: number[]): number {
-  return shape.reduce((p, d) => p * d, 1);
-}
-
-function cpuMaxPoolGrad({ inputs, backend, attrs }: MaxArgs): TensorInfo {
-  const b = backend as CpuBackendLike;
-  const dx = new Float32Array(sizeOf(inputs.input.shape));
-  maxPoolGradient(
-    cpuValues(b, inputs.input),
-    cpuValues(b, inputs.dy),
-    poolGeometry(inputs.input, attrs),
-    dx,
-  );
-  return b.makeTensorInfo(inputs.input.shape.slice(), 'float32', dx);
-}
-
-function wasmMaxPoolGrad({ inputs, backend, attrs }: MaxArgs): TensorInfo {
-  const b = backend as WasmBackendLike;
-  const info = poolGeometry(inputs.input, attrs);
-  const simd = simdMaxPoolGrad(b, inputs.input, inputs.dy, info);
-  if (simd != null) return simd;
-  const out = b.makeOutput(inputs.input.shape.slice(), 'float32');
-  maxPoolGradient(wasmF32(b, inputs.input), wasmF32(b, inputs.dy), info, wasmF32(b, out));
-  return out;
-}
-
-function cpuAvgPoolGrad({ inputs, backend, attrs }: AvgArgs): TensorInfo {
-  const b = backend as CpuBackendLike;
-  const dx = new Float32Array(sizeOf(inputs.input.shape));
-  avgPoolGradient(cpuValues(b, inputs.dy), poolGeometry(inputs.input, attrs), dx);
-  return b.makeTensorInfo(inputs.input.shape.slice(), 'float32', dx);
-}
-
-function wasmAvgPoolGrad({ inputs, backend, attrs }: AvgArgs): TensorInfo {
-  const b = backend as WasmBackendLike;
-  const info = poolGeometry(inputs.input, attrs);
-  const simd = simdAvgPoolGrad(b, inputs.dy, inputs.input.shape, info);
-  if (simd != null) return simd;
-  const out = b.makeOutput(inputs.input.shape.slice(), 'float32');
-  avgPoolGradient(wasmF32(b, inputs.dy), info, wasmF32(b, out));
-  return out;
-}
-
-/** `MaxPoolGrad` for cpu: one scan per window over typed arrays (stock indexes TensorBuffers). */
-export const cpuMaxPoolGradConfig: KernelConfig = {
-  kernelName: MaxPoolGrad,
-  backendName: 'cpu',
-  kernelFunc: cpuMaxPoolGrad as unknown as KernelFunc,
-};
 /**
- * `MaxPoolGrad` for wasm (tfjs-backend-wasm 4.22's own returns wrong gradients): float32 with
- * our SIMD kernel (csrc/pool_reduce.c, same semantics and results as {@link maxPoolGradient}),
- * otherwise the JS loop.
+ * `MaxPoolGrad` (tfjs-backend-wasm 4.22's returns wrong gradients; the stock cpu one indexes
+ * `TensorBuffer`s): one scan per window ({@link maxPoolGradient}); wasm float32 with our SIMD
+ * kernel (csrc/pool_reduce.c, same semantics and bit-identical results).
  */
-export const wasmMaxPoolGradConfig: KernelConfig = {
-  kernelName: MaxPoolGrad,
-  backendName: 'wasm',
-  kernelFunc: wasmMaxPoolGrad as unknown as KernelFunc,
-};
-/** `AvgPoolGrad` for cpu: the exact adjoint of `avgPool`, over typed arrays. */
-export const cpuAvgPoolGradConfig: KernelConfig = {
-  kernelName: AvgPoolGrad,
-  backendName: 'cpu',
-  kernelFunc: cpuAvgPoolGrad as unknown as KernelFunc,
-};
-/** `AvgPoolGrad` for wasm: the exact adjoint of `avgPool` (SIMD kernel for float32). */
-export const wasmAvgPoolGradConfig: KernelConfig = {
-  kernelName: AvgPoolGrad,
-  backendName: 'wasm',
-  kernelFunc: wasmAvgPoolGrad as unknown as KernelFunc,
-};
+export const maxPoolGradKernel = bothBackends<
+  { dy: TensorInfo; input: TensorInfo; output: TensorInfo },
+  MaxPoolGradAttrs
+>(MaxPoolGrad, ({ dy, input }, attrs, io) => {
+  const info = poolGeometry(input, attrs);
+  const dx = (out: Float32Array) => maxPoolGradient(io.values(input), io.values(dy), info, out);
+  return (
+    (io.wasm && simdMaxPoolGrad(io.wasm, input, dy, info)) ??
+    io.output(input.shape.slice(), 'float32', dx)
+  );
+});
+
+/**
+ * `AvgPoolGrad`: the exact adjoint of `avgPool` ({@link avgPoolGradient}); wasm float32 with
+ * our SIMD kernel.
+ */
+export const avgPoolGradKernel = bothBackends<
+  { dy: TensorInfo; input: TensorInfo },
+  AvgPoolGradAttrs
+>(AvgPoolGrad, ({ dy, input }, attrs, io) => {
+  const info = poolGeometry(input, attrs);
+  const simd = io.wasm && simdAvgPoolGrad(io.wasm, dy, input.shape, info);
+  return (
+    simd ??
+    io.output(input.shape.slice(), 'float32', (dx) => avgPoolGradient(io.values(dy), info, dx))
+  );
+});

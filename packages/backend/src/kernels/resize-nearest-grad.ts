@@ -1,11 +1,9 @@
 import {
-  type KernelConfig,
-  type KernelFunc,
   ResizeNearestNeighborGrad,
   type ResizeNearestNeighborGradAttrs,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-import { type CpuBackendLike, cpuValues, type WasmBackendLike, wasmF32 } from './backend-io.js';
+import { bothBackends } from './backend-io.js';
 
 /**
  * Source index along one axis for each of `newSize` outputs of tfjs's forward
@@ -62,49 +60,19 @@ export function resizeNearestGradient(
   }
 }
 
-interface Args {
-  inputs: { images: TensorInfo; dy: TensorInfo };
-  backend: unknown;
-  attrs: ResizeNearestNeighborGradAttrs;
-}
-
-function cpuKernel({ inputs, backend, attrs }: Args): TensorInfo {
-  const b = backend as CpuBackendLike;
-  const shape = inputs.images.shape;
-  const dx = new Float32Array(shape.reduce((p, d) => p * d, 1));
-  resizeNearestGradient(
-    cpuValues(b, inputs.dy),
-    shape,
-    inputs.dy.shape,
-    attrs.alignCorners,
-    attrs.halfPixelCenters,
-    dx,
-  );
-  return b.makeTensorInfo(shape.slice(), 'float32', dx);
-}
-
-function wasmKernel({ inputs, backend, attrs }: Args): TensorInfo {
-  const b = backend as WasmBackendLike;
-  const shape = inputs.images.shape;
-  const out = b.makeOutput(shape.slice(), 'float32');
-  resizeNearestGradient(
-    wasmF32(b, inputs.dy),
-    shape,
-    inputs.dy.shape,
-    attrs.alignCorners,
-    attrs.halfPixelCenters,
-    wasmF32(b, out),
-  );
-  return out;
-}
-
-export const cpuResizeNearestNeighborGradConfig: KernelConfig = {
-  kernelName: ResizeNearestNeighborGrad,
-  backendName: 'cpu',
-  kernelFunc: cpuKernel as unknown as KernelFunc,
-};
-export const wasmResizeNearestNeighborGradConfig: KernelConfig = {
-  kernelName: ResizeNearestNeighborGrad,
-  backendName: 'wasm',
-  kernelFunc: wasmKernel as unknown as KernelFunc,
-};
+/** `ResizeNearestNeighborGrad`: the exact adjoint of the forward op ({@link resizeNearestGradient}). */
+export const resizeNearestNeighborGradKernel = bothBackends<
+  { images: TensorInfo; dy: TensorInfo },
+  ResizeNearestNeighborGradAttrs
+>(ResizeNearestNeighborGrad, ({ images, dy }, attrs, io) =>
+  io.output(images.shape.slice(), 'float32', (dx) =>
+    resizeNearestGradient(
+      io.values(dy),
+      images.shape,
+      dy.shape,
+      attrs.alignCorners,
+      attrs.halfPixelCenters,
+      dx,
+    ),
+  ),
+);

@@ -1,11 +1,5 @@
-import {
-  type KernelConfig,
-  type KernelFunc,
-  type TensorInfo,
-  Tile,
-  type TileAttrs,
-} from '@tensorflow/tfjs-core';
-import { type NumericArray, type WasmBackendLike, wasmView } from './backend-io.js';
+import { type TensorInfo, Tile, type TileAttrs } from '@tensorflow/tfjs-core';
+import { type NumericArray, wasmKernel, wasmView } from './backend-io.js';
 
 type Ctor = Float32ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor;
 
@@ -53,26 +47,20 @@ export function tileInto(
   }
 }
 
-function wasmTile(args: {
-  inputs: { x: TensorInfo };
-  backend: unknown;
-  attrs: TileAttrs;
-}): TensorInfo {
-  const b = args.backend as WasmBackendLike;
-  const { x } = args.inputs;
-  const { reps } = args.attrs;
-  if (x.dtype === 'string' || x.dtype === 'complex64') {
-    throw new TypeError(`@burnin/backend: Tile on wasm supports numeric tensors, got '${x.dtype}'`);
-  }
-  const outShape = x.shape.map((d, i) => d * reps[i]);
-  const out = b.makeOutput(outShape, x.dtype);
-  tileInto(wasmView(b, x), x.shape, reps, wasmView(b, out));
-  return out;
-}
-
 /** `Tile` for wasm: block copies (tfjs-backend-wasm's own is a slow per-element loop). */
-export const wasmTileConfig: KernelConfig = {
-  kernelName: Tile,
-  backendName: 'wasm',
-  kernelFunc: wasmTile as unknown as KernelFunc,
-};
+export const wasmTileKernel = wasmKernel<{ x: TensorInfo }, TileAttrs>(
+  Tile,
+  ({ x }, { reps }, backend) => {
+    if (x.dtype === 'string' || x.dtype === 'complex64') {
+      throw new TypeError(
+        `@burnin/backend: Tile on wasm supports numeric tensors, got '${x.dtype}'`,
+      );
+    }
+    const out = backend.makeOutput(
+      x.shape.map((d, i) => d * reps[i]),
+      x.dtype,
+    );
+    tileInto(wasmView(backend, x), x.shape, reps, wasmView(backend, out));
+    return out;
+  },
+);

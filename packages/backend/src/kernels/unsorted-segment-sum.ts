@@ -1,11 +1,9 @@
 import {
-  type KernelConfig,
-  type KernelFunc,
   type TensorInfo,
   UnsortedSegmentSum,
   type UnsortedSegmentSumAttrs,
 } from '@tensorflow/tfjs-core';
-import { type CpuBackendLike, cpuValues, type WasmBackendLike, wasmView } from './backend-io.js';
+import { bothBackends } from './backend-io.js';
 
 /**
  * Sums the rows of `x` into segments: with `segmentIds` of `ids.length` elements covering the
@@ -30,57 +28,19 @@ export function segmentSum(
   }
 }
 
-interface Args {
-  inputs: { x: TensorInfo; segmentIds: TensorInfo };
-  backend: unknown;
-  attrs: UnsortedSegmentSumAttrs;
-}
-
-function geometry({ inputs, attrs }: Args) {
-  const idRank = inputs.segmentIds.shape.length;
-  const rowShape = inputs.x.shape.slice(idRank);
+/**
+ * `UnsortedSegmentSum` (the gradient of `tf.gather`; missing on wasm, the stock cpu kernel runs
+ * ops per segment): one pass over the rows ({@link segmentSum}); int32 stays int32, every other
+ * dtype sums into float32.
+ */
+export const unsortedSegmentSumKernel = bothBackends<
+  { x: TensorInfo; segmentIds: TensorInfo },
+  UnsortedSegmentSumAttrs
+>(UnsortedSegmentSum, ({ x, segmentIds }, { numSegments }, io) => {
+  const rowShape = x.shape.slice(segmentIds.shape.length);
   const inner = rowShape.reduce((p, d) => p * d, 1);
-  const dtype = inputs.x.dtype === 'int32' ? 'int32' : 'float32';
-  return { shape: [attrs.numSegments, ...rowShape], inner, dtype } as const;
-}
-
-function wasmUnsortedSegmentSum(args: Args): TensorInfo {
-  const b = args.backend as WasmBackendLike;
-  const { shape, inner, dtype } = geometry(args);
-  const out = b.makeOutput(shape.slice(), dtype);
-  const outView = wasmView(b, out) as Float32Array | Int32Array;
-  segmentSum(
-    wasmView(b, args.inputs.x),
-    wasmView(b, args.inputs.segmentIds),
-    inner,
-    args.attrs.numSegments,
-    outView,
-  );
-  return out;
-}
-
-function cpuUnsortedSegmentSum(args: Args): TensorInfo {
-  const b = args.backend as CpuBackendLike;
-  const { shape, inner, dtype } = geometry(args);
-  const size = shape.reduce((p, d) => p * d, 1);
-  const out = dtype === 'int32' ? new Int32Array(size) : new Float32Array(size);
-  segmentSum(
-    cpuValues(b, args.inputs.x),
-    cpuValues(b, args.inputs.segmentIds),
-    inner,
-    args.attrs.numSegments,
-    out,
-  );
-  return b.makeTensorInfo(shape.slice(), dtype, out);
-}
-
-export const wasmUnsortedSegmentSumConfig: KernelConfig = {
-  kernelName: UnsortedSegmentSum,
-  backendName: 'wasm',
-  kernelFunc: wasmUnsortedSegmentSum as unknown as KernelFunc,
-};
-export const cpuUnsortedSegmentSumConfig: KernelConfig = {
-  kernelName: UnsortedSegmentSum,
-  backendName: 'cpu',
-  kernelFunc: cpuUnsortedSegmentSum as unknown as KernelFunc,
-};
+  const shape = [numSegments, ...rowShape];
+  const fill = (out: Float32Array | Int32Array) =>
+    segmentSum(io.values(x), io.values(segmentIds), inner, numSegments, out);
+  return x.dtype === 'int32' ? io.output(shape, 'int32', fill) : io.output(shape, 'float32', fill);
+});

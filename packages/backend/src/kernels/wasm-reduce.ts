@@ -1,13 +1,12 @@
 import {
   type KernelConfig,
-  type KernelFunc,
   Mean,
   Sum,
   type SumAttrs,
   type TensorInfo,
   util,
 } from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from './backend-io.js';
+import { wasmKernel } from './backend-io.js';
 import { replacedKernel, runReplaced } from './fallback.js';
 import { simdColumnSum } from './simd/index.js';
 
@@ -25,35 +24,30 @@ export function leadingAxes(axis: SumAttrs['axis'] | undefined, shape: number[])
 }
 
 function reduceKernel(kernelName: typeof Sum | typeof Mean, mean: boolean): KernelConfig {
-  const kernelFunc = (args: {
-    inputs: { x: TensorInfo };
-    backend: unknown;
-    attrs: SumAttrs;
-  }): TensorInfo => {
-    const { x } = args.inputs;
-    if (x.dtype === 'float32') {
-      const k = leadingAxes(args.attrs.axis, x.shape);
-      const rows = util.sizeFromShape(x.shape.slice(0, k));
-      const cols = util.sizeFromShape(x.shape.slice(k));
-      if (k > 0 && rows > 0 && cols > 0) {
-        const kept = x.shape.slice(k);
-        const shape = args.attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept;
-        const backend = args.backend as WasmBackendLike;
-        const out = simdColumnSum(backend, x, rows, cols, mean ? 1 / rows : 1, shape);
-        if (out != null) return out;
-      }
-    }
-    return runReplaced(kernelName, 'wasm', args);
-  };
-  return {
+  return wasmKernel<{ x: TensorInfo }, SumAttrs>(
     kernelName,
-    backendName: 'wasm',
-    kernelFunc: kernelFunc as unknown as KernelFunc,
-    // The stock kernel's setup (its cwrap of the C function) must still run for the cases we
-    // delegate.
-    setupFunc: (backend) => replacedKernel(kernelName, 'wasm')?.setupFunc?.(backend),
-    disposeFunc: (backend) => replacedKernel(kernelName, 'wasm')?.disposeFunc?.(backend),
-  };
+    (inputs, attrs, backend) => {
+      const { x } = inputs;
+      if (x.dtype === 'float32') {
+        const k = leadingAxes(attrs.axis, x.shape);
+        const rows = util.sizeFromShape(x.shape.slice(0, k));
+        const cols = util.sizeFromShape(x.shape.slice(k));
+        if (k > 0 && rows > 0 && cols > 0) {
+          const kept = x.shape.slice(k);
+          const shape = attrs.keepDims ? [...x.shape.slice(0, k).map(() => 1), ...kept] : kept;
+          const out = simdColumnSum(backend, x, rows, cols, mean ? 1 / rows : 1, shape);
+          if (out != null) return out;
+        }
+      }
+      return runReplaced(kernelName, 'wasm', { inputs, attrs, backend });
+    },
+    {
+      // The stock kernel's setup (its cwrap of the C function) must still run for the cases we
+      // delegate.
+      setupFunc: (backend) => replacedKernel(kernelName, 'wasm')?.setupFunc?.(backend),
+      disposeFunc: (backend) => replacedKernel(kernelName, 'wasm')?.disposeFunc?.(backend),
+    },
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 import { env, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { Conv2DInfo } from '../../conv-geometry.js';
+import type { Conv2DInfo, WindowGeometry } from '../../conv-geometry.js';
 import type { WasmBackendLike } from '../backend-io.js';
 import { CONV_GRAD_WASM, CONV_GRAD_WASM_SHARED } from './kernels-wasm.js';
 
@@ -29,62 +29,22 @@ export const simdStats = {
   columnSum: 0,
 };
 
-type Convolve = (
-  a: number,
-  b: number,
-  out: number,
-  scratch: number,
-  N: number,
-  H: number,
-  W: number,
-  IC: number,
-  OH: number,
-  OW: number,
-  OC: number,
-  FH: number,
-  FW: number,
-  sh: number,
-  sw: number,
-  dh: number,
-  dw: number,
-  padT: number,
-  padL: number,
-) => void;
-
 /**
- * A sliding-window kernel over NHWC data (three heap pointers, then the window geometry): the
- * depthwise convolution gradients and the pooling gradients share this signature.
+ * A C kernel: its tensors' heap pointers (inputs, then the output), a scratch pointer where it
+ * takes one, then its geometry (see the C sources for each kernel's argument list).
  */
-type WindowKernel = (
-  a: number,
-  b: number,
-  out: number,
-  N: number,
-  H: number,
-  W: number,
-  C: number,
-  OH: number,
-  OW: number,
-  FH: number,
-  FW: number,
-  sh: number,
-  sw: number,
-  dh: number,
-  dw: number,
-  padT: number,
-  padL: number,
-) => void;
+type CKernel = (...args: number[]) => void;
 
 interface ConvGradExports {
-  max_pool_grad: WindowKernel;
-  avg_pool_grad(dy: number, dx: number, ...geometry: number[]): void;
-  column_sum(x: number, out: number, comp: number, R: number, C: number, scale: number): void;
-  depthwise_backprop_filter: WindowKernel;
-  depthwise_backprop_input: WindowKernel;
+  max_pool_grad: CKernel;
+  avg_pool_grad: CKernel;
+  column_sum: CKernel;
+  depthwise_backprop_filter: CKernel;
+  depthwise_backprop_input: CKernel;
   bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
-  conv2d_backprop_filter: Convolve;
+  conv2d_backprop_filter: CKernel;
   bpi_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
-  conv2d_backprop_input: Convolve;
+  conv2d_backprop_input: CKernel;
 }
 
 /** The parts of tfjs-backend-wasm's emscripten module we use. */
@@ -175,48 +135,69 @@ function bind(backendLike: WasmBackendLike, enabled = simdConvGradientsEnabled):
 
 const f32 = (t: TensorInfo) => t.dtype === 'float32';
 
-function run(
-  bound: Bound,
-  kernel: 'filter' | 'input',
+/**
+ * Runs `kernel` with the heap pointers of `inputs` and of a new float32 output of `outShape`,
+ * then (when `scratchFloats` > 0) a scratch block of that many floats allocated with tfjs's
+ * `_malloc` and freed afterwards, then `args`. Null when the scratch block cannot be allocated.
+ */
+function call(
+  { module, backend }: Bound,
+  kernel: CKernel,
+  stat: keyof typeof simdStats,
+  inputs: readonly TensorInfo[],
+  outShape: number[],
+  scratchFloats: number,
+  args: readonly number[],
+): TensorInfo | null {
+  const scratch = scratchFloats > 0 ? module._malloc(scratchFloats * 4) >>> 0 : 0;
+  if (scratchFloats > 0 && scratch === 0) return null;
+  const out = backend.makeOutput(outShape, 'float32');
+  const pointers = [...inputs, out].map((t) => backend.getMemoryOffset(t.dataId));
+  kernel(...pointers, ...(scratchFloats > 0 ? [scratch] : []), ...args);
+  if (scratch !== 0) module._free(scratch);
+  simdStats[stat]++;
+  return out;
+}
+
+/** The geometry of a window kernel (NHWC), as the C kernels take it. */
+export interface KernelGeometry extends WindowGeometry {
+  batchSize: number;
+  inChannels: number;
+}
+
+/** N, H, W, C, OH, OW, FH, FW, strides, dilations, padding top and left (window kernels). */
+function windowArgs(i: KernelGeometry): number[] {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth } = i;
+  const { filterHeight, filterWidth, strideHeight, strideWidth } = i;
+  return [
+    ...[batchSize, inHeight, inWidth, inChannels, outHeight, outWidth],
+    ...[filterHeight, filterWidth, strideHeight, strideWidth],
+    ...[i.dilationHeight, i.dilationWidth, i.padInfo.top, i.padInfo.left],
+  ];
+}
+
+/** A dense conv gradient: the {@link windowArgs} with OC after OW. */
+function convolve(
+  kind: 'filter' | 'input',
+  backend: WasmBackendLike,
   a: TensorInfo,
   b: TensorInfo,
-  outShape: number[],
   info: Conv2DInfo,
+  outShape: number[],
 ): TensorInfo | null {
-  const { exports, module, backend } = bound;
+  if (info.dataFormat !== 'channelsLast' || !f32(a) || !f32(b)) return null;
+  const bound = bind(backend);
+  if (bound == null) return null;
+  const { exports: e } = bound;
   const { filterHeight: FH, filterWidth: FW, inChannels: IC, outChannels: OC } = info;
-  const floats =
-    kernel === 'filter'
-      ? exports.bpf_scratch_floats(FH, FW, IC, OC)
-      : exports.bpi_scratch_floats(FH, FW, IC, OC);
-  const scratch = module._malloc(floats * 4) >>> 0;
-  if (scratch === 0) return null;
-  const out = backend.makeOutput(outShape, 'float32');
-  const fn = kernel === 'filter' ? exports.conv2d_backprop_filter : exports.conv2d_backprop_input;
-  fn(
-    backend.getMemoryOffset(a.dataId),
-    backend.getMemoryOffset(b.dataId),
-    backend.getMemoryOffset(out.dataId),
-    scratch,
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    IC,
-    info.outHeight,
-    info.outWidth,
-    OC,
-    FH,
-    FW,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationHeight,
-    info.dilationWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  );
-  module._free(scratch);
-  simdStats[kernel]++;
-  return out;
+  const filter = kind === 'filter';
+  const scratch = filter
+    ? e.bpf_scratch_floats(FH, FW, IC, OC)
+    : e.bpi_scratch_floats(FH, FW, IC, OC);
+  const args = windowArgs(info);
+  args.splice(6, 0, OC);
+  const kernel = filter ? e.conv2d_backprop_filter : e.conv2d_backprop_input;
+  return call(bound, kernel, kind, [a, b], outShape, scratch, args);
 }
 
 /**
@@ -230,9 +211,7 @@ export function simdConv2DBackpropFilter(
   info: Conv2DInfo,
   filterShape: number[],
 ): TensorInfo | null {
-  if (info.dataFormat !== 'channelsLast' || !f32(x) || !f32(dy)) return null;
-  const bound = bind(backend);
-  return bound == null ? null : run(bound, 'filter', x, dy, filterShape, info);
+  return convolve('filter', backend, x, dy, info, filterShape);
 }
 
 /** `dx` of an NHWC float32 convolution with the SIMD kernel, or null (see above). */
@@ -243,9 +222,7 @@ export function simdConv2DBackpropInput(
   info: Conv2DInfo,
   inputShape: number[],
 ): TensorInfo | null {
-  if (info.dataFormat !== 'channelsLast' || !f32(dy) || !f32(filter)) return null;
-  const bound = bind(backend);
-  return bound == null ? null : run(bound, 'input', dy, filter, inputShape, info);
+  return convolve('input', backend, dy, filter, info, inputShape);
 }
 
 /**
@@ -254,7 +231,7 @@ export function simdConv2DBackpropInput(
  * 'input' takes (dy, filter).
  */
 export function simdDepthwiseBackprop(
-  backendLike: WasmBackendLike,
+  backend: WasmBackendLike,
   kind: 'filter' | 'input',
   a: TensorInfo,
   b: TensorInfo,
@@ -262,69 +239,14 @@ export function simdDepthwiseBackprop(
   outShape: number[],
 ): TensorInfo | null {
   if (info.outChannels !== info.inChannels || !f32(a) || !f32(b)) return null;
-  const bound = bind(backendLike);
+  const bound = bind(backend);
   if (bound == null) return null;
-  const { exports, backend } = bound;
-  const out = backend.makeOutput(outShape, 'float32');
-  const fn =
-    kind === 'filter' ? exports.depthwise_backprop_filter : exports.depthwise_backprop_input;
-  fn(
-    backend.getMemoryOffset(a.dataId),
-    backend.getMemoryOffset(b.dataId),
-    backend.getMemoryOffset(out.dataId),
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationHeight,
-    info.dilationWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  );
-  simdStats[kind === 'filter' ? 'depthwiseFilter' : 'depthwiseInput']++;
-  return out;
-}
-
-/** The geometry of a pooling gradient, as the C kernels take it (NHWC). */
-export interface PoolGeometry {
-  batchSize: number;
-  inHeight: number;
-  inWidth: number;
-  inChannels: number;
-  outHeight: number;
-  outWidth: number;
-  filterHeight: number;
-  filterWidth: number;
-  strideHeight: number;
-  strideWidth: number;
-  dilationHeight: number;
-  dilationWidth: number;
-  padInfo: { top: number; left: number };
-}
-
-function poolArgs(i: PoolGeometry) {
-  return [
-    i.batchSize,
-    i.inHeight,
-    i.inWidth,
-    i.inChannels,
-    i.outHeight,
-    i.outWidth,
-    i.filterHeight,
-    i.filterWidth,
-    i.strideHeight,
-    i.strideWidth,
-    i.dilationHeight,
-    i.dilationWidth,
-    i.padInfo.top,
-    i.padInfo.left,
-  ] as const;
+  const filter = kind === 'filter';
+  const kernel = filter
+    ? bound.exports.depthwise_backprop_filter
+    : bound.exports.depthwise_backprop_input;
+  const stat = filter ? 'depthwiseFilter' : 'depthwiseInput';
+  return call(bound, kernel, stat, [a, b], outShape, 0, windowArgs(info));
 }
 
 /**
@@ -332,76 +254,46 @@ function poolArgs(i: PoolGeometry) {
  * dtypes, no usable wasm memory, {@link SIMD_KERNELS_FLAG} off): then the JS kernel runs.
  */
 export function simdMaxPoolGrad(
-  backendLike: WasmBackendLike,
+  backend: WasmBackendLike,
   x: TensorInfo,
   dy: TensorInfo,
-  info: PoolGeometry,
+  info: KernelGeometry,
 ): TensorInfo | null {
-  if (!f32(x) || !f32(dy)) return null;
-  const bound = bind(backendLike, simdKernelsEnabled);
+  const bound = f32(x) && f32(dy) ? bind(backend, simdKernelsEnabled) : null;
   if (bound == null) return null;
-  const { exports, backend } = bound;
-  const out = backend.makeOutput(x.shape.slice(), 'float32');
-  exports.max_pool_grad(
-    backend.getMemoryOffset(x.dataId),
-    backend.getMemoryOffset(dy.dataId),
-    backend.getMemoryOffset(out.dataId),
-    ...poolArgs(info),
-  );
-  simdStats.maxPoolGrad++;
-  return out;
+  const kernel = bound.exports.max_pool_grad;
+  return call(bound, kernel, 'maxPoolGrad', [x, dy], x.shape.slice(), 0, windowArgs(info));
 }
 
 /** `AvgPoolGrad` (NHWC float32) with the SIMD kernel, or null (see {@link simdMaxPoolGrad}). */
 export function simdAvgPoolGrad(
-  backendLike: WasmBackendLike,
+  backend: WasmBackendLike,
   dy: TensorInfo,
   inputShape: number[],
-  info: PoolGeometry,
+  info: KernelGeometry,
 ): TensorInfo | null {
-  if (!f32(dy)) return null;
-  const bound = bind(backendLike, simdKernelsEnabled);
+  const bound = f32(dy) ? bind(backend, simdKernelsEnabled) : null;
   if (bound == null) return null;
-  const { exports, backend } = bound;
-  const out = backend.makeOutput(inputShape.slice(), 'float32');
-  exports.avg_pool_grad(
-    backend.getMemoryOffset(dy.dataId),
-    backend.getMemoryOffset(out.dataId),
-    ...poolArgs(info),
-  );
-  simdStats.avgPoolGrad++;
-  return out;
+  const kernel = bound.exports.avg_pool_grad;
+  return call(bound, kernel, 'avgPoolGrad', [dy], inputShape.slice(), 0, windowArgs(info));
 }
 
 /**
  * `scale` times the column sums of the float32 tensor `x` seen as [rows, cols] (the sum over its
  * leading axes), as a new float32 tensor of shape `outShape`; null when the SIMD kernels do not
- * apply (then the caller delegates to the stock kernel).
+ * apply (then the caller delegates to the stock kernel). The scratch block holds the Kahan
+ * compensations of the column totals.
  */
 export function simdColumnSum(
-  backendLike: WasmBackendLike,
+  backend: WasmBackendLike,
   x: TensorInfo,
   rows: number,
   cols: number,
   scale: number,
   outShape: number[],
 ): TensorInfo | null {
-  if (!f32(x)) return null;
-  const bound = bind(backendLike, simdKernelsEnabled);
+  const bound = f32(x) ? bind(backend, simdKernelsEnabled) : null;
   if (bound == null) return null;
-  const { exports, module, backend } = bound;
-  const comp = module._malloc(cols * 4) >>> 0;
-  if (comp === 0) return null;
-  const out = backend.makeOutput(outShape, 'float32');
-  exports.column_sum(
-    backend.getMemoryOffset(x.dataId),
-    backend.getMemoryOffset(out.dataId),
-    comp,
-    rows,
-    cols,
-    scale,
-  );
-  module._free(comp);
-  simdStats.columnSum++;
-  return out;
+  const kernel = bound.exports.column_sum;
+  return call(bound, kernel, 'columnSum', [x], outShape, cols, [rows, cols, scale]);
 }
