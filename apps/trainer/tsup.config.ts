@@ -8,6 +8,7 @@ export default defineConfig({
         bench: 'src/bench.ts',
         worker: 'src/train/worker.ts',
         loader: 'src/train/loader-worker.ts',
+        'sweep-cell': 'src/sweep/cell.ts',
       },
   outDir: process.env.BURNIN_DEV ? 'dist/dev' : 'dist',
   format: ['esm'],

@@ -64,6 +64,7 @@ describe('burnin --version, --help, help <cmd>', () => {
       'eval',
       'predict',
       'compare',
+      'sweep',
       'schedule',
       'bench',
     ]);
