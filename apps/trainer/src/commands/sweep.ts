@@ -15,7 +15,7 @@ import {
 } from '../sweep/grid.js';
 import { type CellTask, runPool } from '../sweep/pool.js';
 import { type RunStatus, recordOf, type SweepRun } from '../sweep/record.js';
-import { writeSweepReport } from '../sweep/report.js';
+import { sweepTables, textTable, writeSweepReport } from '../sweep/report.js';
 import { finishedSummary } from '../sweep/results.js';
 import { usageOf } from './table.js';
 
@@ -249,8 +249,13 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
     } finally {
       for (const [sig, h] of handlers) process.off(sig, h);
     }
-    write();
-    log(`wrote ${join(outDir, 'sweep.json')} and ${join(outDir, 'sweep.html')}`);
+    const analysis = write();
+    const t = sweepTables(analysis);
+    log(`\n${textTable(t.ap)}`);
+    if (t.paired.length > 1) log(`\n${textTable(t.paired)}`);
+    log(
+      `wrote ${join(outDir, 'sweep.json')}, ${join(outDir, 'sweep.html')} and ${join(outDir, 'plots')}/`,
+    );
     if (stopCode) {
       log(
         `sweep stopped: ${finished}/${total} cells finished; run the same command again to continue`,
