@@ -140,7 +140,9 @@ describe('burnin sweep: grid parsing', () => {
       axes: [parseSetFlag('train.schedule.options.value=1e-3,2e-3')],
     });
     expect(
-      g.cells.map((c) => (c.config.train.schedule as { options: { value: number } }).options.value),
+      g.cells.map(
+        (c) => (c.config.train.schedule as unknown as { options: { value: number } }).options.value,
+      ),
     ).toEqual([1e-3, 2e-3]);
   });
 });

@@ -188,8 +188,8 @@ export function sweepCharts(a: SweepAnalysis, runs: readonly SweepRun[]): Record
 
 /**
  * Writes `<out>/sweep.json` (settings, axes, one entry per run, the analysis) and
- * `<out>/sweep.html` (offline: tables and inline SVG charts), both atomically, and each chart
- * as `<out>/plots/<name>.svg`.
+ * `<out>/sweep.html` (offline: tables and inline SVG charts), the tables as Markdown in
+ * `<out>/sweep.md`, and each chart as `<out>/plots/<name>.svg`, all atomically.
  */
 export function writeSweepReport(outDir: string, s: SweepState): SweepAnalysis {
   const analysis = analyzeSweep(
@@ -224,5 +224,8 @@ ${Object.values(charts).join('\n')}
 </body></html>
 `;
   writeFileAtomic(join(outDir, 'sweep.html'), [html]);
+  writeFileAtomic(join(outDir, 'sweep.md'), [
+    `${markdownTable(t.ap)}\n${t.paired.length > 1 ? `\n${markdownTable(t.paired)}\n` : ''}`,
+  ]);
   return analysis;
 }
