@@ -61,7 +61,7 @@ export function lineChart(
       if (v > y1) y1 = v;
     }
   if (drawn.every((p) => p.length === 0))
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><title>${esc(o.title)}</title><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) {
     y0 -= 0.5;
@@ -70,7 +70,7 @@ export function lineChart(
   const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((ty(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><title>${esc(o.title)}</title>`,
     `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(o.title)}</text>`,
     `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`,
   ];
@@ -143,7 +143,7 @@ export function pointChart(
   const drawn = series.map((s) => s.points.filter(ok));
   const xs = [...new Set(drawn.flat().map((p) => p.x))].sort((a, b) => a - b);
   if (xs.length === 0)
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><title>${esc(o.title)}</title><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
   const ys = drawn.flat().flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y].filter(Number.isFinite));
   if (o.zeroLine) ys.push(0);
   let [x0, x1] = [tx(xs[0]), tx(xs[xs.length - 1])];
@@ -161,7 +161,7 @@ export function pointChart(
   const sx = (x: number) => m.l + ((tx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><title>${esc(o.title)}</title>`,
     `<text x="${(W - m.r + m.l) / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(o.title)}</text>`,
     `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`,
   ];
