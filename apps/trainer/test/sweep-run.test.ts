@@ -103,7 +103,9 @@ beforeAll(() => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('burnin sweep (spawned, cpu, smoke preset)', () => {
-  it('runs the grid in parallel, writes sweep.json/html, never re-runs a finished cell, refuses other settings', async () => {
+  it('runs the grid in parallel, writes sweep.json/html, never re-runs a finished cell, refuses other settings', {
+    timeout: 300_000,
+  }, async () => {
     const out = fresh();
     const args = sweep(
       out,
@@ -184,7 +186,9 @@ describe('burnin sweep (spawned, cpu, smoke preset)', () => {
     expect(mtimes()).toEqual(before);
   });
 
-  it('records a diverged cell as a result (status diverged), not as a failure', async () => {
+  it('records a diverged cell as a result (status diverged), not as a failure', {
+    timeout: 300_000,
+  }, async () => {
     const out = fresh();
     const r = cli(
       sweep(

@@ -185,7 +185,7 @@ export async function runSweepCommand(argv: string[]): Promise<number> {
     }
     const total = grid.cells.length;
     log(
-      `sweep: ${total} cells (${axes.map((a) => `${a.flag} ${a.values.length}`).join(' x ')} x ${seeds} seeds, deduplicated), ${total - tasks.length} already finished; ${tasks.length} to run, ${Math.min(jobs, Math.max(1, tasks.length))} at a time (${threads} thread${threads === 1 ? '' : 's'} each, backend ${backend}) -> ${outDir}`,
+      `sweep: ${total} cells (${axes.map((a) => `${a.flag} ${a.values.length}`).join(' x ')} x ${seeds} seeds, deduplicated), ${total - tasks.length} already finished; ${tasks.length} to run${tasks.length ? `, ${Math.min(jobs, tasks.length)} at a time` : ''} (${threads} thread${threads === 1 ? '' : 's'} each, backend ${backend}) -> ${outDir}`,
     );
     const write = () =>
       writeSweepReport(outDir, {
