@@ -9,6 +9,7 @@ const node: Options = {
         bench: 'src/bench.ts',
         worker: 'src/train/worker.ts',
         loader: 'src/train/loader-worker.ts',
+        'sweep-cell': 'src/sweep/cell.ts',
       },
   outDir: process.env.BURNIN_DEV ? 'dist/dev' : 'dist',
   format: ['esm'],

@@ -65,6 +65,7 @@ describe('burnin --version, --help, help <cmd>', () => {
       'predict',
       'export',
       'compare',
+      'sweep',
       'schedule',
       'bench',
     ]);

@@ -12,6 +12,7 @@ import {
 } from '../config.js';
 import { OutputFileError } from '../io/errors.js';
 import { lineChart } from '../report/svg.js';
+import { type RunScores, runScores } from '../sweep/results.js';
 import { readMetrics, train } from '../train/train.js';
 import { usageOf } from './table.js';
 
@@ -44,17 +45,11 @@ export function scheduleFactories(): Record<string, (steps: number) => Schedule>
   };
 }
 
-/** One run of the comparison. */
-export interface CompareRun {
+/** One run of the comparison: its scores ({@link RunScores}) with schedule, seed and status. */
+export interface CompareRun extends RunScores {
   schedule: string;
   seed: number;
   status: string;
-  finalAP: number;
-  finalAP50: number;
-  bestAP: number;
-  bestAP50: number;
-  /** First evaluated step with AP50 >= 0.5, or null. */
-  stepsToAP50: number | null;
 }
 
 function meanStd(xs: number[]): { mean: number; std: number } {
@@ -143,19 +138,7 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
           );
         throw e;
       });
-      const evals = readMetrics(join(dir, 'metrics.jsonl')).filter((m) => m.type === 'eval');
-      const st = evals.map((e) => e.stats as number[]);
-      const reach = evals.find((e) => (e.stats as number[])[1] >= 0.5);
-      runs.push({
-        schedule: name,
-        seed,
-        status: r.status,
-        finalAP: st.length ? st[st.length - 1][0] : Number.NaN,
-        finalAP50: st.length ? st[st.length - 1][1] : Number.NaN,
-        bestAP: Math.max(...st.map((s) => s[0])),
-        bestAP50: Math.max(...st.map((s) => s[1])),
-        stepsToAP50: reach ? (reach.step as number) : null,
-      });
+      runs.push({ schedule: name, seed, status: r.status, ...runScores(dir) });
     }
   }
   const rows = names.map((name) => {

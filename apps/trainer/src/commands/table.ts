@@ -150,6 +150,44 @@ ${BACKEND_HELP}`,
     run: async (argv) => (await import('./compare.js')).runCompareCommand(argv),
   },
   {
+    name: 'sweep',
+    synopsis: [
+      `burnin sweep [--peak-lr LIST] [--burnin-steps LIST] [--burnin-lr LIST]
+             [--set KEY=a,b,c ...] [--seeds 3] [--steps N] [--preset demo]
+             [--config FILE] [--eval-every N] [--jobs N] [--threads 1]
+             [--out runs/sweep] [${BACKEND}]`,
+    ],
+    summary:
+      'Trains a grid of schedule parameters x seeds as parallel child processes (resumable: finished cells are kept, interrupted ones resume); writes sweep.json (one entry per run: parameters, seed, status, final/best AP and AP50, steps to AP50 = 0.5, wall time) and sweep.html (AP vs peak rate per burn-in setting, paired differences with bootstrap intervals, divergence rate, early loss curves).',
+    details: `Swept parameters (at least one; LIST = comma-separated values; the grid is every combination):
+  --peak-lr LIST        learningRateBase of tfod.exponentialDecayWithBurnin, e.g. 1e-3,4e-3
+  --burnin-steps LIST   its burninSteps (integers >= 0; 0 = no burn-in), e.g. 0,100,400
+  --burnin-lr LIST      its burninLearningRate: a rate (> 0) or a factor of the peak rate, 0.1x
+  --set KEY=a,b,c       any other config key under train., data. or model., e.g.
+                        train.schedule.options.learningRateDecayFactor=0.5,0.8 or
+                        train.optimizer=adam,momentum (repeatable)
+The schedule is the base config's train.schedule (a JSON spec) or else the default burn-in
+schedule scaled to --steps. Every cell is validated (config and schedule) before any runs;
+a bad grid exits 2 naming the flag. Cells with burn-in steps 0 ignore --burnin-lr (run once).
+
+  --seeds N         runs per grid point, seeds 0..N-1 (default 3)
+  --steps N         steps per run (default: the preset's train.steps)
+  --preset NAME     ${PRESET_NAMES.join(', ')} (default: demo)
+  --config FILE     YAML or JSON run config merged over the preset
+  --eval-every N    steps between evaluations (default: steps / 10)
+  --jobs N          cells trained at once (default: cores / --threads)
+  --threads N       data-parallel threads per cell (default 1; results depend on it)
+  --out DIR         output folder (default runs/sweep): cells/<cell>/ (run folders), configs/,
+                    sweep.settings.json, sweep.json, sweep.html. Run the same command again to
+                    continue a stopped sweep; other settings on the same DIR are refused
+${BACKEND_HELP}
+
+Ctrl-C (or SIGTERM) stops the running cells, which save a checkpoint; a cell never outlives
+the sweep, even on kill -9. A diverged cell (NaN/Inf loss) is a result, not an error.
+Exit codes: 0 done, 1 bad input or a cell failed, 2 usage, 130 interrupted.`,
+    run: async (argv) => (await import('./sweep.js')).runSweepCommand(argv),
+  },
+  {
     name: 'schedule',
     synopsis: [
       'burnin schedule <spec-or-config> [--steps N] [--svg out.svg] [--width W] [--height H]',

@@ -61,7 +61,7 @@ export function lineChart(
       if (v > y1) y1 = v;
     }
   if (drawn.every((p) => p.length === 0))
-    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><title>${esc(o.title)}</title><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
   if (x1 === x0) x1 = x0 + 1;
   if (y1 === y0) {
     y0 -= 0.5;
@@ -70,7 +70,7 @@ export function lineChart(
   const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((ty(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
   const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><title>${esc(o.title)}</title>`,
     `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(o.title)}</text>`,
     `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`,
   ];
@@ -94,6 +94,124 @@ export function lineChart(
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`);
     parts.push(
       `<text x="${m.l + 8}" y="${m.t + 14 + k * 13}" fill="${s.color}">${esc(s.name)}</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** One point of a {@link pointChart} series: y with an optional interval [lo, hi]. */
+export interface IntervalPoint {
+  x: number;
+  y: number;
+  lo?: number;
+  hi?: number;
+}
+
+/** A named series of {@link IntervalPoint}s. */
+export interface IntervalSeries {
+  name: string;
+  color: string;
+  points: IntervalPoint[];
+}
+
+/**
+ * A self-contained SVG chart of points joined by lines, with vertical error bars where a
+ * point has `lo` and `hi` (e.g. a bootstrap interval). `logX` places x at log10(x) (for
+ * learning rates; x must be > 0) and labels the ticks at the data's x values; series are
+ * nudged apart horizontally by `dodge` pixels each so that their bars do not overlap.
+ * `zeroLine` draws y = 0. Non-finite points are skipped.
+ */
+export function pointChart(
+  series: readonly IntervalSeries[],
+  o: {
+    title: string;
+    width?: number;
+    height?: number;
+    xLabel?: string;
+    yLabel?: string;
+    logX?: boolean;
+    dodge?: number;
+    zeroLine?: boolean;
+  },
+): string {
+  const W = o.width ?? 560;
+  const H = o.height ?? 300;
+  const m = { l: 60, r: 190, t: 28, b: 40 };
+  const tx = (x: number) => (o.logX ? Math.log10(x) : x);
+  const ok = (p: IntervalPoint) => Number.isFinite(tx(p.x)) && Number.isFinite(p.y);
+  const drawn = series.map((s) => s.points.filter(ok));
+  const xs = [...new Set(drawn.flat().map((p) => p.x))].sort((a, b) => a - b);
+  if (xs.length === 0)
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><title>${esc(o.title)}</title><text x="10" y="20">${esc(o.title)}: no data</text></svg>`;
+  const ys = drawn.flat().flatMap((p) => [p.y, p.lo ?? p.y, p.hi ?? p.y].filter(Number.isFinite));
+  if (o.zeroLine) ys.push(0);
+  let [x0, x1] = [tx(xs[0]), tx(xs[xs.length - 1])];
+  let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+  const pad = (x1 - x0) * 0.08 || 0.5;
+  x0 -= pad;
+  x1 += pad;
+  if (y1 === y0) {
+    y0 -= 0.5;
+    y1 += 0.5;
+  }
+  const yp = (y1 - y0) * 0.05;
+  y0 -= yp;
+  y1 += yp;
+  const sx = (x: number) => m.l + ((tx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><title>${esc(o.title)}</title>`,
+    `<text x="${(W - m.r + m.l) / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(o.title)}</text>`,
+    `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const yv = y0 + ((y1 - y0) * i) / 4;
+    const Y = sy(yv);
+    parts.push(
+      `<text x="${m.l - 4}" y="${Y + 4}" text-anchor="end">${fmt(yv)}</text>`,
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${Y}" y2="${Y}" stroke="#eee"/>`,
+    );
+  }
+  for (const x of xs)
+    parts.push(
+      `<text x="${sx(x).toFixed(1)}" y="${H - m.b + 14}" text-anchor="middle">${fmt(x)}</text>`,
+    );
+  if (o.zeroLine && y0 < 0 && y1 > 0)
+    parts.push(
+      `<line x1="${m.l}" x2="${W - m.r}" y1="${sy(0).toFixed(1)}" y2="${sy(0).toFixed(1)}" stroke="#555" stroke-dasharray="4 3"/>`,
+    );
+  if (o.xLabel)
+    parts.push(
+      `<text x="${(W - m.r + m.l) / 2}" y="${H - 6}" text-anchor="middle">${esc(o.xLabel)}</text>`,
+    );
+  if (o.yLabel)
+    parts.push(
+      `<text x="12" y="${(H - m.b + m.t) / 2}" text-anchor="middle" transform="rotate(-90 12 ${(H - m.b + m.t) / 2})">${esc(o.yLabel)}</text>`,
+    );
+  const dodge = o.dodge ?? 0;
+  series.forEach((s, k) => {
+    const off = (k - (series.length - 1) / 2) * dodge;
+    const pts = drawn[k].map((p) => ({ ...p, X: sx(p.x) + off }));
+    const d = pts.map((p, i) => `${i ? 'L' : 'M'}${p.X.toFixed(1)},${sy(p.y).toFixed(1)}`).join('');
+    if (pts.length > 1)
+      parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`);
+    for (const p of pts) {
+      if (
+        p.lo !== undefined &&
+        p.hi !== undefined &&
+        Number.isFinite(p.lo) &&
+        Number.isFinite(p.hi)
+      )
+        parts.push(
+          `<path d="M${p.X.toFixed(1)},${sy(p.lo).toFixed(1)}V${sy(p.hi).toFixed(1)}M${(p.X - 4).toFixed(1)},${sy(p.lo).toFixed(1)}h8M${(p.X - 4).toFixed(1)},${sy(p.hi).toFixed(1)}h8" stroke="${s.color}" stroke-width="1.2" fill="none"/>`,
+        );
+      parts.push(
+        `<circle cx="${p.X.toFixed(1)}" cy="${sy(p.y).toFixed(1)}" r="3" fill="${s.color}"/>`,
+      );
+    }
+    parts.push(
+      `<text x="${W - m.r + 8}" y="${m.t + 12 + k * 14}" fill="${s.color}">${esc(s.name)}</text>`,
     );
   });
   parts.push('</svg>');
