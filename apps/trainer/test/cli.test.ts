@@ -65,6 +65,7 @@ describe('burnin --version, --help, help <cmd>', () => {
       'predict',
       'compare',
       'schedule',
+      'lr-find',
       'bench',
     ]);
     for (const c of COMMANDS) {
