@@ -104,6 +104,25 @@ describe('lr-find.html', () => {
     expect(svg).toContain('<circle cx="110.0"');
     expect(svg).toContain('>1.0e-4<');
     expect(svg).toContain('>0.01<');
+    // legend: top-left by default, bottom-left on request (plot bottom at 260 - 36)
+    expect(svg).toContain('<text x="68" y="42" fill="#000">s</text>');
+    const low = lineChart(
+      [
+        {
+          name: 's',
+          color: '#000',
+          points: [
+            [1, 1],
+            [2, 2],
+          ],
+        },
+      ],
+      {
+        title: 't',
+        legend: 'bottom-left',
+      },
+    );
+    expect(low).toContain('<text x="68" y="216" fill="#000">s</text>');
   });
 });
 

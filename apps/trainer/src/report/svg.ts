@@ -55,6 +55,8 @@ export function lineChart(
     logY?: boolean;
     logX?: boolean;
     markers?: readonly Marker[];
+    /** Corner of the plot the legend is drawn in (default top-left). */
+    legend?: 'top-left' | 'bottom-left';
   },
 ): string {
   const W = o.width ?? 560;
@@ -112,9 +114,9 @@ export function lineChart(
       .map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
       .join('');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`);
-    parts.push(
-      `<text x="${m.l + 8}" y="${m.t + 14 + k * 13}" fill="${s.color}">${esc(s.name)}</text>`,
-    );
+    const ly =
+      o.legend === 'bottom-left' ? H - m.b - 8 - (series.length - 1 - k) * 13 : m.t + 14 + k * 13;
+    parts.push(`<text x="${m.l + 8}" y="${ly}" fill="${s.color}">${esc(s.name)}</text>`);
   });
   for (const mk of o.markers ?? []) {
     if (!ok([mk.x, mk.y])) continue;
