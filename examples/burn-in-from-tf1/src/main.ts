@@ -16,6 +16,7 @@ const e = (v: number) => v.toExponential(2).padStart(10);
 console.log(
   `${EPOCH_STEPS} updates per epoch, Adam, MSE; lr = the rate of the epoch's first and last update`,
 );
+console.log(`MSE before training: ${chained.epochLoss[0].toPrecision(3)}`);
 console.log('epoch | chained lr (first..last)  loss      | burn-in lr (first..last)  loss');
 for (let k = 0; k < epochs; k++) {
   const a = k * EPOCH_STEPS;
