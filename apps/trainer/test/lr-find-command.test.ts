@@ -134,7 +134,7 @@ describe('burnin lr-find on the smoke preset (cpu)', () => {
       '--apply',
     ]);
     f = readResult(out);
-  });
+  }, 300_000); // a CLI run: beyond the default 10 s hook time-out on a loaded machine
 
   it('exits 0 and writes lr-find.json with the ramp, the losses and their EMA', () => {
     expect(r.err).toBe('');

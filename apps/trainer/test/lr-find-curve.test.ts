@@ -133,8 +133,26 @@ describe('lr-find suggestion', () => {
     // without skipping, the cliff at the start wins (central differences at 3 and 4 span it;
     // 4's right neighbour is a little lower)
     expect(suggestLearningRate(lrs, loss, { skipBegin: 0 })?.index).toBe(4);
-    // and with the last point, its one-sided difference into -100 is the steepest
-    expect(suggestLearningRate(lrs, loss, { skipBegin: 0, skipEnd: 0 })?.index).toBe(39);
+    // with the last point (-100, the new minimum) the step into it is the steepest
+    expect(suggestLearningRate(lrs, loss, { skipBegin: 0, skipEnd: 0 })?.index).toBe(38);
+  });
+
+  it('looks only up to the lowest smoothed loss: a recovery from a spike is no descent', () => {
+    const lrs = ramp(1e-5, 1, 60);
+    // a gentle fall to a minimum at point 40, then a spike at 50 and its steep recovery
+    const loss = lrs.map((_, i) => (i <= 40 ? 3 - i * 0.01 : 2.6 + (i - 40) * 0.02));
+    loss[25] -= 0.05; // the steepest part of the fall: into point 25
+    loss[50] = 6;
+    loss[51] = 3;
+    const s = suggestLearningRate(lrs, loss);
+    expect(s?.index).toBe(24);
+    // over all points (Lightning's rule) the recovery after the spike would be steeper
+    const g = gradient(
+      lrs.slice(10, 59).map((lr) => Math.log10(lr)),
+      loss.slice(10, 59),
+    );
+    const steepest = g.indexOf(Math.min(...g)) + 10;
+    expect(steepest).toBe(51);
   });
 
   it('is null with fewer than 2 usable points, or when the loss never falls', () => {

@@ -172,8 +172,9 @@ ${BACKEND_HELP}
 
 Smoothed loss: bias-corrected moving average (beta 0.98). The test stops at the first NaN or
 infinite loss, gradient or weight, or once the smoothed loss exceeds 4x its best. The
-suggestion is the steepest negative slope of the smoothed loss against log10(lr), leaving out
-the first 10 points and the last one (as Lightning's lr_find); none when the loss never falls.
+suggestion is the steepest negative slope of the smoothed loss against log10(lr) before its
+lowest point, leaving out the first 10 points and the last one (as Lightning's lr_find);
+none when the loss never falls.
 Exit 0 when the test ran (divergence is a normal end), 1 bad input, 2 usage, 130 interrupted.`,
     run: async (argv) => (await import('./lr-find.js')).runLrFindCommand(argv).then((r) => r.code),
   },

@@ -45,7 +45,7 @@ export function renderLrFindHtml(f: LrFindFile, applyBlock: string | null): stri
   const suggestion =
     f.suggestedLr === null
       ? '<p><b>No suggestion</b>: too few points after the skipped ones, or the loss never fell.</p>'
-      : `<p>Suggested learning rate: <b>${f.suggestedLr.toPrecision(3)}</b> (step ${f.suggestedStep}: the steepest descent of the smoothed loss against log10 lr, the first 10 points and the last one left out).</p>`;
+      : `<p>Suggested learning rate: <b>${f.suggestedLr.toPrecision(3)}</b> (step ${f.suggestedStep}: the steepest descent of the smoothed loss against log10 lr before its lowest point, the first 10 points and the last one left out).</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>burnin lr-find</title>
 <style>body{font-family:sans-serif;margin:24px;max-width:1000px}svg{border:1px solid #eee}

@@ -33,12 +33,15 @@ export function gradient(x: readonly number[], f: readonly number[]): number[] {
 /**
  * The learning rate of the steepest descent of the smoothed loss against log10(lr): the
  * point where {@link gradient} of `smoothed` over `log10(lr)` is most negative (the first one
- * on a tie). The first `skipBegin` points (default 10: the loss barely moves there) and the
- * last `skipEnd` (default 1: the point that stopped the test) are left out, as Lightning's
- * `suggestion()` does, and so are points whose smoothed loss is not finite. Returns null when
- * fewer than 2 points remain, or when the loss never falls: no gradient below
- * `-1e-9 * max |loss|` per decade (a flat loss whose smoothed values differ only by float
- * rounding has no steepest point).
+ * on a tie). Left out, as Lightning's `suggestion()` does: the first `skipBegin` points
+ * (default 10: the loss barely moves there), the last `skipEnd` (default 1: the point that
+ * stopped the test) and points whose smoothed loss is not finite. Unlike Lightning, only the
+ * points before the lowest remaining smoothed loss count (the gradient itself is computed over
+ * all remaining points): past the minimum the curve climbs towards divergence, and a dip
+ * there is the recovery from a loss spike, not a good rate.
+ * Returns null when fewer than 2 points remain, or when the loss never falls: no gradient
+ * below `-1e-9 * max |loss|` per decade (a flat loss whose smoothed values differ only by
+ * float rounding has no steepest point).
  */
 export function suggestLearningRate(
   lrs: readonly number[],
@@ -48,16 +51,22 @@ export function suggestLearningRate(
   const begin = o.skipBegin ?? SKIP_BEGIN;
   const end = lrs.length - (o.skipEnd ?? SKIP_END);
   const idx: number[] = [];
-  for (let i = begin; i < end; i++) if (Number.isFinite(smoothed[i]) && lrs[i] > 0) idx.push(i);
-  if (idx.length < 2) return null;
+  let lowest = -1;
+  for (let i = begin; i < end; i++) {
+    if (!(Number.isFinite(smoothed[i]) && lrs[i] > 0)) continue;
+    idx.push(i);
+    if (lowest < 0 || smoothed[i] < smoothed[idx[lowest]]) lowest = idx.length - 1;
+  }
+  if (idx.length < 2 || lowest < 1) return null;
   const g = gradient(
     idx.map((i) => Math.log10(lrs[i])),
     idx.map((i) => smoothed[i]),
   );
+  // the steepest point before the minimum (the minimum itself is where the fall ends)
   let k = 0;
   let scale = 0;
   for (let j = 0; j < g.length; j++) {
-    if (g[j] < g[k]) k = j;
+    if (j < lowest && g[j] < g[k]) k = j;
     scale = Math.max(scale, Math.abs(smoothed[idx[j]]));
   }
   if (!(g[k] < -FLAT * scale)) return null;
