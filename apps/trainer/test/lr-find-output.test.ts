@@ -5,7 +5,7 @@ import { appliedScheduleSpec, applyBlock } from '../src/lrfind/apply.js';
 import { renderLrFindHtml } from '../src/lrfind/html.js';
 import { rampLearningRate } from '../src/lrfind/ramp.js';
 import type { RangeTestResult } from '../src/lrfind/range-test.js';
-import { describeStop, lrFindFile } from '../src/lrfind/result.js';
+import { describeStop, lrFindFile, smoothedDrop } from '../src/lrfind/result.js';
 import { lineChart } from '../src/report/svg.js';
 
 const config = resolveConfig({ preset: 'smoke' });
@@ -58,6 +58,9 @@ describe('lr-find.json', () => {
     expect(back.suggestedLr).toBe(f.points[17].lr);
     expect(back.suggestedStep).toBe(17);
     expect(describeStop(f)).toMatch(/NaN or infinite at step 29/);
+    // smoothed 2 - 0.009 step: from 1.91 at step 10 to 1.748 at step 28 (29 is NaN)
+    expect(smoothedDrop(f)).toBeCloseTo(1 - 1.748 / 1.91, 12);
+    expect(smoothedDrop({ ...f, points: f.points.slice(0, 10) })).toBeNull();
   });
 });
 

@@ -5,7 +5,7 @@ import { resolveConfig } from '../config.js';
 import { applyBlock } from '../lrfind/apply.js';
 import { renderLrFindHtml } from '../lrfind/html.js';
 import { parseLrFindArgs } from '../lrfind/options.js';
-import { describeStop, type LrFindFile } from '../lrfind/result.js';
+import { describeStop, type LrFindFile, smoothedDrop, WEAK_DROP } from '../lrfind/result.js';
 import { runLrFind } from '../lrfind/run.js';
 import { RunExistsError } from '../run/errors.js';
 import { makeDir, writeFileAtomic, writeJsonAtomic } from '../run/fs.js';
@@ -97,6 +97,11 @@ export async function runLrFindCommand(argv: string[]): Promise<LrFindCommandRes
       ? 'no suggested learning rate: too few points after the skipped ones, or the loss never fell (see lr-find.html)'
       : `suggested learning rate: ${result.suggestedLr.toPrecision(3)} (step ${result.suggestedStep}, steepest descent of the smoothed loss)`,
   );
+  const drop = smoothedDrop(result);
+  if (result.suggestedLr !== null && drop !== null && drop < WEAK_DROP)
+    log(
+      `warning: the smoothed loss fell only ${(100 * drop).toFixed(1)}% over the ramp: the suggestion is noise more than signal (try more --steps or a larger batch)`,
+    );
   log(`wrote ${jsonFile}, ${htmlFile}`);
   if (stopCode) return { code: stopCode, outDir, result };
   if (o.apply) {

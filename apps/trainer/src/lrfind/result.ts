@@ -62,3 +62,19 @@ export function describeStop(f: LrFindFile): string {
       return `interrupted${at}`;
   }
 }
+
+/** Below this relative fall of the smoothed loss the suggestion is flagged as unreliable. */
+export const WEAK_DROP = 0.05;
+
+/**
+ * How far the smoothed loss fell over the test: `1 - min / first`, with `first` the smoothed
+ * loss at step 10 (the first point the suggestion looks at) and `min` the lowest finite one
+ * from there on; null with fewer than 11 points or a non-positive first value.
+ */
+export function smoothedDrop(f: LrFindFile): number | null {
+  const first = f.points[10]?.smoothed;
+  if (first == null || !(first > 0)) return null;
+  let min = first;
+  for (const p of f.points.slice(10)) if (p.smoothed !== null && p.smoothed < min) min = p.smoothed;
+  return 1 - min / first;
+}
