@@ -74,6 +74,10 @@ describe('lr-find.html', () => {
     expect(html).toContain(`suggested ${(f.suggestedLr as number).toPrecision(3)}`);
     expect(html).toMatch(/<circle /);
     expect(html).toContain('tfod.exponentialDecayWithBurnin');
+    // the fake curve falls 8.5% from step 10: no warning; a flat one gets it
+    expect(html).not.toContain('Warning');
+    const flat = { ...f, points: f.points.map((p) => ({ ...p, smoothed: 2 })) };
+    expect(renderLrFindHtml(flat, null)).toContain('fell only 0.0%');
     // without a suggestion: says so, no marker
     const none = renderLrFindHtml({ ...f, suggestedLr: null, suggestedStep: null }, null);
     expect(none).toContain('No suggestion');

@@ -1,6 +1,6 @@
 import { lineChart } from '../report/svg.js';
 import type { LrFindFile } from './result.js';
-import { describeStop } from './result.js';
+import { describeStop, smoothedDrop, WEAK_DROP } from './result.js';
 
 function esc(s: string): string {
   return s.replace(
@@ -46,13 +46,18 @@ export function renderLrFindHtml(f: LrFindFile, applyBlock: string | null): stri
     f.suggestedLr === null
       ? '<p><b>No suggestion</b>: too few points after the skipped ones, or the loss never fell.</p>'
       : `<p>Suggested learning rate: <b>${f.suggestedLr.toPrecision(3)}</b> (step ${f.suggestedStep}: the steepest descent of the smoothed loss against log10 lr before its lowest point, the first 10 points and the last one left out).</p>`;
+  const drop = smoothedDrop(f);
+  const warning =
+    f.suggestedLr !== null && drop !== null && drop < WEAK_DROP
+      ? `<p><b>Warning</b>: the smoothed loss fell only ${(100 * drop).toFixed(1)}% over the ramp: the suggestion is noise more than signal (more steps or a larger batch).</p>`
+      : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>burnin lr-find</title>
 <style>body{font-family:sans-serif;margin:24px;max-width:1000px}svg{border:1px solid #eee}
 pre{background:#f6f6f6;padding:8px;overflow:auto;max-height:300px}</style></head>
 <body><h1>Learning-rate range test</h1>
 <p>Exponential ramp from ${esc(String(f.start))} to ${esc(String(f.end))} over ${f.steps} steps on a fresh copy of the model (${esc(f.config.train.optimizer)}, batch ${f.config.train.batchSize}, backend ${esc(f.backend)}, ${f.threads} thread${f.threads === 1 ? '' : 's'}); smoothed loss: bias-corrected moving average, beta ${f.beta}. ${esc(describeStop(f))}.</p>
-${suggestion}
+${suggestion}${warning}
 ${chart}
 ${applyBlock ? `<h2>Config block (--apply)</h2><pre>${esc(applyBlock)}</pre>` : ''}
 <h2>Configuration</h2><pre>${esc(JSON.stringify(f.config, null, 2))}</pre>
