@@ -67,6 +67,7 @@ describe('burnin --version, --help, help <cmd>', () => {
       'compare',
       'sweep',
       'schedule',
+      'lr-find',
       'bench',
     ]);
     for (const c of COMMANDS) {

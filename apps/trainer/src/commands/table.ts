@@ -207,6 +207,37 @@ Exit codes: 0 done, 1 bad input or a cell failed, 2 usage, 130 interrupted.`,
     run: async (argv) => (await import('./schedule.js')).runScheduleCommand(argv),
   },
   {
+    name: 'lr-find',
+    synopsis: [
+      `burnin lr-find [--start 1e-6] [--end 1] [--steps 200] [--preset ${PRESETS}]
+               [--config run.yaml] [--out runs/lr-find-TIME] [--apply]
+               [${BACKEND}] [--threads N|auto]`,
+    ],
+    summary:
+      'Learning-rate range test (Smith 2017): trains a fresh copy of the model with the rate ramped exponentially from --start to --end, stops when the smoothed loss diverges, suggests the rate of steepest descent; writes lr-find.json and lr-find.html.',
+    details: `  --start LR        first learning rate, a number in (0, 10] (default 1e-6)
+  --end LR          last learning rate, in (0, 10] and above --start (default 1)
+  --steps N         ramp length, an integer 20..10000 (default 200): step i trains at
+                    start * (end / start) ** (i / (N - 1)), one batch each
+  --preset NAME     ${PRESET_NAMES.join(', ')} (default: default); the model, data, batch
+                    size, optimizer and clipping of the run config
+  --config FILE     YAML or JSON run config (merged over the preset)
+  --out DIR         output folder (default runs/lr-find-<timestamp>); refused when it holds a
+                    training run or an earlier lr-find.json (no checkpoint is read or written)
+  --apply           also print the train.schedule block: the default burn-in schedule
+                    (tfod.exponentialDecayWithBurnin) with the suggested rate as its base
+${BACKEND_HELP}
+  --threads N|auto  data-parallel threads, 1..256 or auto (default: the config's train.threads)
+
+Smoothed loss: bias-corrected moving average (beta 0.98). The test stops at the first NaN or
+infinite loss, gradient or weight, or once the smoothed loss exceeds 4x its best. The
+suggestion is the steepest negative slope of the smoothed loss against log10(lr) before its
+lowest point, leaving out the first 10 points and the last one (as Lightning's lr_find);
+none when the loss never falls.
+Exit 0 when the test ran (divergence is a normal end), 1 bad input, 2 usage, 130 interrupted.`,
+    run: async (argv) => (await import('./lr-find.js')).runLrFindCommand(argv).then((r) => r.code),
+  },
+  {
     name: 'bench',
     synopsis: [`burnin bench [${PRESETS}] [steps]`],
     summary:

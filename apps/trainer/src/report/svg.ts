@@ -31,19 +31,40 @@ function thin(points: [number, number][]): [number, number][] {
   return out;
 }
 
+/** A point marked on a {@link lineChart}: a circle at (x, y) with a label beside it. */
+export interface Marker {
+  x: number;
+  y: number;
+  label: string;
+  color: string;
+}
+
 /**
  * A self-contained SVG line chart (axes, 5 ticks per axis, legend). Non-finite points are
  * skipped; a series of more than 2000 points is thinned to every k-th point. `logY` plots log10(y) for positive y.
+ * `logX` plots log10(x) for positive x (points with x <= 0 are skipped); `markers` are
+ * drawn as labelled circles (one that cannot be drawn: non-finite, or <= 0 on a log axis, is skipped).
  */
 export function lineChart(
   series: readonly Series[],
-  o: { title: string; width?: number; height?: number; xLabel?: string; logY?: boolean },
+  o: {
+    title: string;
+    width?: number;
+    height?: number;
+    xLabel?: string;
+    logY?: boolean;
+    logX?: boolean;
+    markers?: readonly Marker[];
+    /** Corner of the plot the legend is drawn in (default top-left). */
+    legend?: 'top-left' | 'bottom-left';
+  },
 ): string {
   const W = o.width ?? 560;
   const H = o.height ?? 260;
   const m = { l: 60, r: 12, t: 28, b: 36 };
   const ty = (y: number) => (o.logY ? Math.log10(y) : y);
-  const ok = ([x, y]: [number, number]) => Number.isFinite(x) && Number.isFinite(ty(y));
+  const tx = (x: number) => (o.logX ? Math.log10(x) : x);
+  const ok = ([x, y]: [number, number]) => Number.isFinite(tx(x)) && Number.isFinite(ty(y));
   // at most MAX_POINTS points per series (every k-th, the last kept): bounded output size
   const drawn = series.map((s) => thin(s.points.filter(ok)));
   let [x0, x1, y0, y1] = [
@@ -53,8 +74,9 @@ export function lineChart(
     Number.NEGATIVE_INFINITY,
   ];
   for (const pts of drawn)
-    for (const [x, y] of pts) {
+    for (const [xr, y] of pts) {
       const v = ty(y);
+      const x = tx(xr);
       if (x < x0) x0 = x;
       if (x > x1) x1 = x;
       if (v < y0) y0 = v;
@@ -67,7 +89,7 @@ export function lineChart(
     y0 -= 0.5;
     y1 += 0.5;
   }
-  const sx = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
+  const sx = (x: number) => m.l + ((tx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((ty(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><title>${esc(o.title)}</title>`,
@@ -77,10 +99,10 @@ export function lineChart(
   for (let i = 0; i <= 4; i++) {
     const xv = x0 + ((x1 - x0) * i) / 4;
     const yv = y0 + ((y1 - y0) * i) / 4;
-    const X = sx(xv);
+    const X = m.l + ((W - m.l - m.r) * i) / 4;
     const Y = H - m.b - ((H - m.t - m.b) * i) / 4;
     parts.push(
-      `<text x="${X}" y="${H - m.b + 14}" text-anchor="middle">${fmt(xv)}</text>`,
+      `<text x="${X}" y="${H - m.b + 14}" text-anchor="middle">${fmt(o.logX ? 10 ** xv : xv)}</text>`,
       `<text x="${m.l - 4}" y="${Y + 4}" text-anchor="end">${fmt(o.logY ? 10 ** yv : yv)}</text>`,
       `<line x1="${m.l}" x2="${W - m.r}" y1="${Y}" y2="${Y}" stroke="#eee"/>`,
     );
@@ -92,10 +114,19 @@ export function lineChart(
       .map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
       .join('');
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`);
-    parts.push(
-      `<text x="${m.l + 8}" y="${m.t + 14 + k * 13}" fill="${s.color}">${esc(s.name)}</text>`,
-    );
+    const ly =
+      o.legend === 'bottom-left' ? H - m.b - 8 - (series.length - 1 - k) * 13 : m.t + 14 + k * 13;
+    parts.push(`<text x="${m.l + 8}" y="${ly}" fill="${s.color}">${esc(s.name)}</text>`);
   });
+  for (const mk of o.markers ?? []) {
+    if (!ok([mk.x, mk.y])) continue;
+    const X = sx(mk.x);
+    const Y = sy(mk.y);
+    parts.push(
+      `<circle cx="${X.toFixed(1)}" cy="${Y.toFixed(1)}" r="4" fill="none" stroke="${mk.color}" stroke-width="2"/>`,
+      `<text x="${(X + 7).toFixed(1)}" y="${(Y - 7).toFixed(1)}" fill="${mk.color}">${esc(mk.label)}</text>`,
+    );
+  }
   parts.push('</svg>');
   return parts.join('');
 }

@@ -35,6 +35,7 @@ import {
 } from './parallel.js';
 import { createProgress } from './progress.js';
 import { detectorConfig, shardRanges } from './shard.js';
+import { trainStep } from './step.js';
 
 /** Error for an unusable dataset (e.g. empty). */
 export class DatasetError extends TrainerError {
@@ -330,18 +331,6 @@ function nonFiniteTensors(tensors: Checkpoint['tensors']): string[] {
     }
   }
   return out;
-}
-
-/** NaN when any of `xs` holds a NaN or infinity, else 0: one fused reduction, one sync. */
-function nonFiniteProbe(xs: readonly tf.Tensor[]): number {
-  if (xs.length === 0) return 0;
-  return tf.tidy(() => tf.addN(xs.map((x) => tf.sum(tf.mul(x, 0)))).dataSync()[0]);
-}
-
-/** Global L2 norm of gradients (NaN/Infinity when one is not finite or it overflows). */
-function globalNorm(grads: readonly tf.Tensor[]): number {
-  if (grads.length === 0) return 0;
-  return Math.sqrt(tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
 }
 
 /**
@@ -675,6 +664,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       threads: T,
     });
     stepper = steps;
+    const stepCtx = { model, optimizer, stepper: steps };
+    const faults = {
+      injectNaN: options.injectNaN,
+      injectNonFinite: options.injectNonFinite,
+      injectWorkerFailure: options.injectWorkerFailure,
+    };
     const split = shardRanges(B, T).map(([a, b]) => b - a);
     const parallel =
       T > 1
@@ -697,87 +692,26 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           ? pre.batch
           : prepare(step);
       pre.batch = null;
-      const samples = batch.samples;
-      if (options.injectWorkerFailure?.step === step)
-        steps.injectWorkerFailure(options.injectWorkerFailure.worker);
-      const ahead = step + 1;
-      const {
-        grads,
-        loss,
-        terms: termValues,
-      } = await steps.compute(
-        batch,
-        prefetch && !loader && ahead < total
-          ? () => {
-              pre.step = ahead;
-              pre.batch = prepare(ahead);
-            }
-          : undefined,
-      );
-      if (options.injectNaN && options.injectNaN.step === step)
-        termValues[LOSS_TERMS.indexOf(options.injectNaN.term)] = Number.NaN;
-      const terms = Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])]));
-      const batchImageIds = samples.map((s) => s.imageId);
-      const bad = termValues.findIndex((v) => !Number.isFinite(v));
-      if (bad >= 0 || !Number.isFinite(loss)) {
-        tf.dispose(Object.values(grads));
-        const term = bad >= 0 ? LOSS_TERMS[bad] : 'total';
-        return diverged(`loss term '${term}' is ${termValues[bad] ?? loss}`, {
-          term,
-          terms,
-          batchImageIds,
-          lastGradientNorm: null,
-        });
-      }
       const next = step + 1;
       const logStep = next % cfg.train.logEvery === 0 || next === total;
       const saveStep = next % cfg.train.checkpointEvery === 0 || next === total;
-      const gradList = Object.values(grads).filter((g): g is tf.Tensor => g != null);
-      if (options.injectNonFinite?.step === step && options.injectNonFinite.target === 'gradients')
-        tf.tidy(() => {
-          const g0 = gradList[0];
-          gradList[0] = tf.keep(tf.mul(g0, Number.NaN));
-          g0.dispose();
-          (grads as Record<string, tf.Tensor>)[Object.keys(grads)[0]] = gradList[0];
-        });
-      // the gradient norm (metrics' gradNorm) and finiteness: at log and checkpoint steps
-      let gradNorm: number | null = null;
-      if (logStep || saveStep) {
-        gradNorm = globalNorm(gradList);
-        if (!Number.isFinite(gradNorm)) {
-          tf.dispose(gradList);
-          return diverged(`the gradient norm is ${gradNorm}`, {
-            term: 'gradients',
-            terms,
-            batchImageIds,
-            lastGradientNorm: String(gradNorm),
-          });
-        }
+      const out = await trainStep(stepCtx, batch, step, {
+        check: logStep || saveStep,
+        whileWaiting:
+          prefetch && !loader && next < total
+            ? () => {
+                pre.step = next;
+                pre.batch = prepare(next);
+              }
+            : undefined,
+        ...faults,
+      });
+      if (out.status === 'diverged') {
+        if (out.applied) step++;
+        return diverged(out.what, out.diagnostic);
       }
-      const lr = schedule(step);
-      optimizer.applyGradients(grads);
-      tf.dispose(gradList);
+      const { loss, terms: termValues, lr, gradNorm } = out;
       step++;
-      if (
-        options.injectNonFinite?.step === step - 1 &&
-        options.injectNonFinite.target === 'weights'
-      )
-        model.variables[0].assign(tf.fill(model.variables[0].shape, Number.NaN));
-      if (logStep || saveStep) {
-        if (!Number.isFinite(nonFiniteProbe(model.variables))) {
-          const names = model.variables
-            .filter((v) => !Number.isFinite(nonFiniteProbe([v])))
-            .map((v) => v.name);
-          return diverged(`weights ${names.slice(0, 3).join(', ')} are not finite`, {
-            term: 'weights',
-            learningRate: lr,
-            nonFiniteWeights: names,
-            terms,
-            batchImageIds,
-            lastGradientNorm: String(gradNorm),
-          });
-        }
-      }
       const ms = performance.now() - ts;
       trainMs += ms;
       imagesDone += B;
