@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 
-/** A test file's temp folder and fresh folders inside it. */
+/** A test file's temp folder, and run folders inside it. */
 export interface TempRoot {
   /** The folder itself (exists until the file's tests are done). */
   readonly dir: string;
+  /** A new path inside `dir` that does not exist yet (`r0`, `r1`, ...): a fresh `--out`. */
+  newPath(): string;
   /** A new empty folder inside `dir`, named `<name>-XXXXXX`. */
-  fresh(name?: string): string;
+  newDir(name?: string): string;
 }
 
 /**
@@ -18,5 +20,10 @@ export interface TempRoot {
 export function tempRoot(prefix: string): TempRoot {
   const dir = mkdtempSync(join(tmpdir(), `burnin-${prefix}-`));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  return { dir, fresh: (name = 'run') => mkdtempSync(join(dir, `${name}-`)) };
+  let n = 0;
+  return {
+    dir,
+    newPath: () => join(dir, `r${n++}`),
+    newDir: (name = 'run') => mkdtempSync(join(dir, `${name}-`)),
+  };
 }

@@ -26,7 +26,7 @@ describe('RunFiles', () => {
   });
 
   it('finds the files that mark a run; a lock and an empty checkpoints/ do not', () => {
-    const dir = tmp.fresh();
+    const dir = tmp.newDir();
     const f = runFiles(dir);
     mkdirSync(f.checkpoints);
     writeFileSync(f.lock, '{}');
