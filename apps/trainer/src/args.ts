@@ -1,3 +1,4 @@
+import { parseArgs as parseArgv } from 'node:util';
 import { TrainerError } from './errors.js';
 /**
  * Error for bad command-line usage (exit code 2). With `showUsage`, the CLI prints the
@@ -19,53 +20,69 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
+/** What a command accepts: see {@link parseArgs}. */
+export interface ArgSpec {
+  /** Options that take a value (`--name value`, `--name=value`; one letter: `-n value`). */
+  strings: readonly string[];
+  /** Options that take no value (`--name`). */
+  booleans?: readonly string[];
+  /** Other long names of an option: `{ output: 'o' }` makes `--output` mean `-o`. */
+  aliases?: Record<string, string>;
+  /** Most positional arguments allowed (default: any number); more throw {@link UsageError}. */
+  maxPositionals?: number;
+}
+
 /**
- * Minimal parser: `--name value`, `--name=value`, `-o value`; names in `booleans` take no
- * value. Unknown flags, a missing value and a value that is itself a long option
- * (`--out --resume`; write `--out=--resume` to mean it) throw {@link UsageError}.
+ * Parses a command's arguments with `node:util`'s `parseArgs` (its tokens), in order:
+ * `--name value`, `--name=value`, `-n value` for one-letter names; names in `booleans` take
+ * no value; flags repeat with the last value winning. Throws {@link UsageError} for an
+ * unknown option (`--` included), a missing value, a value that is itself a long option
+ * (`--out --resume`; write `--out=--resume` to mean it), a value given to a boolean option,
+ * and more positionals than `maxPositionals`.
  */
-export function parseArgs(
-  argv: readonly string[],
-  spec: {
-    strings: readonly string[];
-    booleans?: readonly string[];
-    aliases?: Record<string, string>;
-    /** Most positional arguments allowed (default: any number); more throw {@link UsageError}. */
-    maxPositionals?: number;
-  },
-): ParsedArgs {
+export function parseArgs(argv: readonly string[], spec: ArgSpec): ParsedArgs {
+  const booleans = new Set(spec.booleans ?? []);
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  const declare = (name: string, type: 'string' | 'boolean') => {
+    options[name] = name.length === 1 ? { type, short: name } : { type };
+  };
+  for (const n of spec.strings) declare(n, 'string');
+  for (const n of booleans) declare(n, 'boolean');
+  for (const [alias, target] of Object.entries(spec.aliases ?? {}))
+    if (options[target]) declare(alias, options[target].type);
+  const { tokens } = parseArgv({
+    args: [...argv],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const flags: Record<string, string | boolean> = {};
   const positionals: string[] = [];
-  const booleans = new Set(spec.booleans ?? []);
-  const strings = new Set(spec.strings);
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('-') || a === '-') {
-      positionals.push(a);
+  for (const t of tokens) {
+    if (t.kind === 'positional') {
+      positionals.push(t.value);
       continue;
     }
-    let name = a.replace(/^--?/, '');
-    let value: string | undefined;
-    const eq = name.indexOf('=');
-    if (eq >= 0) {
-      value = name.slice(eq + 1);
-      name = name.slice(0, eq);
-    }
-    const shown = eq >= 0 ? a.slice(0, a.indexOf('=')) : a;
-    name = spec.aliases?.[name] ?? name;
-    if (booleans.has(name)) {
-      if (value !== undefined) throw new UsageError(`${shown} takes no value`);
+    if (t.kind === 'option-terminator') throw new UsageError('unknown option --');
+    const name = spec.aliases?.[t.name] ?? t.name;
+    const type = options[t.name]?.type;
+    // an unknown option is shown as written (with its =value, or its group of short letters)
+    if (type === undefined) throw new UsageError(`unknown option ${argv[t.index]}`);
+    if (type === 'boolean') {
+      if (t.value !== undefined) throw new UsageError(`${t.rawName} takes no value`);
       flags[name] = true;
-    } else if (strings.has(name)) {
-      if (value === undefined) {
-        value = argv[++i];
-        if (value === undefined || value.startsWith('--'))
-          throw new UsageError(
-            `${shown} needs a value${value === undefined ? '' : `, got option ${value}`}`,
-          );
-      }
-      flags[name] = value;
-    } else throw new UsageError(`unknown option ${a}`);
+    } else {
+      // `-o=x` means x, as `--out=x` does (node's parseArgs would give '=x')
+      const written = argv[t.index];
+      if (t.inlineValue && t.rawName.length === 2 && written.startsWith(`${t.rawName}=`))
+        t.value = written.slice(3);
+      if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--')))
+        throw new UsageError(
+          `${t.rawName} needs a value${t.value === undefined ? '' : `, got option ${t.value}`}`,
+        );
+      flags[name] = t.value;
+    }
   }
   const max = spec.maxPositionals ?? Number.POSITIVE_INFINITY;
   if (positionals.length > max)

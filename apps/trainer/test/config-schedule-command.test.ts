@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { asciiPlot, fromKerasConfig } from '@burnin/schedules';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runScheduleCommand } from '../src/commands/schedule.js';
 import { defaultSchedule } from '../src/config.js';
 import { captureIo } from './cli-helpers.js';
+import { tempRoot } from './helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'burnin-cfgsched-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempRoot('cfgsched').dir;
 
 describe('F19: burnin schedule on the trainer own run config', () => {
   const keras = {

@@ -1,18 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { validateConfig } from '../src/config.js';
 import * as tf from '../src/tf.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { readMetrics, train } from '../src/train/train.js';
 import { tinyConfig } from './fault-helpers.js';
+import { tempRoot } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'burnin-fault-div-'));
-let n = 0;
-const fresh = () => join(root, `r${n++}`);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const fresh = tempRoot('fault-div').newPath;
 beforeAll(async () => {
   await selectBackend('cpu', () => {});
 });

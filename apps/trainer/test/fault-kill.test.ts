@@ -1,11 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { tinyConfig, weightsOf } from './fault-helpers.js';
+import { tempRoot } from './helpers.js';
 
 /**
  * Kills, signals and faults against the real CLI in child processes (cpu backend). The CLI
@@ -14,7 +14,7 @@ import { tinyConfig, weightsOf } from './fault-helpers.js';
 const app = join(import.meta.dirname, '..');
 const require = createRequire(import.meta.url);
 const bundle = join(app, 'node_modules', '.cache', 'burnin-fault-cli');
-const root = mkdtempSync(join(tmpdir(), 'burnin-fault-kill-'));
+const root = tempRoot('fault-kill').dir;
 const configFile = join(root, 'run.json');
 let n = 0;
 const fresh = () => join(root, `r${n++}`);
@@ -112,7 +112,6 @@ beforeAll(async () => {
   ref = weightsOf(latestOf(d));
   chunksPerCheckpoint = readCheckpoint(latestOf(d)).tensors.length + 4;
 }, 120_000);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('kill -9 (spawned trainer)', () => {
   it('inside a checkpoint write: the previous checkpoint loads, the resume ends at the same weights', async () => {

@@ -1,23 +1,14 @@
-import {
-  copyFileSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { buildRunReport } from '../src/report/build.js';
 import { lineChart } from '../src/report/svg.js';
 import { train } from '../src/train/train.js';
 import { tinyConfig } from './fault-helpers.js';
+import { tempRoot } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'burnin-fault-report-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = tempRoot('fault-report').dir;
 beforeAll(async () => {
   await selectBackend('cpu', () => {});
 });

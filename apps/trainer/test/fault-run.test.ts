@@ -5,12 +5,11 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
@@ -19,10 +18,11 @@ import { RunExistsError, RunFileError, RunLockedError } from '../src/run/errors.
 import { CheckpointError, readCheckpoint } from '../src/train/checkpoint.js';
 import { type CheckpointMeta, readMetrics, train } from '../src/train/train.js';
 import { snapshot, tempFiles, tinyConfig, weightsOf } from './fault-helpers.js';
+import { tempRoot } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'burnin-fault-run-'));
-let n = 0;
-const fresh = () => join(root, `r${n++}`);
+const tmp = tempRoot('fault-run');
+const root = tmp.dir;
+const fresh = tmp.newPath;
 const quiet = () => {};
 const latestOf = (d: string) => join(d, 'checkpoints', 'latest.ckpt');
 let ref: Record<string, number[]>;
@@ -36,7 +36,6 @@ beforeAll(async () => {
 });
 afterAll(() => {
   delete process.env.BURNIN_TEST_FAULTS;
-  rmSync(root, { recursive: true, force: true });
 });
 
 /** A run of tinyConfig() stopped (like Ctrl-C) after step `at`. */

@@ -1,14 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import * as tf from '../src/tf.js';
 import { datasetsFromConfig, readMetrics, train } from '../src/train/train.js';
 import { tinyConfig, weightsOf } from './fault-helpers.js';
+import { tempRoot } from './helpers.js';
 
-const root = mkdtempSync(join(tmpdir(), 'burnin-fault-tensors-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const root = tempRoot('fault-tensors').dir;
 beforeAll(async () => {
   await selectBackend('cpu', () => {});
 });

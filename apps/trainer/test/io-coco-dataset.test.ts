@@ -462,6 +462,27 @@ describe('loadCocoDataset bad input', () => {
       message: /missing top-level field "annotations"/,
     },
     { what: 'not JSON', mutate: () => '{ "images": [', message: /not valid JSON/ },
+    {
+      what: 'annotation not an object',
+      mutate: (d) => ({ ...d, annotations: [5, ...d.annotations] }),
+      entry: 'annotations[0]',
+      message: /must be an object/,
+    },
+    {
+      what: 'categories not an array',
+      mutate: (d) => ({ ...d, categories: {} }),
+      message: /top-level field "categories" must be an array/,
+    },
+    {
+      what: 'non-integer image id',
+      mutate: (d) => {
+        d.images[2].id = 13.5;
+        return d;
+      },
+      entry: 'images[2]',
+      field: 'id',
+      message: /must be an integer, got 13\.5/,
+    },
   ];
 
   for (const c of cases) {
@@ -479,6 +500,16 @@ describe('loadCocoDataset bad input', () => {
       expect(e.message).toMatch(c.message);
     });
   }
+
+  it('annotations need no id or area (the trainer does not use them)', async () => {
+    const inst = baseInstances();
+    const anns = inst.annotations.map(({ id: _, area: __, ...a }) => a);
+    const ds = await loadCocoDataset(
+      opts(await writeInstances('no-ids.json', { ...inst, annotations: anns })),
+    );
+    expect(ds.size).toBe(3);
+    expect(ds.get(0).classes).toEqual(Int32Array.from([1]));
+  });
 
   it('missing annotation file', async () => {
     const path = join(dir, 'does-not-exist.json');

@@ -1,15 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withSchedule } from '@burnin/tfjs-adapter';
@@ -31,14 +22,10 @@ import * as tf from '../src/tf.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { createGradientStepper, liveWorkerCount, prepareBatch } from '../src/train/parallel.js';
 import { batchAt, datasetsFromConfig, modelFromConfig, train } from '../src/train/train.js';
+import { tempRoot } from './helpers.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'burnin-par-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempRoot('par').newDir;
 const quiet = () => {};
 
 /** The smoke preset with fewer steps. */
@@ -124,7 +111,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await tf.setBackend('wasm');
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('train.threads and --threads', () => {

@@ -1,15 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { validateConfig } from '../src/config.js';
 import { createSyntheticDataset } from '../src/data/synthetic.js';
 import { encodePng } from '../src/io/image.js';
 import { train } from '../src/train/train.js';
+import { tempRoot } from './helpers.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'burnin-coco-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempRoot('coco').dir;
 beforeAll(async () => {
   await selectBackend('wasm', () => {});
 });

@@ -1,27 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend.js';
 import { ConfigError, resolveConfig, validateConfig } from '../src/config.js';
 import { createSyntheticDataset } from '../src/data/synthetic.js';
 import { buildRunReport } from '../src/report/build.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { DatasetError, readMetrics, train } from '../src/train/train.js';
+import { tempRoot } from './helpers.js';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'burnin-train-'));
-  dirs.push(d);
-  return d;
-}
+const tmp = tempRoot('train').newDir;
 const quiet = () => {};
 
 beforeAll(async () => {
   await selectBackend('wasm', quiet);
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('smoke preset', () => {

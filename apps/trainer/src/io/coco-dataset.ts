@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import type { DetectionDataset, Sample } from '../data/types.js';
+import { integerId, parseGroundTruth } from './coco-annotations.js';
 import { CocoDatasetError, ImageDecodeError } from './errors.js';
 import {
   contentToInput,
@@ -83,11 +84,6 @@ interface Entry {
   cached?: Float32Array;
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
 function fail(
   file: string,
   entry: string | undefined,
@@ -101,21 +97,6 @@ function positiveNumber(file: string, entry: string, field: string, v: unknown):
   if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
     fail(file, entry, field, `must be a positive number, got ${JSON.stringify(v)}`);
   }
-  return v;
-}
-
-function idField(file: string, entry: string, field: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v)) {
-    fail(file, entry, field, `must be an integer, got ${JSON.stringify(v)}`);
-  }
-  return v;
-}
-
-function arrayField(file: string, root: Json, field: string): unknown[] {
-  const v = root[field];
-  if (v === undefined) fail(file, undefined, undefined, `missing top-level field "${field}"`);
-  if (!Array.isArray(v))
-    fail(file, undefined, undefined, `top-level field "${field}" must be an array`);
   return v;
 }
 
@@ -204,31 +185,18 @@ export async function loadCocoDataset(options: CocoDatasetOptions): Promise<Coco
   } catch (err) {
     fail(file, undefined, undefined, `not valid JSON: ${(err as Error).message}`);
   }
-  if (!isObject(root))
-    fail(
-      file,
-      undefined,
-      undefined,
-      'must be a JSON object with images, annotations and categories',
-    );
-
-  const rawImages = arrayField(file, root, 'images');
-  const rawAnns = arrayField(file, root, 'annotations');
-  const rawCats = arrayField(file, root, 'categories');
-  if (rawImages.length === 0) fail(file, undefined, 'images', 'empty dataset: no images');
-  if (rawCats.length === 0) fail(file, undefined, 'categories', 'no categories');
+  const gt = parseGroundTruth(file, root);
+  if (gt.images.length === 0) fail(file, undefined, 'images', 'empty dataset: no images');
+  if (gt.categories.length === 0) fail(file, undefined, 'categories', 'no categories');
 
   // Categories -> class indices.
   const classNames = options.classNames ? [...options.classNames] : [];
   const catToClass = new Map<number, number>();
   const categoryIds: number[] = options.classNames ? new Array(classNames.length).fill(-1) : [];
-  rawCats.forEach((c, j) => {
+  gt.categories.forEach((c, j) => {
     const entry = `categories[${j}]`;
-    if (!isObject(c)) fail(file, entry, undefined, 'must be an object');
-    const id = idField(file, entry, 'id', c.id);
-    if (typeof c.name !== 'string' || c.name === '')
-      fail(file, entry, 'name', 'must be a non-empty string');
-    if (catToClass.has(id)) fail(file, entry, 'id', `duplicate category id ${id}`);
+    const id = integerId(file, entry, 'id', c.id);
+    if (c.name === '') fail(file, entry, 'name', 'must be a non-empty string');
     let k: number;
     if (options.classNames) {
       k = classNames.indexOf(c.name);
@@ -255,11 +223,9 @@ export async function loadCocoDataset(options: CocoDatasetOptions): Promise<Coco
   // Images.
   const infos: CocoImageInfo[] = [];
   const imageIndex = new Map<number, number>();
-  rawImages.forEach((im, i) => {
+  gt.images.forEach((im, i) => {
     const entry = `images[${i}]`;
-    if (!isObject(im)) fail(file, entry, undefined, 'must be an object');
-    const id = idField(file, entry, 'id', im.id);
-    if (imageIndex.has(id)) fail(file, entry, 'id', `duplicate image id ${id}`);
+    const id = integerId(file, entry, 'id', im.id);
     if (typeof im.file_name !== 'string' || im.file_name === '') {
       fail(
         file,
@@ -280,33 +246,11 @@ export async function loadCocoDataset(options: CocoDatasetOptions): Promise<Coco
     classes: [],
   }));
   let used = 0;
-  rawAnns.forEach((a, k) => {
+  gt.annotations.forEach((a, k) => {
     const entry = `annotations[${k}]`;
-    if (!isObject(a)) fail(file, entry, undefined, 'must be an object');
-    const imageId = idField(file, entry, 'image_id', a.image_id);
-    const i = imageIndex.get(imageId);
-    if (i === undefined) fail(file, entry, 'image_id', `unknown image id ${imageId}`);
-    const catId = idField(file, entry, 'category_id', a.category_id);
-    const cls = catToClass.get(catId);
-    if (cls === undefined) fail(file, entry, 'category_id', `unknown category id ${catId}`);
-    const crowd = a.iscrowd;
-    if (crowd !== undefined && crowd !== 0 && crowd !== 1 && typeof crowd !== 'boolean') {
-      fail(file, entry, 'iscrowd', `must be 0 or 1, got ${JSON.stringify(crowd)}`);
-    }
-    const bbox = a.bbox;
-    if (
-      !Array.isArray(bbox) ||
-      bbox.length !== 4 ||
-      !bbox.every((v) => typeof v === 'number' && Number.isFinite(v))
-    ) {
-      fail(
-        file,
-        entry,
-        'bbox',
-        `must be [x, y, width, height] of 4 finite numbers, got ${JSON.stringify(bbox)}`,
-      );
-    }
-    const [x, y, w, h] = bbox as number[];
+    const i = imageIndex.get(integerId(file, entry, 'image_id', a.image_id)) as number;
+    const cls = catToClass.get(integerId(file, entry, 'category_id', a.category_id)) as number;
+    const [x, y, w, h] = a.bbox;
     if (w <= 0 || h <= 0) {
       fail(file, entry, 'bbox', `width and height must be > 0, got width ${w}, height ${h}`);
     }
@@ -316,10 +260,10 @@ export async function loadCocoDataset(options: CocoDatasetOptions): Promise<Coco
         file,
         entry,
         'bbox',
-        `[${x}, ${y}, ${w}, ${h}] lies outside image ${imageId} (${width}x${height}) by more than ${tol} px`,
+        `[${x}, ${y}, ${w}, ${h}] lies outside image ${a.image_id} (${width}x${height}) by more than ${tol} px`,
       );
     }
-    if (crowd === 1 || crowd === true) return;
+    if (a.iscrowd === 1) return;
     const x1 = Math.max(0, x);
     const y1 = Math.max(0, y);
     const x2 = Math.min(width, x + w);
