@@ -1,4 +1,5 @@
 import { parseArgs as parseArgv } from 'node:util';
+import { MAX_THREADS, parseThreads } from './config.js';
 import { TrainerError } from './errors.js';
 /**
  * Error for bad command-line usage (exit code 2). With `showUsage`, the CLI prints the
@@ -114,4 +115,18 @@ export function numberFlag(
   if (!(n >= min && n <= max))
     throw new UsageError(`--${name} must be a number in [${min}, ${max}], got '${String(v)}'`);
   return n;
+}
+
+/**
+ * The `--threads N|auto` flag value (N in 1..MAX_THREADS), or undefined when absent; anything
+ * else is a {@link UsageError} naming the flag and the range.
+ */
+export function threadsFlag(v: string | boolean | undefined): number | 'auto' | undefined {
+  if (v === undefined) return undefined;
+  const t = parseThreads(String(v));
+  if (t === null)
+    throw new UsageError(
+      `--threads must be an integer 1..${MAX_THREADS} or 'auto', got ${String(v)}`,
+    );
+  return t;
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs, UsageError } from '../args.js';
+import { parseArgs, threadsFlag } from '../args.js';
 import { selectBackend } from '../backend.js';
-import { ConfigError, MAX_THREADS, parseThreads, resolveConfig } from '../config.js';
+import { ConfigError, resolveConfig } from '../config.js';
 import { buildRunReport } from '../report/build.js';
 import { COCO_STAT_NAMES } from '../report/names.js';
 import { fileError } from '../run/errors.js';
@@ -27,15 +27,7 @@ export async function runTrainCommand(
     strings: ['config', 'out', 'backend', 'preset', 'pipeline-config', 'threads'],
     booleans: ['resume'],
   });
-  let threads: number | 'auto' | undefined;
-  if (flags.threads !== undefined) {
-    const t = parseThreads(String(flags.threads));
-    if (t === null)
-      throw new UsageError(
-        `--threads must be an integer 1..${MAX_THREADS} or 'auto', got ${String(flags.threads)}`,
-      );
-    threads = t;
-  }
+  const threads = threadsFlag(flags.threads);
   const pipelineFile = flags['pipeline-config'] as string | undefined;
   let pipelineText: string | undefined;
   if (pipelineFile) {

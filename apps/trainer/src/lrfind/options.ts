@@ -1,5 +1,5 @@
-import { parseArgs, UsageError } from '../args.js';
-import { MAX_LEARNING_RATE, MAX_THREADS, parseThreads } from '../config.js';
+import { parseArgs, threadsFlag, UsageError } from '../args.js';
+import { MAX_LEARNING_RATE } from '../config.js';
 
 /** Default first rate of the ramp. */
 export const DEFAULT_START = 1e-6;
@@ -74,15 +74,7 @@ export function parseLrFindArgs(argv: readonly string[]): LrFindOptions {
         `--steps must be an integer ${MIN_STEPS}..${MAX_STEPS}, got '${String(v)}'`,
       );
   }
-  let threads: number | 'auto' | undefined;
-  if (flags.threads !== undefined) {
-    const t = parseThreads(String(flags.threads));
-    if (t === null)
-      throw new UsageError(
-        `--threads must be an integer 1..${MAX_THREADS} or 'auto', got ${String(flags.threads)}`,
-      );
-    threads = t;
-  }
+  const threads = threadsFlag(flags.threads);
   const str = (k: string) => flags[k] as string | undefined;
   return {
     start,

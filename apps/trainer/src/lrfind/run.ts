@@ -1,8 +1,8 @@
-import { type ScheduledOptimizer, withSchedule } from '@burnin/tfjs-adapter';
 import { resolveThreads, type TrainConfig } from '../config.js';
 import { batchAt, loadDatasets } from '../data/batches.js';
 import * as tf from '../tf.js';
 import { createGradientStepper, type GradientStepper, prepareBatch } from '../train/parallel.js';
+import { optimizerFromConfig } from '../train/setup.js';
 import { trainStep } from '../train/step.js';
 import { DatasetError, modelFromConfig } from '../train/train.js';
 import { rampLearningRate } from './ramp.js';
@@ -26,21 +26,6 @@ export interface LrFindRunOptions {
 }
 
 /**
- * The optimizer `train()` builds for `cfg` (`train.optimizer`, `train.momentum`,
- * `train.clipNorm`), driven by `schedule` instead of the config's schedule.
- */
-function optimizerFor(cfg: TrainConfig, schedule: (step: number) => number): ScheduledOptimizer {
-  const lr0 = schedule(0);
-  const inner =
-    cfg.train.optimizer === 'adam'
-      ? tf.train.adam(lr0)
-      : cfg.train.optimizer === 'momentum'
-        ? tf.train.momentum(lr0, cfg.train.momentum)
-        : tf.train.sgd(lr0);
-  return withSchedule(inner, schedule, cfg.train.clipNorm ? { clipNorm: cfg.train.clipNorm } : {});
-}
-
-/**
  * Runs the range test on a fresh model built from `config` (its seed, model and data, the
  * batches of training steps 0, 1, 2, ..., its optimizer and clipping) with the learning rate
  * of step i ramped from `start` to `end` (see runRangeTest). Nothing is read from or written
@@ -57,7 +42,7 @@ export async function runLrFind(o: LrFindRunOptions): Promise<LrFindFile> {
   const K = ds.train.classNames.length;
   const schedule = (step: number) => rampLearningRate(step, o.start, o.end, o.steps);
   const model = modelFromConfig(cfg, K);
-  const optimizer = optimizerFor(cfg, schedule);
+  const optimizer = optimizerFromConfig(cfg, schedule);
   let stepper: GradientStepper | null = null;
   try {
     stepper = await createGradientStepper({ cfg, model, optimizer, numClasses: K, threads: T });

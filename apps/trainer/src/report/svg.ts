@@ -19,6 +19,23 @@ function fmt(v: number): string {
 }
 
 /** Most points drawn per series. */
+/** Plot margins in pixels (left, right, top, bottom). */
+interface Margins {
+  l: number;
+  r: number;
+  t: number;
+  b: number;
+}
+
+/** The opening of a chart: the `<svg>` element with its title, the heading at `titleX`, the plot frame. */
+function frame(W: number, H: number, m: Margins, title: string, titleX: number): string[] {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><title>${esc(title)}</title>`,
+    `<text x="${titleX}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(title)}</text>`,
+    `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`,
+  ];
+}
+
 const MAX_POINTS = 2000;
 
 /** Every k-th point so that at most MAX_POINTS remain (the last point is kept). */
@@ -91,11 +108,7 @@ export function lineChart(
   }
   const sx = (x: number) => m.l + ((tx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((ty(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><title>${esc(o.title)}</title>`,
-    `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(o.title)}</text>`,
-    `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`,
-  ];
+  const parts = frame(W, H, m, o.title, W / 2);
   for (let i = 0; i <= 4; i++) {
     const xv = x0 + ((x1 - x0) * i) / 4;
     const yv = y0 + ((y1 - y0) * i) / 4;
@@ -191,11 +204,7 @@ export function pointChart(
   y1 += yp;
   const sx = (x: number) => m.l + ((tx(x) - x0) / (x1 - x0)) * (W - m.l - m.r);
   const sy = (y: number) => H - m.b - ((y - y0) / (y1 - y0)) * (H - m.t - m.b);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11"><title>${esc(o.title)}</title>`,
-    `<text x="${(W - m.r + m.l) / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(o.title)}</text>`,
-    `<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#999"/>`,
-  ];
+  const parts = frame(W, H, m, o.title, (W - m.r + m.l) / 2);
   for (let i = 0; i <= 4; i++) {
     const yv = y0 + ((y1 - y0) * i) / 4;
     const Y = sy(yv);

@@ -11,15 +11,8 @@ export const LOSS_CURVE_STEPS = 500;
 /** A cell's state in sweep.json. */
 export type RunStatus = 'completed' | 'diverged' | 'interrupted' | 'failed' | 'pending';
 
-/** One entry of sweep.json's `runs`. */
-export interface SweepRun {
-  /** Cell folder name under `cells/`. */
-  id: string;
-  seed: number;
-  /** Each swept parameter's label as given (`0.1x`), by name; '-' where it has no effect. */
-  labels: Record<string, string>;
-  /** The values put into the config, by name (`0.1x` resolved to a rate). */
-  params: Record<string, number | boolean | string>;
+/** One entry of sweep.json's `runs`: the cell's id, seed, labels and params, then its results. */
+export interface SweepRun extends Pick<Cell, 'id' | 'seed' | 'labels' | 'params'> {
   status: RunStatus;
   /** Steps trained (for a diverged run: the step it stopped at). */
   step: number | null;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { lineChart, pointChart } from '../report/svg.js';
+import { type IntervalPoint, lineChart, pointChart } from '../report/svg.js';
 import { makeDir, writeFileAtomic, writeJsonAtomic } from '../run/fs.js';
-import { analyzeSweep, type SweepAnalysis } from './analysis.js';
+import { analyzeSweep, type PointStats, type SweepAnalysis } from './analysis.js';
 import type { Axis } from './grid.js';
 import { LOSS_CURVE_STEPS, type SweepRun } from './record.js';
 
@@ -104,15 +104,16 @@ export function sweepCharts(a: SweepAnalysis, runs: readonly SweepRun[]): Record
   const logX = a.x === 'learningRateBase';
   const xLabel = logX ? 'peak learning rate (learningRateBase, log scale)' : a.x;
   const color = (i: number) => COLORS[i % COLORS.length];
+  // one series per burn-in setting, over the points with at least one finished seed
+  const perGroup = (point: (p: PointStats) => IntervalPoint) =>
+    a.groups.map((g, i) => ({
+      name: g.name,
+      color: color(i),
+      points: g.points.filter((p) => p.finished > 0).map(point),
+    }));
   const charts: Record<string, string> = {
     'ap-vs-peak-lr.svg': pointChart(
-      a.groups.map((g, i) => ({
-        name: g.name,
-        color: color(i),
-        points: g.points
-          .filter((p) => p.finished > 0)
-          .map((p) => ({ x: p.xValue, y: p.finalAP.mean, lo: p.finalAP.lo, hi: p.finalAP.hi })),
-      })),
+      perGroup((p) => ({ x: p.xValue, y: p.finalAP.mean, lo: p.finalAP.lo, hi: p.finalAP.hi })),
       {
         title: 'Final AP (mean, bootstrap 95% CI over seeds)',
         xLabel,
@@ -123,13 +124,7 @@ export function sweepCharts(a: SweepAnalysis, runs: readonly SweepRun[]): Record
       },
     ),
     'divergence-rate.svg': pointChart(
-      a.groups.map((g, i) => ({
-        name: g.name,
-        color: color(i),
-        points: g.points
-          .filter((p) => p.finished > 0)
-          .map((p) => ({ x: p.xValue, y: p.diverged / p.finished })),
-      })),
+      perGroup((p) => ({ x: p.xValue, y: p.diverged / p.finished })),
       {
         title: 'Divergence rate (NaN/Inf loss)',
         xLabel,
