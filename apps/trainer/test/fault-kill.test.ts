@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { tinyConfig, weightsOf } from './fault-helpers.js';
 import { tempRoot } from './helpers.js';
+import { spawnCli } from './spawn-cli.js';
 
 /**
  * Kills, signals and faults against the real CLI in child processes (cpu backend). The CLI
@@ -22,49 +23,8 @@ const latestOf = (d: string) => join(d, 'checkpoints', 'latest.ckpt');
 let ref: Record<string, number[]>;
 let chunksPerCheckpoint = 0;
 
-interface Run {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  /** Resolves when stdout has a line matching `re`. */
-  waitFor: (re: RegExp) => Promise<void>;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function cli(args: string[], faults?: Record<string, unknown>): Run {
-  const env = { ...process.env };
-  if (faults) env.BURNIN_TEST_FAULTS = JSON.stringify(faults);
-  else delete env.BURNIN_TEST_FAULTS;
-  const child = spawn(process.execPath, [join(bundle, 'cli.js'), ...args], { env });
-  let out = '';
-  let err = '';
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout?.on('data', (b) => {
-    out += b;
-    for (const w of waiters.splice(0)) {
-      if (w.re.test(out)) w.resolve();
-      else waiters.push(w);
-    }
-  });
-  child.stderr?.on('data', (b) => {
-    err += b;
-  });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    child,
-    out: () => out,
-    err: () => err,
-    waitFor: (re) =>
-      new Promise<void>((resolve, reject) => {
-        if (re.test(out)) return resolve();
-        waiters.push({ re, resolve });
-        done.then(() => reject(new Error(`exited before ${re}: ${out}\n${err}`)));
-      }),
-    done,
-  };
-}
+const cli = (args: string[], faults?: Record<string, unknown>) =>
+  spawnCli(join(bundle, 'cli.js'), args, faults);
 
 const train = (out: string, ...extra: string[]) => [
   'train',

@@ -1,9 +1,10 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from './spawn-cli.js';
 
 /**
  * `burnin sweep` end to end: the CLI bundled once into node_modules/.cache (not dist/, which
@@ -16,45 +17,7 @@ const root = mkdtempSync(join(tmpdir(), 'burnin-sweep-run-'));
 let n = 0;
 const fresh = () => join(root, `s${n++}`);
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  err: () => string;
-  waitFor: (re: RegExp) => Promise<void>;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function cli(args: string[]): Proc {
-  const child = spawn(process.execPath, [join(bundle, 'cli.js'), ...args]);
-  let out = '';
-  let err = '';
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout?.on('data', (b) => {
-    out += b;
-    for (const w of waiters.splice(0)) {
-      if (w.re.test(out)) w.resolve();
-      else waiters.push(w);
-    }
-  });
-  child.stderr?.on('data', (b) => {
-    err += b;
-  });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
-  );
-  return {
-    child,
-    out: () => out,
-    err: () => err,
-    waitFor: (re) =>
-      new Promise<void>((resolve, reject) => {
-        if (re.test(out)) return resolve();
-        waiters.push({ re, resolve });
-        done.then(() => reject(new Error(`exited before ${re}: ${out}\n${err}`)));
-      }),
-    done,
-  };
-}
+const cli = (args: string[]) => spawnCli(join(bundle, 'cli.js'), args);
 
 const sweep = (out: string, ...extra: string[]) => [
   'sweep',
