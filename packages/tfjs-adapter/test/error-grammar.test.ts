@@ -2,22 +2,12 @@ import '@tensorflow/tfjs-backend-cpu';
 import { isBurninError } from '@burnin/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AdapterOptionError, setLearningRate, withSchedule } from '../src/index.js';
-import { schedule } from './helpers.js';
+import { setLearningRate, withSchedule } from '../src/index.js';
+import { schedule, thrown } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function thrown(f: () => unknown): AdapterOptionError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AdapterOptionError);
-    return e as AdapterOptionError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('AdapterOptionError: the burnin option grammar and brand', () => {
   it('fn: option "x" must be <rule> (got <value>)', () => {

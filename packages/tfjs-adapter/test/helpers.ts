@@ -1,5 +1,7 @@
 import { exponentialDecayWithBurnin } from '@burnin/schedules';
 import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+import { AdapterOptionError } from '../src/index.js';
 
 /** The seven tfjs optimizers, each built with learning rate `lr` (its other defaults kept). */
 export const OPTIMIZERS: Record<string, (lr: number) => tf.Optimizer> = {
@@ -49,4 +51,15 @@ const COEF = [1, 3, 0.5, 2];
  */
 export function quadraticStep(opt: tf.Optimizer, w: tf.Variable): void {
   opt.minimize(() => tf.tidy(() => tf.sum(tf.mul(COEF, tf.square(tf.sub(w, TARGET))))));
+}
+
+/** The AdapterOptionError that `f` throws (the test fails if it throws nothing or another error). */
+export function thrown(f: () => unknown): AdapterOptionError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(AdapterOptionError);
+    return e as AdapterOptionError;
+  }
+  throw new Error('did not throw');
 }

@@ -3,22 +3,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { learningRateLogger, learningRateScheduler, reduceLROnPlateau } from '../src/callbacks.js';
-import { AdapterOptionError, getLearningRate, withSchedule } from '../src/index.js';
-import { schedule } from './helpers.js';
+import { getLearningRate, withSchedule } from '../src/index.js';
+import { schedule, thrown } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-function thrown(f: () => unknown): AdapterOptionError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(AdapterOptionError);
-    return e as AdapterOptionError;
-  }
-  throw new Error('did not throw');
-}
 
 describe('unknown options are errors that name the key, list the options and hint', () => {
   it('withSchedule: Keras clipnorm -> clipNorm', () => {
