@@ -4,7 +4,9 @@ import { UsageError } from './args.js';
 // Only light modules here: `--help` and `--version` must not load tfjs. Each command's module
 // is imported when it runs (commands/table.ts).
 import { COMMANDS, commandUsage, findCommand, globalUsage } from './commands/table.js';
-import { LIBRARY_INPUT_ERRORS } from './errors.js';
+import { exitCodeOf } from './errors.js';
+
+export { exitCodeOf };
 
 /** The trainer's version, from its package.json (next to src/ and dist/). */
 export function cliVersion(): string {
@@ -13,20 +15,6 @@ export function cliVersion(): string {
 }
 
 const HELP = new Set(['--help', '-h']);
-
-/**
- * The exit code an error maps to: its numeric `exitCode` (every `TrainerError` has one: 1 bad
- * input, 2 usage), else 1 for the burnin libraries' input errors ({@link LIBRARY_INPUT_ERRORS});
- * undefined for anything else, e.g. a `RangeError` or `ReferenceError` from a bug (the caller
- * rethrows it with its stack).
- */
-export function exitCodeOf(e: unknown): number | undefined {
-  if (typeof e !== 'object' || e === null) return undefined;
-  const code = (e as { exitCode?: unknown }).exitCode;
-  if (typeof code === 'number' && Number.isInteger(code) && code > 0) return code;
-  if (e instanceof Error && LIBRARY_INPUT_ERRORS.has(e.name)) return 1;
-  return undefined;
-}
 
 /**
  * Runs the CLI with `argv` (without node and script); resolves to the exit code. Help goes to

@@ -35,3 +35,17 @@ export const LIBRARY_INPUT_ERRORS: ReadonlySet<string> = new Set([
   'AdapterOptionError',
   'MissingGradientError',
 ]);
+
+/**
+ * The exit code an error maps to: its numeric `exitCode` (every `TrainerError` has one: 1 bad
+ * input, 2 usage), else 1 for the burnin libraries' input errors ({@link LIBRARY_INPUT_ERRORS});
+ * undefined for anything else, e.g. a `RangeError` or `ReferenceError` from a bug (the caller
+ * rethrows it with its stack).
+ */
+export function exitCodeOf(e: unknown): number | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const code = (e as { exitCode?: unknown }).exitCode;
+  if (typeof code === 'number' && Number.isInteger(code) && code > 0) return code;
+  if (e instanceof Error && LIBRARY_INPUT_ERRORS.has(e.name)) return 1;
+  return undefined;
+}

@@ -6,7 +6,7 @@
  * and exits, so that no cell outlives its sweep.
  */
 import { runTrainCommand } from '../commands/train.js';
-import { LIBRARY_INPUT_ERRORS } from '../errors.js';
+import { exitCodeOf } from '../errors.js';
 
 const onDisconnect = () => process.kill(process.pid, 'SIGTERM');
 if (process.connected) process.on('disconnect', onDisconnect);
@@ -22,10 +22,8 @@ runTrainCommand(process.argv.slice(2)).then(
   (r) => end(r.code),
   (e: unknown) => {
     // as the CLI: an input error is one line and its exit code, anything else its stack
-    const code = (e as { exitCode?: unknown })?.exitCode;
-    const known =
-      typeof code === 'number' || (e instanceof Error && LIBRARY_INPUT_ERRORS.has(e.name));
-    console.error(known ? `error: ${(e as Error).message}` : e);
-    end(typeof code === 'number' ? code : 1);
+    const code = exitCodeOf(e);
+    console.error(code !== undefined ? `error: ${(e as Error).message}` : e);
+    end(code ?? 1);
   },
 );
