@@ -11,6 +11,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
+import { loadNativeConvKernels } from './native-loader.js';
 import { type BackendPreference, checkPreference } from './preferences.js';
 import { missingGradients } from './register-gradients.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
@@ -177,6 +178,20 @@ async function tryTensorflow(
   return { ok: true, detail: `${which.detail}, ${plural(cores)}${ignored})`, threads: cores };
 }
 
+/**
+ * `, native AVX-512 convolutions` when the native conv kernels load (single-threaded wasm build
+ * only: they read the heap as an ArrayBuffer), else a note on why not where that is unexpected.
+ */
+function nativeDetail(count: number): string {
+  if (count > 1) return '';
+  const native = loadNativeConvKernels();
+  if (native.ok)
+    return `, native ${native.kernels.isa === 'avx512' ? 'AVX-512' : 'AVX2'} convolutions`;
+  const expected =
+    native.reason === 'BURNIN_NATIVE=0' || native.reason.startsWith('no native kernels');
+  return expected ? '' : `; ${native.reason}`;
+}
+
 async function tryWasm(threads: { count: number; explicit: boolean }): Promise<Attempt> {
   let api: WasmThreadsApi;
   try {
@@ -200,7 +215,11 @@ async function tryWasm(threads: { count: number; explicit: boolean }): Promise<A
       before === threads.count || (!threads.explicit && before > 1)
         ? ''
         : `; threads: ${threads.count} does not apply: the wasm backend was initialised earlier in this process and keeps ${plural(before)}`;
-    return { ok: true, detail: `wasm (${build}, ${plural(before)}${note})`, threads: before };
+    return {
+      ok: true,
+      detail: `wasm (${build}, ${plural(before)}${nativeDetail(before)}${note})`,
+      threads: before,
+    };
   }
   let note = '';
   if (threads.count > 1 && simd && isNode()) {
@@ -222,7 +241,11 @@ async function tryWasm(threads: { count: number; explicit: boolean }): Promise<A
     return { ok: false, reason: 'the wasm backend failed to initialize' };
   }
   const count = initializedThreads(api) ?? 1;
-  return { ok: true, detail: `wasm (${build}, ${plural(count)}${note})`, threads: count };
+  return {
+    ok: true,
+    detail: `wasm (${build}, ${plural(count)}${nativeDetail(count)}${note})`,
+    threads: count,
+  };
 }
 
 async function tryCpu(): Promise<Attempt> {

@@ -6,6 +6,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { wasmCastKernel } from './kernels/cast.js';
+import { wasmConv2DKernel } from './kernels/conv2d.js';
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { wasmConv2DBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import {
@@ -37,6 +38,7 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
  * cases).
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
+  wasmConv2DKernel,
   conv2DBackpropFilterKernel.wasm,
   wasmConv2DBackpropInputKernel,
   depthwiseBackpropFilterKernel.wasm,
@@ -91,7 +93,13 @@ function install(config: KernelConfig): void {
     rememberReplaced(current, OURS);
     unregisterKernel(config.kernelName, config.backendName);
   }
-  registerKernel(config);
+  // A stock kernel we delegate to may need its setup (tfjs-backend-wasm binds its C function
+  // there when the backend starts): keep it on ours.
+  const setup =
+    current != null && config.setupFunc == null && current.setupFunc != null
+      ? { setupFunc: current.setupFunc, disposeFunc: current.disposeFunc }
+      : {};
+  registerKernel({ ...config, ...setup });
 }
 
 /**

@@ -6,12 +6,18 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidBackendOptionError, initBackend } from '../src/index.js';
+import { loadNativeConvKernels } from '../src/native-loader.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/threads/run.mjs', import.meta.url));
 const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const cores = os.availableParallelism();
 /** tfjs 4.22's threaded build uses at most 8 threads. */
 const allCores = Math.min(cores, 8);
+// What a single-threaded wasm backend's line says of the native convolutions on this machine.
+const native = loadNativeConvKernels();
+const nativeNote = native.ok
+  ? `, native ${native.kernels.isa === 'avx512' ? 'AVX-512' : 'AVX2'} convolutions`
+  : '';
 
 interface ChildResult {
   choice: { name: string; reason: string; threads: number };
@@ -32,6 +38,7 @@ function runChild(args: Record<string, unknown>): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [fixture, JSON.stringify(args)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...(args.nativeOff ? { BURNIN_NATIVE: '0' } : {}) },
     });
     let stdout = '';
     let stderr = '';
@@ -97,23 +104,31 @@ describe('wasm threads (one child process per configuration)', () => {
     // One at a time: they compete for the same cores.
     results.raw = await runChild({ raw: true });
     results.one = await runChild({ threads: 1 });
+    results.oneWasm = await runChild({ threads: 1, nativeOff: true });
     results.all = await runChild({ threads: cores });
     results.auto = await runChild({});
     results.again = await runChild({ threads: cores, again: 1 });
     results.broken = await runChild({ threads: 2, sabotage: true });
   }, 240_000);
 
-  it('threads: 1 is the single-threaded SIMD build, bit-identical to a plain tf.setBackend', () => {
+  it('threads: 1 is the single-threaded SIMD build (with the native convolutions where they load)', () => {
     const { one, raw } = results;
     expect(one.threadsCount).toBe(1);
     expect(one.choice).toEqual({
       name: 'wasm',
-      reason: 'using wasm (SIMD, 1 thread) as requested',
+      reason: `using wasm (SIMD, 1 thread${nativeNote}) as requested`,
       threads: 1,
     });
     expect(one.multithreadFlag).toBe(false);
-    expect(one.conv).toEqual(raw.conv);
+    expect(maxAbsDiff(one.conv, raw.conv)).toBeLessThan(1e-5);
     expect(one.matMul).toEqual(raw.matMul);
+  });
+
+  it('threads: 1 with BURNIN_NATIVE=0 is bit-identical to a plain tf.setBackend', () => {
+    const { oneWasm, raw } = results;
+    expect(oneWasm.choice?.reason).toBe('using wasm (SIMD, 1 thread) as requested');
+    expect(oneWasm.conv).toEqual(raw.conv);
+    expect(oneWasm.matMul).toEqual(raw.matMul);
   });
 
   it(`threads: ${cores} (every core) runs ${allCores} thread(s) with the same outputs`, () => {
@@ -147,7 +162,9 @@ describe('wasm threads (one child process per configuration)', () => {
     expect(again.again?.threads).toBe(allCores);
     expect(again.againLines).toHaveLength(1);
     if (allCores === 1) {
-      expect(again.againLines?.[0]).toBe('burnin: using wasm (SIMD, 1 thread) as requested');
+      expect(again.againLines?.[0]).toBe(
+        `burnin: using wasm (SIMD, 1 thread${nativeNote}) as requested`,
+      );
     } else {
       expect(again.againLines?.[0]).toBe(
         `burnin: using wasm (SIMD, ${allCores} threads; threads: 1 does not apply: the wasm backend was initialised earlier in this process and keeps ${allCores} threads) as requested`,
@@ -161,7 +178,7 @@ describe('wasm threads (one child process per configuration)', () => {
     expect(broken.threadsCount).toBe(1);
     expect(broken.multithreadFlag).toBe(false);
     expect(broken.lines).toEqual([
-      'burnin: using wasm (SIMD, 1 thread; the threaded build failed to start: a pthread worker could not be created (worker_threads disabled by the test)) as requested',
+      `burnin: using wasm (SIMD, 1 thread${nativeNote}; the threaded build failed to start: a pthread worker could not be created (worker_threads disabled by the test)) as requested`,
     ]);
     expect(broken.conv).toEqual(one.conv);
     expect(broken.matMul).toEqual(one.matMul);

@@ -7,6 +7,7 @@ import { type Conv2DInfo, convGeometry, nchwToNhwc } from '../conv-geometry.js';
 import { forEachRun, tapPlan } from '../tap-plan.js';
 import { bothBackends, type WasmBackendLike, wasmF32, wasmView } from './backend-io.js';
 import { imagesPerChunk, rowRange, wasmMatMul } from './matmul.js';
+import { nativeConv } from './native-conv.js';
 import { simdConv2DBackpropFilter } from './simd/index.js';
 
 /**
@@ -160,7 +161,7 @@ function geometry(x: TensorInfo, attrs: Conv2DBackpropFilterAttrs): Conv2DInfo {
   );
 }
 
-/** wasm: our SIMD kernel for NHWC float32, else im2col (transposed, in JS) times dy. */
+/** wasm: the native kernel or else our SIMD kernel for NHWC float32, else im2col (transposed, in JS) times dy. */
 function wasmFilterGradient(
   backend: WasmBackendLike,
   x: TensorInfo,
@@ -168,6 +169,8 @@ function wasmFilterGradient(
   info: Conv2DInfo,
   filterShape: [number, number, number, number],
 ): TensorInfo {
+  const native = nativeConv('filter', backend, x, dy, info, filterShape.slice());
+  if (native != null) return native;
   const simd = simdConv2DBackpropFilter(backend, x, dy, info, filterShape.slice());
   if (simd != null) return simd;
   const { batchSize: N, outHeight: OH, outWidth: OW, outChannels: OC } = info;

@@ -9,6 +9,7 @@ import { type Conv2DInfo, convGeometry, nchwToNhwc, nhwcToNchw } from '../conv-g
 import { tapPlan, windowTaps } from '../tap-plan.js';
 import { type WasmBackendLike, wasmF32, wasmKernel } from './backend-io.js';
 import { imagesPerChunk, rowRange, wasmMatMul } from './matmul.js';
+import { nativeConv } from './native-conv.js';
 import { simdConv2DBackpropInput } from './simd/index.js';
 
 /**
@@ -116,6 +117,8 @@ function wasmConv2DBackpropInput(
   const K = info.filterHeight * info.filterWidth * info.inChannels;
   const rowsPerImage = OH * OW;
   const channelsFirst = info.dataFormat === 'channelsFirst';
+  const native = nativeConv('input', backend, dy, filter, info, inputShape.slice());
+  if (native != null) return native;
   const simd = simdConv2DBackpropInput(backend, dy, filter, info, inputShape.slice());
   if (simd != null) return simd;
   if (!channelsFirst && info.strideHeight === 1 && info.strideWidth === 1) {
@@ -163,7 +166,7 @@ function wasmConv2DBackpropInput(
 
 /**
  * `Conv2DBackpropInput` for wasm (tfjs-backend-wasm's own kernel is a scalar loop): NHWC float32
- * with our SIMD kernel (csrc/conv_grad.c); otherwise stride 1 as a forward convolution with the rotated filter (XNNPACK); otherwise dy times the transposed
+ * with the native kernel where one is loaded, else our SIMD kernel (csrc/conv_grad.c); otherwise stride 1 as a forward convolution with the rotated filter (XNNPACK); otherwise dy times the transposed
  * filter with wasm's matmul, then col2im in JS.
  */
 export const wasmConv2DBackpropInputKernel = wasmKernel(

@@ -133,6 +133,21 @@ function bind(backendLike: WasmBackendLike, enabled = simdConvGradientsEnabled):
   return exports == null ? null : { exports, module, backend };
 }
 
+/**
+ * The wasm backend's heap (its memory's current buffer: re-read it after any allocation) and
+ * the byte offset of a tensor in it; null when the backend is not tfjs-backend-wasm.
+ */
+export function wasmHeap(
+  backendLike: WasmBackendLike,
+): { buffer: ArrayBufferLike; offset(t: TensorInfo): number } | null {
+  const backend = backendLike as WasmBackendInternals;
+  const module = backend.wasm;
+  if (module == null || typeof backend.getMemoryOffset !== 'function') return null;
+  const memory = module.wasmMemory ?? module.asm?.memory;
+  if (wasmApi == null || !(memory instanceof wasmApi.Memory)) return null;
+  return { buffer: memory.buffer, offset: (t) => backend.getMemoryOffset(t.dataId) };
+}
+
 const f32 = (t: TensorInfo) => t.dtype === 'float32';
 
 /**

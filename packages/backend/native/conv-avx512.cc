@@ -1,0 +1,4 @@
+// The kernels of conv.h for AVX-512 (16 lanes), with FMA.
+#define VW 16
+#define ISA avx512
+#include "conv.h"

@@ -1,0 +1,270 @@
+// Native float32 NHWC convolution kernels (forward, filter gradient, input gradient), written once
+// for a vector of VW lanes and compiled once per instruction set (conv-avx512.cc: VW 16,
+// conv-avx2.cc: VW 8, both with FMA). Every lane is one output element and the reduction runs in
+// a fixed order (taps, then channels, then pixels for the filter gradient), so both builds give
+// bit-identical results, whatever the tiling. Pointers point into tfjs-backend-wasm's heap (the
+// caller resolves them); scratch memory is the kernels' own.
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "geometry.h"
+
+#ifndef VW
+#error "define VW (vector lanes) and ISA (namespace) before including conv.h"
+#endif
+
+namespace burnin_native {
+namespace ISA {
+
+typedef float vf __attribute__((vector_size(VW * 4)));
+
+static inline vf load(const float *p) {
+  vf v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void store(float *p, vf v) { std::memcpy(p, &v, sizeof v); }
+static inline vf splat(float s) { return vf{} + s; }
+
+// Accumulator budget in vector registers (32 zmm with AVX-512, 16 ymm with AVX2).
+constexpr int BUDGET = VW == 16 ? 24 : 12;
+constexpr int NV_MAX = 3;
+// Pixels (rows) of a register tile of NV vectors.
+template <int NV> constexpr int rows() { return BUDGET / NV > 8 ? 8 : BUDGET / NV; }
+
+static inline int up(int v, int m) { return (v + m - 1) / m * m; }
+
+// Copies the first `n` lanes of `count` vectors into `dst`.
+template <int NV> static inline void store_tile_row(float *dst, const vf *acc, int n) {
+  if (n == NV * VW) {
+    for (int v = 0; v < NV; v++) store(dst + v * VW, acc[v]);
+    return;
+  }
+  float tmp[NV * VW];
+  for (int v = 0; v < NV; v++) store(tmp + v * VW, acc[v]);
+  std::memcpy(dst, tmp, sizeof(float) * n);
+}
+
+// ---- forward -------------------------------------------------------------------------------
+// y[n, oy, ox, oc] = sum over ky, kx, ic of x[n, oy*sh - padT + ky*dh, ox*sw - padL + kx*dw, ic]
+//                    * w[ky, kx, ic, oc]; taps in the padding read zeros.
+// `wp` is w with OC padded to OCp (a multiple of VW) with zeros.
+template <int NV>
+static void conv_tile(const float *x, const float *wp, float *y, const Geometry &g, int OCp,
+                      const float *zeros, int n, int oy, int ox0, int co0) {
+  constexpr int P = rows<NV>();
+  vf acc[P][NV];
+  for (int p = 0; p < P; p++)
+    for (int v = 0; v < NV; v++) acc[p][v] = vf{};
+  const float *src[P];
+  for (int ky = 0; ky < g.FH; ky++) {
+    const int iy = oy * g.sh - g.padT + ky * g.dh;
+    if (iy < 0 || iy >= g.H) continue;
+    for (int kx = 0; kx < g.FW; kx++) {
+      for (int p = 0; p < P; p++) {
+        const int ox = ox0 + p;
+        const int ix = ox * g.sw - g.padL + kx * g.dw;
+        src[p] = (ox < g.OW && ix >= 0 && ix < g.W)
+                     ? x + ((static_cast<size_t>(n) * g.H + iy) * g.W + ix) * g.C
+                     : zeros;
+      }
+      const float *wr = wp + static_cast<size_t>(ky * g.FW + kx) * g.C * OCp + co0;
+      for (int ic = 0; ic < g.C; ic++, wr += OCp) {
+        vf wv[NV];
+        for (int v = 0; v < NV; v++) wv[v] = load(wr + v * VW);
+        for (int p = 0; p < P; p++) {
+          const vf s = splat(src[p][ic]);
+          for (int v = 0; v < NV; v++) acc[p][v] += s * wv[v];
+        }
+      }
+    }
+  }
+  const int lanes = g.OC - co0 < NV * VW ? g.OC - co0 : NV * VW;
+  for (int p = 0; p < P && ox0 + p < g.OW; p++) {
+    float *dst = y + ((static_cast<size_t>(n) * g.OH + oy) * g.OW + ox0 + p) * g.OC + co0;
+    store_tile_row<NV>(dst, acc[p], lanes);
+  }
+}
+
+template <int NV>
+static void conv_rows(const float *x, const float *wp, float *y, const Geometry &g, int OCp,
+                      const float *zeros, int co0) {
+  constexpr int P = rows<NV>();
+  for (int n = 0; n < g.N; n++)
+    for (int oy = 0; oy < g.OH; oy++)
+      for (int ox0 = 0; ox0 < g.OW; ox0 += P) conv_tile<NV>(x, wp, y, g, OCp, zeros, n, oy, ox0, co0);
+}
+
+// Runs `body<NV>(co0)` over the output channels in groups of NV_MAX vectors, then the rest.
+#define FOR_CHANNEL_GROUPS(total_vectors, BODY)            \
+  do {                                                      \
+    int v0 = 0;                                             \
+    for (; v0 + NV_MAX <= (total_vectors); v0 += NV_MAX) {  \
+      BODY(3, v0 * VW);                                     \
+    }                                                       \
+    if ((total_vectors) - v0 == 2) BODY(2, v0 * VW);        \
+    if ((total_vectors) - v0 == 1) BODY(1, v0 * VW);        \
+  } while (0)
+
+void conv2d(const float *x, const float *w, float *y, const Geometry &g) {
+  const int OCp = up(g.OC, VW);
+  std::vector<float> wp(static_cast<size_t>(g.FH) * g.FW * g.C * OCp, 0.f);
+  for (size_t r = 0; r < static_cast<size_t>(g.FH) * g.FW * g.C; r++)
+    std::memcpy(&wp[r * OCp], w + r * g.OC, sizeof(float) * g.OC);
+  std::vector<float> zeros(g.C + VW, 0.f);
+#define CONV_BODY(nv, co0) conv_rows<nv>(x, wp.data(), y, g, OCp, zeros.data(), co0)
+  FOR_CHANNEL_GROUPS(OCp / VW, CONV_BODY);
+#undef CONV_BODY
+}
+
+// ---- input gradient ------------------------------------------------------------------------
+// dx[n, iy, ix, ic] = sum over ky, kx, oc of dy[n, oy, ox, oc] * w[ky, kx, ic, oc] where
+// oy*sh = iy + padT - ky*dh and ox*sw = ix + padL - kx*dw (taps that miss a whole output pixel
+// are skipped; outputs outside dy read zeros). `wt` is w transposed to [ky, kx, oc, ICp].
+template <int NV>
+static void bpi_tile(const float *dy, const float *wt, float *dx, const Geometry &g, int ICp,
+                     const float *zeros, int n, int iy, int ix0, int step, int count, int ci0) {
+  constexpr int P = rows<NV>();
+  vf acc[P][NV];
+  for (int p = 0; p < P; p++)
+    for (int v = 0; v < NV; v++) acc[p][v] = vf{};
+  const float *src[P];
+  for (int ky = 0; ky < g.FH; ky++) {
+    const int ty = iy + g.padT - ky * g.dh;
+    if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.OH) continue;
+    const int oy = ty / g.sh;
+    for (int kx = 0; kx < g.FW; kx++) {
+      const int tx0 = ix0 + g.padL - kx * g.dw;
+      // every pixel of the tile has the same residue modulo sw (step == sw)
+      if (((tx0 % g.sw) + g.sw) % g.sw != 0) continue;
+      for (int p = 0; p < P; p++) {
+        const int tx = tx0 + p * step;
+        src[p] = (p < count && tx >= 0 && tx / g.sw < g.OW)
+                     ? dy + ((static_cast<size_t>(n) * g.OH + oy) * g.OW + tx / g.sw) * g.OC
+                     : zeros;
+      }
+      const float *wr = wt + static_cast<size_t>(ky * g.FW + kx) * g.OC * ICp + ci0;
+      for (int oc = 0; oc < g.OC; oc++, wr += ICp) {
+        vf wv[NV];
+        for (int v = 0; v < NV; v++) wv[v] = load(wr + v * VW);
+        for (int p = 0; p < P; p++) {
+          const vf s = splat(src[p][oc]);
+          for (int v = 0; v < NV; v++) acc[p][v] += s * wv[v];
+        }
+      }
+    }
+  }
+  const int lanes = g.C - ci0 < NV * VW ? g.C - ci0 : NV * VW;
+  for (int p = 0; p < count; p++) {
+    const int ix = ix0 + p * step;
+    float *dst = dx + ((static_cast<size_t>(n) * g.H + iy) * g.W + ix) * g.C + ci0;
+    store_tile_row<NV>(dst, acc[p], lanes);
+  }
+}
+
+template <int NV>
+static void bpi_rows(const float *dy, const float *wt, float *dx, const Geometry &g, int ICp,
+                     const float *zeros, int ci0) {
+  constexpr int P = rows<NV>();
+  for (int n = 0; n < g.N; n++)
+    for (int iy = 0; iy < g.H; iy++)
+      for (int r = 0; r < g.sw && r < g.W; r++) {
+        const int pixels = (g.W - r + g.sw - 1) / g.sw;  // ix = r, r + sw, ...
+        for (int j = 0; j < pixels; j += P) {
+          const int count = pixels - j < P ? pixels - j : P;
+          bpi_tile<NV>(dy, wt, dx, g, ICp, zeros, n, iy, r + j * g.sw, g.sw, count, ci0);
+        }
+      }
+}
+
+void conv2d_backprop_input(const float *dy, const float *w, float *dx, const Geometry &g) {
+  const int ICp = up(g.C, VW);
+  std::vector<float> wt(static_cast<size_t>(g.FH) * g.FW * g.OC * ICp, 0.f);
+  for (int t = 0; t < g.FH * g.FW; t++)
+    for (int ic = 0; ic < g.C; ic++)
+      for (int oc = 0; oc < g.OC; oc++)
+        wt[(static_cast<size_t>(t) * g.OC + oc) * ICp + ic] =
+            w[(static_cast<size_t>(t) * g.C + ic) * g.OC + oc];
+  std::vector<float> zeros(g.OC + VW, 0.f);
+#define BPI_BODY(nv, ci0) bpi_rows<nv>(dy, wt.data(), dx, g, ICp, zeros.data(), ci0)
+  FOR_CHANNEL_GROUPS(ICp / VW, BPI_BODY);
+#undef BPI_BODY
+}
+
+// ---- filter gradient -----------------------------------------------------------------------
+// dw[ky, kx, ic, oc] = sum over n, oy, ox (in that order) of x[n, iy, ix, ic] * dy[n, oy, ox, oc]
+// with iy = oy*sh - padT + ky*dh, ix = ox*sw - padL + kx*dw; pixels in the padding are skipped.
+// `d` is dy with OC padded to OCp (dy itself when OC is a multiple of VW).
+template <int CB, int NV>
+static void bpf_tile(const float *x, const float *d, float *dw, const Geometry &g, int OCp, int ky,
+                     int kx, int ci0, int co0) {
+  vf acc[CB][NV];
+  for (int c = 0; c < CB; c++)
+    for (int v = 0; v < NV; v++) acc[c][v] = vf{};
+  for (int n = 0; n < g.N; n++)
+    for (int oy = 0; oy < g.OH; oy++) {
+      const int iy = oy * g.sh - g.padT + ky * g.dh;
+      if (iy < 0 || iy >= g.H) continue;
+      // ox range whose ix lies inside the image
+      int ox_lo = 0, ox_hi = g.OW;
+      const int off = kx * g.dw - g.padL;
+      while (ox_lo < g.OW && ox_lo * g.sw + off < 0) ox_lo++;
+      while (ox_hi > ox_lo && (ox_hi - 1) * g.sw + off >= g.W) ox_hi--;
+      const float *xp =
+          x + ((static_cast<size_t>(n) * g.H + iy) * g.W + (ox_lo * g.sw + off)) * g.C + ci0;
+      const float *dp = d + ((static_cast<size_t>(n) * g.OH + oy) * g.OW + ox_lo) * OCp + co0;
+      const size_t xstep = static_cast<size_t>(g.sw) * g.C;
+      for (int ox = ox_lo; ox < ox_hi; ox++, xp += xstep, dp += OCp) {
+        vf dv[NV];
+        for (int v = 0; v < NV; v++) dv[v] = load(dp + v * VW);
+        for (int c = 0; c < CB; c++) {
+          const vf s = splat(xp[c]);
+          for (int v = 0; v < NV; v++) acc[c][v] += s * dv[v];
+        }
+      }
+    }
+  const int lanes = g.OC - co0 < NV * VW ? g.OC - co0 : NV * VW;
+  for (int c = 0; c < CB; c++) {
+    float *dst = dw + (static_cast<size_t>(ky * g.FW + kx) * g.C + ci0 + c) * g.OC + co0;
+    store_tile_row<NV>(dst, acc[c], lanes);
+  }
+}
+
+template <int NV> constexpr int channel_block() { return BUDGET / NV > 8 ? 8 : BUDGET / NV; }
+
+template <int NV>
+static void bpf_channels(const float *x, const float *d, float *dw, const Geometry &g, int OCp,
+                         int co0) {
+  constexpr int CB = channel_block<NV>();
+  for (int ky = 0; ky < g.FH; ky++)
+    for (int kx = 0; kx < g.FW; kx++) {
+      int ci = 0;
+      for (; ci + CB <= g.C; ci += CB) bpf_tile<CB, NV>(x, d, dw, g, OCp, ky, kx, ci, co0);
+      if (CB > 4)
+        for (; ci + 4 <= g.C; ci += 4) bpf_tile<(CB > 4 ? 4 : 1), NV>(x, d, dw, g, OCp, ky, kx, ci, co0);
+      for (; ci + 2 <= g.C; ci += 2) bpf_tile<2, NV>(x, d, dw, g, OCp, ky, kx, ci, co0);
+      for (; ci < g.C; ci++) bpf_tile<1, NV>(x, d, dw, g, OCp, ky, kx, ci, co0);
+    }
+}
+
+void conv2d_backprop_filter(const float *x, const float *dy, float *dw, const Geometry &g) {
+  const int OCp = up(g.OC, VW);
+  std::vector<float> padded;
+  const float *d = dy;
+  if (OCp != g.OC) {
+    const size_t pixels = static_cast<size_t>(g.N) * g.OH * g.OW;
+    padded.assign(pixels * OCp, 0.f);
+    for (size_t p = 0; p < pixels; p++)
+      std::memcpy(&padded[p * OCp], dy + p * g.OC, sizeof(float) * g.OC);
+    d = padded.data();
+  }
+#define BPF_BODY(nv, co0) bpf_channels<nv>(x, d, dw, g, OCp, co0)
+  FOR_CHANNEL_GROUPS(OCp / VW, BPF_BODY);
+#undef BPF_BODY
+}
+
+#undef FOR_CHANNEL_GROUPS
+
+}  // namespace ISA
+}  // namespace burnin_native

@@ -1,0 +1,86 @@
+import { env, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { Conv2DInfo } from '../conv-geometry.js';
+import type { WasmBackendLike } from './backend-io.js';
+import { wasmHeap } from './simd/index.js';
+
+/**
+ * tfjs environment flag: `false` (`tf.env().set(NATIVE_CONV_FLAG, false)`) makes the wasm
+ * backend's convolutions skip the native kernels (then XNNPACK runs the forward pass and the
+ * wasm SIMD kernels the gradients). Default: true, unless the environment variable
+ * `BURNIN_NATIVE=0` is set.
+ */
+export const NATIVE_CONV_FLAG = 'BURNIN_NATIVE_CONV';
+
+/**
+ * The native conv kernels (Node only, x86-64 with AVX2 + FMA or AVX-512): each takes the wasm
+ * heap's ArrayBuffer, the byte offsets of its two inputs and its output in it, then N, H, W, C,
+ * OH, OW, OC, FH, FW, strides, dilations, padding top and left (NHWC, float32).
+ */
+export interface NativeConvKernels {
+  /** The build that runs: 'avx512' or 'avx2'. */
+  readonly isa: string;
+  conv2d(heap: ArrayBufferLike, ...args: number[]): void;
+  conv2dBackpropInput(heap: ArrayBufferLike, ...args: number[]): void;
+  conv2dBackpropFilter(heap: ArrayBufferLike, ...args: number[]): void;
+}
+
+let installed: NativeConvKernels | null = null;
+
+/** Sets (or, with null, removes) the native kernels the wasm conv kernels try first. */
+export function setNativeConvKernels(kernels: NativeConvKernels | null): void {
+  installed = kernels;
+}
+
+/** The native kernels in use, or null (none loaded, or switched off by the flag). */
+export function nativeConvKernels(): NativeConvKernels | null {
+  if (installed == null) return null;
+  const e = env();
+  const registry = (e as unknown as { flagRegistry: Record<string, unknown> }).flagRegistry;
+  if (registry[NATIVE_CONV_FLAG] == null) {
+    const off =
+      typeof process !== 'undefined' &&
+      (process as { env?: Record<string, string | undefined> }).env?.BURNIN_NATIVE === '0';
+    e.registerFlag(NATIVE_CONV_FLAG, () => !off);
+  }
+  return e.getBool(NATIVE_CONV_FLAG) ? installed : null;
+}
+
+/** How often each native kernel ran (for tests and benchmarks). */
+export const nativeStats = { forward: 0, filter: 0, input: 0 };
+
+/**
+ * Runs a native conv kernel on the wasm heap: 'forward' takes (x, filter) and makes y,
+ * 'input' takes (dy, filter) and makes dx, 'filter' takes (x, dy) and makes dW. Null when no
+ * native kernel applies (none loaded, NCHW, dtypes other than float32, not the wasm backend):
+ * the caller then runs its wasm kernel.
+ */
+export function nativeConv(
+  kind: 'forward' | 'input' | 'filter',
+  backend: WasmBackendLike,
+  a: TensorInfo,
+  b: TensorInfo,
+  info: Conv2DInfo,
+  outShape: number[],
+): TensorInfo | null {
+  const kernels = nativeConvKernels();
+  if (kernels == null || info.dataFormat !== 'channelsLast') return null;
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  const before = wasmHeap(backend);
+  // the threaded build's heap is a SharedArrayBuffer, which Node-API cannot hand over
+  if (before == null || !(before.buffer instanceof ArrayBuffer)) return null;
+  const out = backend.makeOutput(outShape, 'float32');
+  // read after makeOutput: the allocation may have grown the memory (a new buffer)
+  const heap = wasmHeap(backend) as NonNullable<ReturnType<typeof wasmHeap>>;
+  const args = [
+    ...[heap.offset(a), heap.offset(b), heap.offset(out)],
+    ...[info.batchSize, info.inHeight, info.inWidth, info.inChannels],
+    ...[info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth],
+    ...[info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth],
+    ...[info.padInfo.top, info.padInfo.left],
+  ];
+  if (kind === 'forward') kernels.conv2d(heap.buffer, ...args);
+  else if (kind === 'input') kernels.conv2dBackpropInput(heap.buffer, ...args);
+  else kernels.conv2dBackpropFilter(heap.buffer, ...args);
+  nativeStats[kind]++;
+  return out;
+}
