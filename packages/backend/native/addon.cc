@@ -21,6 +21,8 @@ namespace burnin_native {
 DECLARE(avx512)
 DECLARE(avx2)
 #undef DECLARE
+void adam_update(const float *w, const float *m, const float *v, const float *g, float *w1,
+                 float *m1, float *v1, size_t n, const float k[8]);
 
 namespace {
 
@@ -111,6 +113,51 @@ template <Kind K> napi_value run(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adamUpdate(heap, w, m, v, g, w1, m1, v1, n, b1, c1, b2, c2, d1, d2, eps, negLr): byte
+// offsets of the seven float32 arrays of n elements, then the eight float32 constants.
+napi_value adam(napi_env env, napi_callback_info info) {
+  size_t argc = 17;
+  napi_value argv[17];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 17) {
+    throw_error(env, "native adam update: expected 17 arguments");
+    return nullptr;
+  }
+  void *data = nullptr;
+  size_t length = 0;
+  bool is_ab = false;
+  napi_is_arraybuffer(env, argv[0], &is_ab);
+  if (!is_ab || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
+    throw_error(env, "native adam update: argument 0 must be the wasm heap's ArrayBuffer");
+    return nullptr;
+  }
+  double a[16];
+  for (int i = 0; i < 16; i++) {
+    if (napi_get_value_double(env, argv[i + 1], &a[i]) != napi_ok) {
+      throw_error(env, "native adam update: arguments 1-16 must be numbers");
+      return nullptr;
+    }
+  }
+  const double n = a[7];
+  if (!(n >= 0) || n != static_cast<long long>(n)) {
+    throw_error(env, "native adam update: bad element count");
+    return nullptr;
+  }
+  float *p[7];
+  for (int i = 0; i < 7; i++) {
+    const double off = a[i];
+    if (!(off >= 0) || off != static_cast<long long>(off) ||
+        static_cast<long long>(off) % 4 != 0 || off + n * 4 > double(length)) {
+      throw_error(env, "native adam update: an array lies outside the heap");
+      return nullptr;
+    }
+    p[i] = reinterpret_cast<float *>(static_cast<char *>(data) + static_cast<size_t>(off));
+  }
+  float k[8];
+  for (int i = 0; i < 8; i++) k[i] = static_cast<float>(a[8 + i]);
+  adam_update(p[0], p[1], p[2], p[3], p[4], p[5], p[6], static_cast<size_t>(n), k);
+  return nullptr;
+}
+
 napi_value isa_name(napi_env env, napi_callback_info) {
   napi_value result;
   if (isa == Isa::none) {
@@ -134,6 +181,7 @@ NAPI_MODULE_INIT() {
        napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, run<Kind::filter>, nullptr, nullptr, nullptr,
        napi_enumerable, nullptr},
+      {"adamUpdate", nullptr, adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -11,6 +11,7 @@ import { missingGradients } from './register-gradients.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 
 export { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
+export { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from './kernels/adam-update.js';
 export { registerTrainingKernels, trainingKernelNames } from './register-training-kernels.js';
 export type { BackendChoice, BackendPreference, InitBackendOptions, ThreadsOption };
 

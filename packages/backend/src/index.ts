@@ -6,4 +6,5 @@ export {
   initBackend,
   type ThreadsOption,
 } from './init-backend.js';
+export { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from './kernels/adam-update.js';
 export { registerTrainingKernels, trainingKernelNames } from './register-training-kernels.js';

@@ -5,6 +5,7 @@ import {
   registerKernel,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { wasmAdamUpdateKernel } from './kernels/adam-update.js';
 import { wasmCastKernel } from './kernels/cast.js';
 import { wasmConv2DKernel } from './kernels/conv2d.js';
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
@@ -39,6 +40,7 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmConv2DKernel,
+  wasmAdamUpdateKernel,
   conv2DBackpropFilterKernel.wasm,
   wasmConv2DBackpropInputKernel,
   depthwiseBackpropFilterKernel.wasm,

@@ -20,6 +20,13 @@ const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 const f = Math.fround;
 
 /**
+ * The fused Adam kernel @burnin/backend registers for wasm (same name there; inputs w, m, v, g;
+ * attrs b1, c1, b2, c2, d1, d2, eps, negLr; outputs [w1, m1, v1]). Named here, not imported:
+ * the adapter does not depend on the backend package.
+ */
+const ADAM_UPDATE_KERNEL = 'BurninAdamUpdate';
+
+/**
  * One update of tfjs's `AdamOptimizer`, computed in a single pass over host memory instead of
  * 18 kernel launches per variable, bit-identical to `adam.applyGradients(grads)`: every
  * float32 operation of tfjs's update (`m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`,
@@ -28,6 +35,8 @@ const f = Math.fround;
  * `Math.fround`). Returns false, having changed nothing, where it does not apply: a backend
  * other than cpu or wasm, a first update (tfjs creates the moment slots), a non-float32
  * tensor, a shape mismatch or an unregistered variable; the caller then runs tfjs's own update.
+ * Where @burnin/backend registered its `BurninAdamUpdate` kernel for the backend (wasm), each
+ * variable's update runs there instead (the same operations, on the backend's memory).
  */
 export function fusedAdamUpdate(
   optimizer: tf.Optimizer,
@@ -65,7 +74,18 @@ export function fusedAdamUpdate(
   const d2 = f(1 - accB2);
   const eps = f(o.epsilon);
   const negLr = f(-o.learningRate);
+  const k = { b1, c1, b2, c2, d1, d2, eps, negLr };
+  // @burnin/backend's kernel (wasm: native or one pass on the heap, no copies), where registered
+  const kernel = tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend()) != null;
   for (const { w, m, v, g } of work) {
+    if (kernel) {
+      const out = tf.engine().runKernel(ADAM_UPDATE_KERNEL, { w, m, v, g }, { ...k }) as tf.Tensor[];
+      m.assign(out[1]);
+      v.assign(out[2]);
+      w.assign(out[0]);
+      tf.dispose(out);
+      continue;
+    }
     const W = w.dataSync() as Float32Array;
     const M = m.dataSync() as Float32Array;
     const V = v.dataSync() as Float32Array;

@@ -22,6 +22,11 @@ export interface NativeConvKernels {
   conv2d(heap: ArrayBufferLike, ...args: number[]): void;
   conv2dBackpropInput(heap: ArrayBufferLike, ...args: number[]): void;
   conv2dBackpropFilter(heap: ArrayBufferLike, ...args: number[]): void;
+  /**
+   * One Adam update: byte offsets of w, m, v, g, w1, m1, v1 (float32, n elements each), n, then
+   * b1, 1 - b1, b2, 1 - b2, 1 - b1^t, 1 - b2^t, epsilon, -lr (see kernels/adam-update.ts).
+   */
+  adamUpdate(heap: ArrayBufferLike, ...args: number[]): void;
 }
 
 let installed: NativeConvKernels | null = null;
@@ -46,7 +51,7 @@ export function nativeConvKernels(): NativeConvKernels | null {
 }
 
 /** How often each native kernel ran (for tests and benchmarks). */
-export const nativeStats = { forward: 0, filter: 0, input: 0 };
+export const nativeStats = { forward: 0, filter: 0, input: 0, adam: 0 };
 
 /**
  * Runs a native conv kernel on the wasm heap: 'forward' takes (x, filter) and makes y,
