@@ -46,6 +46,22 @@ template <int NV> static inline void store_tile_row(float *dst, const vf *acc, i
   std::memcpy(dst, tmp, sizeof(float) * n);
 }
 
+// acc[p][v] += src[p][r] * w[r * stride + v * VW] for r < depth (in order), p < P, v < NV: the
+// register-tile step the forward pass (r = input channel) and the input gradient (r = output
+// channel) share.
+template <int P, int NV>
+static inline void accumulate(vf (&acc)[P][NV], const float *const (&src)[P], const float *w,
+                              int depth, int stride) {
+  for (int r = 0; r < depth; r++, w += stride) {
+    vf wv[NV];
+    for (int v = 0; v < NV; v++) wv[v] = load(w + v * VW);
+    for (int p = 0; p < P; p++) {
+      const vf s = splat(src[p][r]);
+      for (int v = 0; v < NV; v++) acc[p][v] += s * wv[v];
+    }
+  }
+}
+
 // ---- forward -------------------------------------------------------------------------------
 // y[n, oy, ox, oc] = sum over ky, kx, ic of x[n, oy*sh - padT + ky*dh, ox*sw - padL + kx*dw, ic]
 //                    * w[ky, kx, ic, oc]; taps in the padding read zeros.
@@ -69,15 +85,8 @@ static void conv_tile(const float *x, const float *wp, float *y, const Geometry 
                      ? x + ((static_cast<size_t>(n) * g.H + iy) * g.W + ix) * g.C
                      : zeros;
       }
-      const float *wr = wp + static_cast<size_t>(ky * g.FW + kx) * g.C * OCp + co0;
-      for (int ic = 0; ic < g.C; ic++, wr += OCp) {
-        vf wv[NV];
-        for (int v = 0; v < NV; v++) wv[v] = load(wr + v * VW);
-        for (int p = 0; p < P; p++) {
-          const vf s = splat(src[p][ic]);
-          for (int v = 0; v < NV; v++) acc[p][v] += s * wv[v];
-        }
-      }
+      accumulate<P, NV>(acc, src, wp + static_cast<size_t>(ky * g.FW + kx) * g.C * OCp + co0,
+                        g.C, OCp);
     }
   }
   const int lanes = g.OC - co0 < NV * VW ? g.OC - co0 : NV * VW;
@@ -144,15 +153,8 @@ static void bpi_tile(const float *dy, const float *wt, float *dx, const Geometry
                      ? dy + ((static_cast<size_t>(n) * g.OH + oy) * g.OW + tx / g.sw) * g.OC
                      : zeros;
       }
-      const float *wr = wt + static_cast<size_t>(ky * g.FW + kx) * g.OC * ICp + ci0;
-      for (int oc = 0; oc < g.OC; oc++, wr += ICp) {
-        vf wv[NV];
-        for (int v = 0; v < NV; v++) wv[v] = load(wr + v * VW);
-        for (int p = 0; p < P; p++) {
-          const vf s = splat(src[p][oc]);
-          for (int v = 0; v < NV; v++) acc[p][v] += s * wv[v];
-        }
-      }
+      accumulate<P, NV>(acc, src, wt + static_cast<size_t>(ky * g.FW + kx) * g.OC * ICp + ci0,
+                        g.OC, ICp);
     }
   }
   const int lanes = g.C - ci0 < NV * VW ? g.C - ci0 : NV * VW;

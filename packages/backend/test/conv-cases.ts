@@ -47,3 +47,23 @@ export const CONV_GRID: readonly ConvCase[] = [
     ],
   },
 ];
+
+/** The convolutions of the demo detector's training step (batch 8): filter gradients. */
+export const DEMO_FILTER_CASES: readonly ConvCase[] = [
+  { x: [8, 24, 24, 32], f: [3, 3, 32, 32], strides: 1, pad: 'same' },
+  { x: [8, 12, 12, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
+  { x: [8, 48, 48, 16], f: [3, 3, 16, 32], strides: 2, pad: 'same' },
+  { x: [8, 96, 96, 3], f: [3, 3, 3, 16], strides: 2, pad: 'same' },
+  { x: [8, 24, 24, 32], f: [3, 3, 32, 48], strides: 2, pad: 'same' },
+  { x: [8, 24, 24, 32], f: [1, 1, 32, 3], strides: 1, pad: 'same' },
+];
+
+/** The same step's input gradients (the first layer has none). */
+export const DEMO_INPUT_CASES: readonly ConvCase[] = [
+  { x: [8, 48, 48, 16], f: [3, 3, 16, 32], strides: 2, pad: 'same' },
+  { x: [8, 12, 12, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
+  { x: [8, 24, 24, 32], f: [3, 3, 32, 32], strides: 1, pad: 'same' },
+  { x: [8, 24, 24, 32], f: [3, 3, 32, 48], strides: 2, pad: 'same' },
+  { x: [8, 6, 6, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
+  { x: [8, 24, 24, 32], f: [1, 1, 32, 3], strides: 1, pad: 'same' },
+];

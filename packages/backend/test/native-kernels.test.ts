@@ -8,7 +8,7 @@ import { registerTrainingKernels } from '../src/index.js';
 import { NATIVE_CONV_FLAG, nativeConvKernels, nativeStats } from '../src/kernels/native-conv.js';
 import { simdStats } from '../src/kernels/simd/index.js';
 import { loadNativeConvKernels, type NativeLoad } from '../src/native-loader.js';
-import { CONV_GRID, type ConvCase } from './conv-cases.js';
+import { CONV_GRID, type ConvCase, DEMO_FILTER_CASES } from './conv-cases.js';
 import {
   type HostTensor,
   host,
@@ -50,13 +50,8 @@ const cases: ConvCase[] = [
   { x: [3, 17, 19, 7], f: [3, 3, 7, 9], strides: 2, pad: 'same' },
   { x: [2, 9, 11, 20], f: [3, 3, 20, 70], strides: 1, pad: 'same' },
   { x: [1, 10, 13, 33], f: [3, 3, 33, 40], strides: 2, pad: 'valid' },
-  { x: [8, 96, 96, 3], f: [3, 3, 3, 16], strides: 2, pad: 'same' },
-  { x: [8, 48, 48, 16], f: [3, 3, 16, 32], strides: 2, pad: 'same' },
-  { x: [8, 24, 24, 32], f: [3, 3, 32, 48], strides: 2, pad: 'same' },
-  { x: [8, 12, 12, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
+  ...DEMO_FILTER_CASES,
   { x: [8, 6, 6, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
-  { x: [8, 24, 24, 32], f: [3, 3, 32, 32], strides: 1, pad: 'same' },
-  { x: [8, 24, 24, 32], f: [1, 1, 32, 3], strides: 1, pad: 'same' },
 ];
 
 function label(c: ConvCase): string {

@@ -10,7 +10,12 @@ import {
   simdConvGradientsEnabled,
   simdStats,
 } from '../src/kernels/simd/index.js';
-import { CONV_GRID, type ConvCase } from './conv-cases.js';
+import {
+  CONV_GRID,
+  type ConvCase,
+  DEMO_FILTER_CASES as demoFilterCases,
+  DEMO_INPUT_CASES as demoInputCases,
+} from './conv-cases.js';
 import {
   type HostTensor,
   host,
@@ -47,24 +52,6 @@ const gridCases: ConvCase[] = [
   ...CONV_GRID,
   { x: [1, 5, 5, 9], f: [3, 3, 9, 17], strides: 1, pad: 'same' },
   { x: [3, 17, 19, 7], f: [3, 3, 7, 9], strides: 2, pad: 'same' },
-];
-
-// The demo detector's training step (batch 8).
-const demoFilterCases: ConvCase[] = [
-  { x: [8, 24, 24, 32], f: [3, 3, 32, 32], strides: 1, pad: 'same' },
-  { x: [8, 12, 12, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
-  { x: [8, 48, 48, 16], f: [3, 3, 16, 32], strides: 2, pad: 'same' },
-  { x: [8, 96, 96, 3], f: [3, 3, 3, 16], strides: 2, pad: 'same' },
-  { x: [8, 24, 24, 32], f: [3, 3, 32, 48], strides: 2, pad: 'same' },
-  { x: [8, 24, 24, 32], f: [1, 1, 32, 3], strides: 1, pad: 'same' },
-];
-const demoInputCases: ConvCase[] = [
-  { x: [8, 48, 48, 16], f: [3, 3, 16, 32], strides: 2, pad: 'same' },
-  { x: [8, 12, 12, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
-  { x: [8, 24, 24, 32], f: [3, 3, 32, 32], strides: 1, pad: 'same' },
-  { x: [8, 24, 24, 32], f: [3, 3, 32, 48], strides: 2, pad: 'same' },
-  { x: [8, 6, 6, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
-  { x: [8, 24, 24, 32], f: [1, 1, 32, 3], strides: 1, pad: 'same' },
 ];
 
 function label(c: ConvCase): string {

@@ -79,7 +79,9 @@ export function fusedAdamUpdate(
   const kernel = tf.getKernel(ADAM_UPDATE_KERNEL, tf.getBackend()) != null;
   for (const { w, m, v, g } of work) {
     if (kernel) {
-      const out = tf.engine().runKernel(ADAM_UPDATE_KERNEL, { w, m, v, g }, { ...k }) as tf.Tensor[];
+      const out = tf
+        .engine()
+        .runKernel(ADAM_UPDATE_KERNEL, { w, m, v, g }, { ...k }) as tf.Tensor[];
       m.assign(out[1]);
       v.assign(out[2]);
       w.assign(out[0]);

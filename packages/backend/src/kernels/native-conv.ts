@@ -1,7 +1,7 @@
 import { env, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { Conv2DInfo } from '../conv-geometry.js';
 import type { WasmBackendLike } from './backend-io.js';
-import { wasmHeap } from './simd/index.js';
+import { convArgs, wasmHeap } from './simd/index.js';
 
 /**
  * tfjs environment flag: `false` (`tf.env().set(NATIVE_CONV_FLAG, false)`) makes the wasm
@@ -76,13 +76,8 @@ export function nativeConv(
   const out = backend.makeOutput(outShape, 'float32');
   // read after makeOutput: the allocation may have grown the memory (a new buffer)
   const heap = wasmHeap(backend) as NonNullable<ReturnType<typeof wasmHeap>>;
-  const args = [
-    ...[heap.offset(a), heap.offset(b), heap.offset(out)],
-    ...[info.batchSize, info.inHeight, info.inWidth, info.inChannels],
-    ...[info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth],
-    ...[info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth],
-    ...[info.padInfo.top, info.padInfo.left],
-  ];
+  const args = [heap.offset(a), heap.offset(b), heap.offset(out), ...convArgs(info)];
+
   if (kind === 'forward') kernels.conv2d(heap.buffer, ...args);
   else if (kind === 'input') kernels.conv2dBackpropInput(heap.buffer, ...args);
   else kernels.conv2dBackpropFilter(heap.buffer, ...args);

@@ -191,7 +191,17 @@ function windowArgs(i: KernelGeometry): number[] {
   ];
 }
 
-/** A dense conv gradient: the {@link windowArgs} with OC after OW. */
+/**
+ * The geometry a dense conv kernel takes (ours in C and the native ones): the
+ * {@link windowArgs} with OC after OW.
+ */
+export function convArgs(info: Conv2DInfo): number[] {
+  const args = windowArgs(info);
+  args.splice(6, 0, info.outChannels);
+  return args;
+}
+
+/** A dense conv gradient (see {@link convArgs}). */
 function convolve(
   kind: 'filter' | 'input',
   backend: WasmBackendLike,
@@ -209,8 +219,7 @@ function convolve(
   const scratch = filter
     ? e.bpf_scratch_floats(FH, FW, IC, OC)
     : e.bpi_scratch_floats(FH, FW, IC, OC);
-  const args = windowArgs(info);
-  args.splice(6, 0, OC);
+  const args = convArgs(info);
   const kernel = filter ? e.conv2d_backprop_filter : e.conv2d_backprop_input;
   return call(bound, kernel, kind, [a, b], outShape, scratch, args);
 }
