@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   for (let t = 1; t < most; t *= 2) counts.push(t);
   counts.push(most);
   console.log(
-    `preset ${preset}: input ${cfg.data.imageSize}px, batch ${B}, widths ${cfg.model.widths.join('/')}, head ${cfg.model.headWidth}; ${choice.name}; ${cores} cores; ${steps} steps x 2 rounds, interleaved`,
+    `preset ${preset}: input ${cfg.data.imageSize}px, batch ${B}, widths ${cfg.model.widths.join('/')}, head ${cfg.model.headWidth}; ${choice.reason}; ${cores} cores; ${steps} steps x 2 rounds, interleaved`,
   );
 
   // ours at each count (the next batch made where train() makes it by default); at all cores
