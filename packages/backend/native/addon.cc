@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "geometry.h"
 
@@ -42,38 +43,73 @@ const Isa isa = detect();
 
 enum class Kind { forward, input, filter };
 
+// The most numbers a call takes after the heap (a conv kernel: 3 offsets + 15 geometry fields).
+constexpr int MAX_NUMBERS = 18;
+
 bool throw_error(napi_env env, const char *message) {
   napi_throw_error(env, "BURNIN_NATIVE", message);
   return false;
 }
 
-// Reads the heap, three tensor offsets and the geometry; checks the tensors' extents.
-bool read_args(napi_env env, napi_callback_info info, Kind kind, char **heap, const float *ptr[2],
-               float **out, Geometry *g) {
-  size_t argc = 19;
-  napi_value argv[19];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 19)
-    return throw_error(env, "native conv kernel: expected 19 arguments");
-  void *data = nullptr;
+bool throw_error(napi_env env, const char *what, const char *message) {
+  std::string text = std::string(what) + ": " + message;
+  return throw_error(env, text.c_str());
+}
+
+// A call's arguments: the wasm heap (an ArrayBuffer) and `count` numbers after it, exactly.
+struct Call {
+  char *heap = nullptr;
   size_t length = 0;
+  double v[MAX_NUMBERS];
+};
+
+bool read_call(napi_env env, napi_callback_info info, const char *what, int count, Call *call) {
+  size_t argc = MAX_NUMBERS + 1;
+  napi_value argv[MAX_NUMBERS + 1];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok ||
+      argc != static_cast<size_t>(count + 1)) {
+    return throw_error(env, what, ("expected " + std::to_string(count + 1) + " arguments").c_str());
+  }
+  void *data = nullptr;
   bool is_ab = false;
   napi_is_arraybuffer(env, argv[0], &is_ab);
-  if (!is_ab || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok)
-    return throw_error(env, "native conv kernel: argument 0 must be the wasm heap's ArrayBuffer");
-  double v[18];
-  for (int i = 0; i < 18; i++) {
-    if (napi_get_value_double(env, argv[i + 1], &v[i]) != napi_ok)
-      return throw_error(env, "native conv kernel: arguments 1-18 must be numbers");
+  if (!is_ab || napi_get_arraybuffer_info(env, argv[0], &data, &call->length) != napi_ok)
+    return throw_error(env, what, "argument 0 must be the wasm heap's ArrayBuffer");
+  call->heap = static_cast<char *>(data);
+  for (int i = 0; i < count; i++) {
+    if (napi_get_value_double(env, argv[i + 1], &call->v[i]) != napi_ok) {
+      const std::string range = "arguments 1-" + std::to_string(count) + " must be numbers";
+      return throw_error(env, what, range.c_str());
+    }
   }
+  return true;
+}
+
+// The float32 array of `count` elements at byte offset `off` of the heap, or null when it does
+// not lie inside it (or the offset is not a non-negative multiple of 4).
+float *heap_floats(const Call &call, double off, double count) {
+  if (!(off >= 0) || off != static_cast<long long>(off) || static_cast<long long>(off) % 4 != 0 ||
+      off + count * 4 > double(call.length))
+    return nullptr;
+  return reinterpret_cast<float *>(call.heap + static_cast<size_t>(off));
+}
+
+// Reads the heap, three tensor offsets and the geometry; checks the tensors' extents.
+bool read_args(napi_env env, napi_callback_info info, Kind kind, const float *ptr[2], float **out,
+               Geometry *g) {
+  const char *what = "native conv kernel";
+  Call call;
+  if (!read_call(env, info, what, 18, &call)) return false;
+  const double *v = call.v;
   int *f = &g->N;
   for (int i = 0; i < 15; i++) {
     const double d = v[3 + i];
     if (!(d >= (i >= 13 ? -1e6 : 0) && d <= 1e8) || d != static_cast<long long>(d))
-      return throw_error(env, "native conv kernel: bad geometry");
+      return throw_error(env, what, "bad geometry");
     f[i] = static_cast<int>(d);
   }
   if (g->sh < 1 || g->sw < 1 || g->dh < 1 || g->dw < 1)
-    return throw_error(env, "native conv kernel: strides and dilations must be >= 1");
+    return throw_error(env, what, "strides and dilations must be >= 1");
   const double in = double(g->N) * g->H * g->W * g->C;
   const double filter = double(g->FH) * g->FW * g->C * g->OC;
   const double dyv = double(g->N) * g->OH * g->OW * g->OC;
@@ -81,16 +117,14 @@ bool read_args(napi_env env, napi_callback_info info, Kind kind, char **heap, co
   if (kind == Kind::forward) sizes[0] = in, sizes[1] = filter, sizes[2] = dyv;
   if (kind == Kind::input) sizes[0] = dyv, sizes[1] = filter, sizes[2] = in;
   if (kind == Kind::filter) sizes[0] = in, sizes[1] = dyv, sizes[2] = filter;
+  float *p[3];
   for (int i = 0; i < 3; i++) {
-    const double off = v[i];
-    if (!(off >= 0) || off != static_cast<long long>(off) ||
-        static_cast<long long>(off) % 4 != 0 || off + sizes[i] * 4 > double(length))
-      return throw_error(env, "native conv kernel: a tensor lies outside the heap");
+    p[i] = heap_floats(call, v[i], sizes[i]);
+    if (p[i] == nullptr) return throw_error(env, what, "a tensor lies outside the heap");
   }
-  *heap = static_cast<char *>(data);
-  ptr[0] = reinterpret_cast<const float *>(*heap + static_cast<size_t>(v[0]));
-  ptr[1] = reinterpret_cast<const float *>(*heap + static_cast<size_t>(v[1]));
-  *out = reinterpret_cast<float *>(*heap + static_cast<size_t>(v[2]));
+  ptr[0] = p[0];
+  ptr[1] = p[1];
+  *out = p[2];
   return true;
 }
 
@@ -99,11 +133,10 @@ template <Kind K> napi_value run(napi_env env, napi_callback_info info) {
     throw_error(env, "native conv kernel: this CPU has neither AVX-512 nor AVX2 + FMA");
     return nullptr;
   }
-  char *heap;
   const float *in[2];
   float *out;
   Geometry g;
-  if (!read_args(env, info, K, &heap, in, &out, &g)) return nullptr;
+  if (!read_args(env, info, K, in, &out, &g)) return nullptr;
   const bool wide = isa == Isa::avx512;
   if (K == Kind::forward) (wide ? avx512::conv2d : avx2::conv2d)(in[0], in[1], out, g);
   if (K == Kind::input)
@@ -116,41 +149,22 @@ template <Kind K> napi_value run(napi_env env, napi_callback_info info) {
 // adamUpdate(heap, w, m, v, g, w1, m1, v1, n, b1, c1, b2, c2, d1, d2, eps, negLr): byte
 // offsets of the seven float32 arrays of n elements, then the eight float32 constants.
 napi_value adam(napi_env env, napi_callback_info info) {
-  size_t argc = 17;
-  napi_value argv[17];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 17) {
-    throw_error(env, "native adam update: expected 17 arguments");
-    return nullptr;
-  }
-  void *data = nullptr;
-  size_t length = 0;
-  bool is_ab = false;
-  napi_is_arraybuffer(env, argv[0], &is_ab);
-  if (!is_ab || napi_get_arraybuffer_info(env, argv[0], &data, &length) != napi_ok) {
-    throw_error(env, "native adam update: argument 0 must be the wasm heap's ArrayBuffer");
-    return nullptr;
-  }
-  double a[16];
-  for (int i = 0; i < 16; i++) {
-    if (napi_get_value_double(env, argv[i + 1], &a[i]) != napi_ok) {
-      throw_error(env, "native adam update: arguments 1-16 must be numbers");
-      return nullptr;
-    }
-  }
+  const char *what = "native adam update";
+  Call call;
+  if (!read_call(env, info, what, 16, &call)) return nullptr;
+  const double *a = call.v;
   const double n = a[7];
   if (!(n >= 0) || n != static_cast<long long>(n)) {
-    throw_error(env, "native adam update: bad element count");
+    throw_error(env, what, "bad element count");
     return nullptr;
   }
   float *p[7];
   for (int i = 0; i < 7; i++) {
-    const double off = a[i];
-    if (!(off >= 0) || off != static_cast<long long>(off) ||
-        static_cast<long long>(off) % 4 != 0 || off + n * 4 > double(length)) {
-      throw_error(env, "native adam update: an array lies outside the heap");
+    p[i] = heap_floats(call, a[i], n);
+    if (p[i] == nullptr) {
+      throw_error(env, what, "an array lies outside the heap");
       return nullptr;
     }
-    p[i] = reinterpret_cast<float *>(static_cast<char *>(data) + static_cast<size_t>(off));
   }
   float k[8];
   for (int i = 0; i < 8; i++) k[i] = static_cast<float>(a[8 + i]);

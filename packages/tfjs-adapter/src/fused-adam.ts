@@ -1,3 +1,4 @@
+import { ADAM_UPDATE_KERNEL, adamUpdateLoop } from '@burnin/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from './tfjs-internals.js';
 
@@ -18,13 +19,6 @@ interface AdamInternals {
 const HOST_BACKENDS = new Set(['cpu', 'wasm']);
 
 const f = Math.fround;
-
-/**
- * The fused Adam kernel @burnin/backend registers for wasm (same name there; inputs w, m, v, g;
- * attrs b1, c1, b2, c2, d1, d2, eps, negLr; outputs [w1, m1, v1]). Named here, not imported:
- * the adapter does not depend on the backend package.
- */
-const ADAM_UPDATE_KERNEL = 'BurninAdamUpdate';
 
 /**
  * One update of tfjs's `AdamOptimizer`, computed in a single pass over host memory instead of
@@ -88,27 +82,19 @@ export function fusedAdamUpdate(
       tf.dispose(out);
       continue;
     }
-    const W = w.dataSync() as Float32Array;
-    const M = m.dataSync() as Float32Array;
-    const V = v.dataSync() as Float32Array;
-    const G = g.dataSync() as Float32Array;
-    const n = W.length;
-    const W1 = new Float32Array(n);
-    const M1 = new Float32Array(n);
-    const V1 = new Float32Array(n);
-    for (let j = 0; j < n; j++) {
-      const gj = G[j];
-      const mj = f(f(M[j] * b1) + f(gj * c1));
-      const vj = f(f(V[j] * b2) + f(f(gj * gj) * c2));
-      const mh = f(mj / d1);
-      const vh = f(vj / d2);
-      M1[j] = mj;
-      V1[j] = vj;
-      W1[j] = f(f(mh / f(f(Math.sqrt(vh)) + eps)) * negLr) + W[j];
-    }
-    assignValues(m, M1);
-    assignValues(v, V1);
-    assignValues(w, W1);
+    const n = w.size;
+    const out = { w: new Float32Array(n), m: new Float32Array(n), v: new Float32Array(n) };
+    adamUpdateLoop(
+      w.dataSync() as Float32Array,
+      m.dataSync() as Float32Array,
+      v.dataSync() as Float32Array,
+      g.dataSync() as Float32Array,
+      out,
+      k,
+    );
+    assignValues(m, out.m);
+    assignValues(v, out.v);
+    assignValues(w, out.w);
   }
   assignValues(o.accBeta1, new Float32Array([f(accB1 * b1)]));
   assignValues(o.accBeta2, new Float32Array([f(accB2 * b2)]));

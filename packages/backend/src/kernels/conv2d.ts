@@ -23,11 +23,8 @@ export const wasmConv2DKernel = wasmKernel<{ x: TensorInfo; filter: TensorInfo }
         false,
         attrs.dataFormat,
       );
-      const shape =
-        info.dataFormat === 'channelsLast'
-          ? [info.batchSize, info.outHeight, info.outWidth, info.outChannels]
-          : [];
-      const out = shape.length > 0 ? nativeConv('forward', backend, x, filter, info, shape) : null;
+      // (null for NCHW, without native kernels or outside the wasm heap)
+      const out = nativeConv('forward', backend, x, filter, info, info.outShape.slice());
       if (out != null) return out;
     }
     return runReplaced(Conv2D, 'wasm', { inputs, attrs, backend });

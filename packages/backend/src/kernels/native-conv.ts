@@ -1,7 +1,7 @@
-import { env, type TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { Conv2DInfo } from '../conv-geometry.js';
 import type { WasmBackendLike } from './backend-io.js';
-import { convArgs, wasmHeap } from './simd/index.js';
+import { convArgs, packageFlag, wasmHeap } from './simd/index.js';
 
 /**
  * tfjs environment flag: `false` (`tf.env().set(NATIVE_CONV_FLAG, false)`) makes the wasm
@@ -39,15 +39,15 @@ export function setNativeConvKernels(kernels: NativeConvKernels | null): void {
 /** The native kernels in use, or null (none loaded, or switched off by the flag). */
 export function nativeConvKernels(): NativeConvKernels | null {
   if (installed == null) return null;
-  const e = env();
-  const registry = (e as unknown as { flagRegistry: Record<string, unknown> }).flagRegistry;
-  if (registry[NATIVE_CONV_FLAG] == null) {
-    const off =
-      typeof process !== 'undefined' &&
-      (process as { env?: Record<string, string | undefined> }).env?.BURNIN_NATIVE === '0';
-    e.registerFlag(NATIVE_CONV_FLAG, () => !off);
-  }
-  return e.getBool(NATIVE_CONV_FLAG) ? installed : null;
+  const on = packageFlag(
+    NATIVE_CONV_FLAG,
+    () =>
+      !(
+        typeof process !== 'undefined' &&
+        (process as { env?: Record<string, string | undefined> }).env?.BURNIN_NATIVE === '0'
+      ),
+  );
+  return on ? installed : null;
 }
 
 /** How often each native kernel ran (for tests and benchmarks). */

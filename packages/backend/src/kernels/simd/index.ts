@@ -94,21 +94,22 @@ function instantiate(api: WasmApi, memory: WasmMemory): ConvGradExports | null {
   }
 }
 
-function flag(name: string): boolean {
+/** A boolean tfjs flag of this package, registered on first use with `initial` as its default. */
+export function packageFlag(name: string, initial: () => boolean = () => true): boolean {
   const e = env();
   const registry = (e as unknown as { flagRegistry: Record<string, unknown> }).flagRegistry;
-  if (registry[name] == null) e.registerFlag(name, () => true);
+  if (registry[name] == null) e.registerFlag(name, initial);
   return e.getBool(name);
 }
 
 /** Whether this package's SIMD kernels may run (the tfjs flag, registered on first use). */
 export function simdKernelsEnabled(): boolean {
-  return flag(SIMD_KERNELS_FLAG);
+  return packageFlag(SIMD_KERNELS_FLAG);
 }
 
 /** Whether the SIMD conv-gradient kernels may run (both tfjs flags, registered on first use). */
 export function simdConvGradientsEnabled(): boolean {
-  return flag(SIMD_CONV_GRADIENTS_FLAG) && simdKernelsEnabled();
+  return packageFlag(SIMD_CONV_GRADIENTS_FLAG) && simdKernelsEnabled();
 }
 
 interface Bound {
