@@ -25,7 +25,9 @@ static inline vf load(const float *p) {
   return v;
 }
 static inline void store(float *p, vf v) { std::memcpy(p, &v, sizeof v); }
-static inline vf splat(float s) { return vf{} + s; }
+// s - 0 is s for every float (0 + s is not: 0 + -0 = +0), so the compiler folds the subtraction
+// and a broadcast is left; `vf{} + s` compiled to a scalar add before the broadcast.
+static inline vf splat(float s) { return s - vf{}; }
 
 // Accumulator budget in vector registers (32 zmm with AVX-512, 16 ymm with AVX2).
 constexpr int BUDGET = VW == 16 ? 24 : 12;
@@ -77,16 +79,30 @@ static void conv_tile(const float *x, const float *wp, float *y, const Geometry 
   for (int ky = 0; ky < g.FH; ky++) {
     const int iy = oy * g.sh - g.padT + ky * g.dh;
     if (iy < 0 || iy >= g.H) continue;
+    const float *row = x + (static_cast<size_t>(n) * g.H + iy) * g.W * g.C;
+    const float *wrow = wp + static_cast<size_t>(ky * g.FW) * g.C * OCp + co0;
+    // Undilated taps of a pixel whose whole filter row lies inside the image read FW * C
+    // consecutive floats, as the filter row's weights are: one reduction of depth FW * C, in
+    // the same order (kx, then c) as the tap by tap loop below.
+    bool inside = g.dw == 1;
+    for (int p = 0; p < P && inside; p++) {
+      const int ox = ox0 + p;
+      const int ix = ox * g.sw - g.padL;
+      if (ox >= g.OW) src[p] = zeros;
+      else if (ix >= 0 && ix + g.FW <= g.W) src[p] = row + static_cast<size_t>(ix) * g.C;
+      else inside = false;
+    }
+    if (inside) {
+      accumulate<P, NV>(acc, src, wrow, g.FW * g.C, OCp);
+      continue;
+    }
     for (int kx = 0; kx < g.FW; kx++) {
       for (int p = 0; p < P; p++) {
         const int ox = ox0 + p;
         const int ix = ox * g.sw - g.padL + kx * g.dw;
-        src[p] = (ox < g.OW && ix >= 0 && ix < g.W)
-                     ? x + ((static_cast<size_t>(n) * g.H + iy) * g.W + ix) * g.C
-                     : zeros;
+        src[p] = (ox < g.OW && ix >= 0 && ix < g.W) ? row + static_cast<size_t>(ix) * g.C : zeros;
       }
-      accumulate<P, NV>(acc, src, wp + static_cast<size_t>(ky * g.FW + kx) * g.C * OCp + co0,
-                        g.C, OCp);
+      accumulate<P, NV>(acc, src, wrow + static_cast<size_t>(kx) * g.C * OCp, g.C, OCp);
     }
   }
   const int lanes = g.OC - co0 < NV * VW ? g.OC - co0 : NV * VW;
@@ -121,7 +137,7 @@ void conv2d(const float *x, const float *w, float *y, const Geometry &g) {
   std::vector<float> wp(static_cast<size_t>(g.FH) * g.FW * g.C * OCp, 0.f);
   for (size_t r = 0; r < static_cast<size_t>(g.FH) * g.FW * g.C; r++)
     std::memcpy(&wp[r * OCp], w + r * g.OC, sizeof(float) * g.OC);
-  std::vector<float> zeros(g.C + VW, 0.f);
+  std::vector<float> zeros(static_cast<size_t>(g.FW) * g.C + VW, 0.f);
 #define CONV_BODY(nv, co0) conv_rows<nv>(x, wp.data(), y, g, OCp, zeros.data(), co0)
   FOR_CHANNEL_GROUPS(OCp / VW, CONV_BODY);
 #undef CONV_BODY
@@ -233,12 +249,85 @@ static void bpf_tile(const float *x, const float *d, float *dw, const Geometry &
   }
 }
 
+// The same sums when dw == 1, for a block of CB consecutive (kx, ic) pairs j = kx * C + ic of one
+// filter row ky, j0 <= j < j0 + CB: pixel ox's inputs for them are the CB consecutive floats at
+// x[n, iy, ox*sw - padL, 0] + j (small C then fills the register tile: C = 3, FW = 3 is one
+// block of 8 and one of 1 instead of three blocks of 2 and 1, each a chain of dependent FMAs).
+// Each sum still runs over n, oy, ox in order, skipping the pixels in the padding.
+template <int CB, int NV>
+static void bpf_row_tile(const float *x, const float *d, float *dw, const Geometry &g, int OCp,
+                         int ky, int j0, int co0) {
+  vf acc[CB][NV];
+  for (int c = 0; c < CB; c++)
+    for (int v = 0; v < NV; v++) acc[c][v] = vf{};
+  const int kx_lo = j0 / g.C;
+  const int kx_hi = (j0 + CB - 1) / g.C;
+  // ox range where every tap of the block lies inside the image
+  int in_lo = 0, in_hi = g.OW;
+  while (in_lo < g.OW && in_lo * g.sw - g.padL + kx_lo < 0) in_lo++;
+  while (in_hi > in_lo && (in_hi - 1) * g.sw - g.padL + kx_hi >= g.W) in_hi--;
+  for (int n = 0; n < g.N; n++)
+    for (int oy = 0; oy < g.OH; oy++) {
+      const int iy = oy * g.sh - g.padT + ky * g.dh;
+      if (iy < 0 || iy >= g.H) continue;
+      const float *row = x + (static_cast<size_t>(n) * g.H + iy) * g.W * g.C + j0;
+      const float *dp = d + (static_cast<size_t>(n) * g.OH + oy) * g.OW * OCp + co0;
+      for (int ox = 0; ox < g.OW; ox++, dp += OCp) {
+        const int ix0 = ox * g.sw - g.padL;
+        const float *xp = row + static_cast<ptrdiff_t>(ix0) * g.C;
+        vf dv[NV];
+        for (int v = 0; v < NV; v++) dv[v] = load(dp + v * VW);
+        if (ox >= in_lo && ox < in_hi) {
+          for (int c = 0; c < CB; c++) {
+            const vf s = splat(xp[c]);
+            for (int v = 0; v < NV; v++) acc[c][v] += s * dv[v];
+          }
+          continue;
+        }
+        for (int c = 0; c < CB; c++) {
+          const int ix = ix0 + (j0 + c) / g.C;
+          if (ix < 0 || ix >= g.W) continue;
+          const vf s = splat(xp[c]);
+          for (int v = 0; v < NV; v++) acc[c][v] += s * dv[v];
+        }
+      }
+    }
+  const int lanes = g.OC - co0 < NV * VW ? g.OC - co0 : NV * VW;
+  for (int c = 0; c < CB; c++) {
+    float *dst = dw + (static_cast<size_t>(ky * g.FW) * g.C + j0 + c) * g.OC + co0;
+    store_tile_row<NV>(dst, acc[c], lanes);
+  }
+}
+
+// Accumulator vectors of one filter-gradient block (more than 12 measured slower: spills).
+template <int NV> constexpr int bpf_block_max() { return BUDGET / NV > 12 ? 12 : BUDGET / NV; }
+
+// bpf_row_tile<cb, NV> for a block size known at run time, 1 <= cb <= bpf_block_max<NV>().
+template <int NV, int CB = 1>
+static void bpf_row_block(int cb, const float *x, const float *d, float *dw, const Geometry &g,
+                          int OCp, int ky, int j0, int co0) {
+  if constexpr (CB <= bpf_block_max<NV>()) {
+    if (cb == CB) return bpf_row_tile<CB, NV>(x, d, dw, g, OCp, ky, j0, co0);
+    bpf_row_block<NV, CB + 1>(cb, x, d, dw, g, OCp, ky, j0, co0);
+  }
+}
+
 template <int NV> constexpr int channel_block() { return BUDGET / NV > 8 ? 8 : BUDGET / NV; }
 
 template <int NV>
 static void bpf_channels(const float *x, const float *d, float *dw, const Geometry &g, int OCp,
                          int co0) {
   constexpr int CB = channel_block<NV>();
+  if (g.dw == 1) {
+    // J split into equal blocks of at most bpf_block_max (J = 27: 9 + 9 + 9)
+    const int J = g.FW * g.C;
+    const int blocks = (J + bpf_block_max<NV>() - 1) / bpf_block_max<NV>();
+    const int size = (J + blocks - 1) / blocks;
+    for (int ky = 0; ky < g.FH; ky++)
+      for (int j = 0; j < J; j += size)
+        bpf_row_block<NV>(J - j < size ? J - j : size, x, d, dw, g, OCp, ky, j, co0);
+    return;
+  }
   for (int ky = 0; ky < g.FH; ky++)
     for (int kx = 0; kx < g.FW; kx++) {
       int ci = 0;

@@ -6,6 +6,7 @@ import {
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import { wasmAdamUpdateKernel } from './kernels/adam-update.js';
+import { wasmFusedBatchNormConfig } from './kernels/batch-norm.js';
 import { wasmCastKernel } from './kernels/cast.js';
 import { wasmConv2DKernel } from './kernels/conv2d.js';
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
@@ -23,20 +24,28 @@ import {
   depthwiseBackpropInputKernel,
 } from './kernels/depthwise-backprop.js';
 import { rememberReplaced } from './kernels/fallback.js';
+import { wasmGatherV2Kernel } from './kernels/gather.js';
 import { wasmIdentityKernel } from './kernels/identity.js';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grad.js';
 import { resizeNearestNeighborGradKernel } from './kernels/resize-nearest-grad.js';
 import { wasmTileKernel } from './kernels/tile.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
+import {
+  wasmAddConfig,
+  wasmMultiplyConfig,
+  wasmRealDivConfig,
+  wasmSubConfig,
+} from './kernels/wasm-binary.js';
 import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
 
 /**
  * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
- * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput`, `Tile` and leading-axes float32
- * `Sum` / `Mean` (other cases delegate to the stock kernels), a copy-free `Identity` (the
- * engine clones every tensor a gradient saves) and same-dtype `Cast`, and corrected
- * `MaxPoolGrad`, `AvgPoolGrad` and `ResizeNearestNeighborGrad` (tfjs 4.22's are wrong in some
- * cases).
+ * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput`, `Tile`, `GatherV2` (model.fit's
+ * batching), `FusedBatchNorm`, `Add` / `Sub` / `Multiply` / `RealDiv` with a repeating operand
+ * (bias adds, batch-norm scales) and leading-axes float32 `Sum` / `Mean` (other cases delegate to
+ * the stock kernels), a copy-free `Identity` (the engine clones every tensor a gradient saves)
+ * and same-dtype `Cast`, and corrected `MaxPoolGrad`, `AvgPoolGrad`, `ResizeNearestNeighborGrad`
+ * (tfjs 4.22's are wrong in some cases) and `GatherV2` with `batchDims` > 0.
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmConv2DKernel,
@@ -50,6 +59,12 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   avgPoolGradKernel.wasm,
   resizeNearestNeighborGradKernel.wasm,
   wasmTileKernel,
+  wasmGatherV2Kernel,
+  wasmAddConfig,
+  wasmSubConfig,
+  wasmMultiplyConfig,
+  wasmRealDivConfig,
+  wasmFusedBatchNormConfig,
   wasmSumConfig,
   wasmMeanConfig,
   wasmIdentityKernel,

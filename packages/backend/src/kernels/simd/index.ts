@@ -27,6 +27,8 @@ export const simdStats = {
   maxPoolGrad: 0,
   avgPoolGrad: 0,
   columnSum: 0,
+  binaryRepeat: 0,
+  batchNorm: 0,
 };
 
 /**
@@ -39,6 +41,8 @@ interface ConvGradExports {
   max_pool_grad: CKernel;
   avg_pool_grad: CKernel;
   column_sum: CKernel;
+  binary_repeat: CKernel;
+  batch_norm: CKernel;
   depthwise_backprop_filter: CKernel;
   depthwise_backprop_input: CKernel;
   bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
@@ -153,14 +157,14 @@ const f32 = (t: TensorInfo) => t.dtype === 'float32';
 
 /**
  * Runs `kernel` with the heap pointers of `inputs` and of a new float32 output of `outShape`,
- * then (when `scratchFloats` > 0) a scratch block of that many floats allocated with tfjs's
+ * (0 for a null input) then (when `scratchFloats` > 0) a scratch block of that many floats allocated with tfjs's
  * `_malloc` and freed afterwards, then `args`. Null when the scratch block cannot be allocated.
  */
 function call(
   { module, backend }: Bound,
   kernel: CKernel,
   stat: keyof typeof simdStats,
-  inputs: readonly TensorInfo[],
+  inputs: readonly (TensorInfo | null)[],
   outShape: number[],
   scratchFloats: number,
   args: readonly number[],
@@ -168,7 +172,8 @@ function call(
   const scratch = scratchFloats > 0 ? module._malloc(scratchFloats * 4) >>> 0 : 0;
   if (scratchFloats > 0 && scratch === 0) return null;
   const out = backend.makeOutput(outShape, 'float32');
-  const pointers = [...inputs, out].map((t) => backend.getMemoryOffset(t.dataId));
+  // (a missing optional input is the null pointer)
+  const pointers = [...inputs, out].map((t) => (t == null ? 0 : backend.getMemoryOffset(t.dataId)));
   kernel(...pointers, ...(scratchFloats > 0 ? [scratch] : []), ...args);
   if (scratch !== 0) module._free(scratch);
   simdStats[stat]++;
@@ -321,4 +326,51 @@ export function simdColumnSum(
   if (bound == null) return null;
   const kernel = bound.exports.column_sum;
   return call(bound, kernel, 'columnSum', [x], outShape, cols, [rows, cols, scale]);
+}
+
+/** The binary operations of {@link simdBinaryRepeat}, as its C kernel numbers them. */
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+
+/**
+ * `full op part` (or `part op full` when `partFirst`) for float32 `full` of `rows * period`
+ * elements and `part` of `period` elements repeating along the leading axes (a bias against an
+ * NHWC tensor), as a new float32 tensor of shape `outShape`; null when the SIMD kernels do not
+ * apply (then the caller delegates to the stock kernel).
+ */
+export function simdBinaryRepeat(
+  backend: WasmBackendLike,
+  op: keyof typeof BINARY_OPS,
+  full: TensorInfo,
+  part: TensorInfo,
+  partFirst: boolean,
+  rows: number,
+  period: number,
+  outShape: number[],
+): TensorInfo | null {
+  const bound = f32(full) && f32(part) ? bind(backend, simdKernelsEnabled) : null;
+  if (bound == null) return null;
+  const args = [BINARY_OPS[op], partFirst ? 1 : 0, rows, period];
+  return call(bound, bound.exports.binary_repeat, 'binaryRepeat', [full, part], outShape, 0, args);
+}
+
+/**
+ * tfjs's `FusedBatchNorm` kernel for float32 `x` seen as [rows, channels] and per-channel float32
+ * `mean`, `variance` and optional `offset` and `scale` (each of `channels` elements); null when
+ * the SIMD kernels do not apply.
+ */
+export function simdBatchNorm(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  params: { mean: TensorInfo; variance: TensorInfo; offset?: TensorInfo; scale?: TensorInfo },
+  epsilon: number,
+  rows: number,
+  channels: number,
+): TensorInfo | null {
+  const { mean, variance, offset, scale } = params;
+  const all = [x, mean, variance, offset, scale].filter((t) => t != null);
+  const bound = all.every(f32) ? bind(backend, simdKernelsEnabled) : null;
+  if (bound == null) return null;
+  const inputs = [x, mean, variance, offset ?? null, scale ?? null];
+  const args = [rows, channels, epsilon, offset != null ? 1 : 0, scale != null ? 1 : 0];
+  return call(bound, bound.exports.batch_norm, 'batchNorm', inputs, x.shape.slice(), 0, args);
 }
