@@ -1,6 +1,7 @@
 // Training-speed benchmark: ms per epoch of a tiny CNN and of a CenterNet-style detection model
 // on the stock cpu backend, cpu with our kernels, wasm with our kernels at 1 thread and at all
-// cores, tfjs-node (when it loads) and the PyTorch CPU twins (bench/torch_tiny_cnn.py, when
+// cores, wasm at 1 thread with @burnin/tfjs-adapter's fused Adam (the optimizer the trainer
+// uses; tfjs's own Adam runs ~18 kernels per variable), tfjs-node (when it loads) and the PyTorch CPU twins (bench/torch_tiny_cnn.py, when
 // `import torch` works) at 1 thread and at all cores. Every measurement runs in its own child
 // process (the wasm backend initialises once per process, with one thread count; each child
 // reports its own peak RSS); configurations are interleaved round by round (the machine may be
@@ -88,10 +89,22 @@ async function child(kind) {
   const workload = option('--workload', 'tiny');
   const w = WORKLOADS[workload];
   const build = workload === 'tiny' ? tinyCnn : detectionModel;
+  // --fused-adam: tfjs's Adam driven by @burnin/tfjs-adapter (constant rate), whose update runs
+  // as one BurninAdamUpdate kernel per variable instead of ~18 small kernels
+  const adapter = flag('--fused-adam') ? await import('@burnin/tfjs-adapter') : null;
+  const optimizer = () =>
+    adapter ? adapter.withSchedule(tf.train.adam(1e-3), () => 1e-3) : tf.train.adam(1e-3);
   if (flag('--profile')) {
-    out.profile = await profileStep(tf, build(tf, tfl), w, Number(option('--steps', 3)));
+    out.profile = await profileStep(
+      tf,
+      build(tfl, optimizer()),
+      w,
+      Number(option('--steps', 3)),
+    );
   } else {
-    out.ms = await measure(tf, build(tf, tfl), w, Number(option('--batches', 1)), flag('--warmup'));
+    const model = build(tfl, optimizer());
+    const batches = Number(option('--batches', 1));
+    out.ms = await measure(tf, model, w, batches, flag('--warmup'), Number(option('--repeats', 1)));
   }
   out.maxRssMB = process.resourceUsage().maxRSS / 1024;
   console.log(JSON_PREFIX + JSON.stringify(out));
@@ -109,7 +122,7 @@ function loadTensorflow(tf) {
   }
 }
 
-function tinyCnn(tf, tfl) {
+function tinyCnn(tfl, optimizer) {
   const model = tfl.sequential();
   model.add(
     tfl.layers.conv2d({ inputShape: [32, 32, 3], filters: 8, kernelSize: 3, activation: 'relu' }),
@@ -120,12 +133,12 @@ function tinyCnn(tf, tfl) {
   model.add(tfl.layers.maxPooling2d({ poolSize: 2 }));
   model.add(tfl.layers.flatten());
   model.add(tfl.layers.dense({ units: 4 }));
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
+  model.compile({ optimizer, loss: 'meanSquaredError' });
   return model;
 }
 
 /** CenterNet-style: 128x128x3 -> stride-4 maps: 3 heatmaps, 2 size, 2 offset channels. */
-function detectionModel(tf, tfl) {
+function detectionModel(tfl, optimizer) {
   const convBnRelu = (x, filters, strides) => {
     const c = tfl.layers
       .conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false })
@@ -150,30 +163,32 @@ function detectionModel(tf, tfl) {
   const offset = tfl.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(neck);
   const out = tfl.layers.concatenate().apply([heat, size, offset]);
   const model = tfl.model({ inputs: input, outputs: out });
-  model.compile({ optimizer: tf.train.adam(1e-3), loss: 'meanSquaredError' });
+  model.compile({ optimizer, loss: 'meanSquaredError' });
   return model;
 }
 
 /**
- * ms per epoch of `samples` samples with model.fit: optionally one warm-up batch, then `batches`
- * timed batches (fewer than an epoch for the slow cpu backends), scaled to the epoch.
+ * ms per epoch of `samples` samples with model.fit: optionally one untimed warm-up pass over the
+ * same `batches` batches (as the torch twin's warm-up epoch), then `repeats` timed passes of
+ * `batches` batches (fewer than an epoch for the slow cpu backends), scaled to the epoch; the
+ * median pass.
  */
-async function measure(tf, model, w, batches, warmup) {
+async function measure(tf, model, w, batches, warmup, repeats) {
   const n = batches * w.batch;
   const xs = tf.randomUniform([n, ...w.input]);
   const ys = tf.randomUniform([n, ...w.output]);
-  if (warmup) {
-    const xw = tf.slice(xs, 0, w.batch);
-    const yw = tf.slice(ys, 0, w.batch);
-    await model.fit(xw, yw, { batchSize: w.batch, epochs: 1, verbose: 0 });
-    tf.dispose([xw, yw]);
+  const fit = () =>
+    model.fit(xs, ys, { batchSize: w.batch, epochs: 1, verbose: 0, shuffle: false });
+  if (warmup) await fit();
+  const times = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    await fit();
+    times.push(performance.now() - start);
   }
-  const start = performance.now();
-  await model.fit(xs, ys, { batchSize: w.batch, epochs: 1, verbose: 0, shuffle: false });
-  const ms = performance.now() - start;
   tf.dispose([xs, ys]);
   model.dispose();
-  return (ms / batches) * (w.samples / w.batch);
+  return (median(times) / batches) * (w.samples / w.batch);
 }
 
 /**
@@ -324,20 +339,27 @@ async function parent() {
       kind: 'wasm',
       threads: 1,
       plan: {
-        tiny: { batches: 8, warmup: true, everyRound: true },
-        detection: { batches: 2, warmup: true, everyRound: true },
+        tiny: { batches: 8, warmup: true, everyRound: true, repeats: 3 },
+        detection: { batches: 2, warmup: true, everyRound: true, repeats: 3 },
       },
     },
   ];
+  const wasm1 = configs[configs.length - 1];
   if (CORES > 1) {
     configs.push({
-      ...configs[configs.length - 1],
+      ...wasm1,
       name: allLabel,
       key: 'wasmAll',
       threads: allThreads,
       requested: CORES,
     });
   }
+  configs.push({
+    ...wasm1,
+    name: 'wasm + burnin kernels + fused Adam (@burnin/tfjs-adapter), 1 thread',
+    key: 'wasmFused',
+    extra: ['--fused-adam'],
+  });
   if (probe.tensorflow === 'ok') {
     configs.push({
       name: 'tfjs-node',
@@ -381,6 +403,8 @@ async function parent() {
                 '--batches',
                 String(plan.batches),
                 ...(plan.warmup ? ['--warmup'] : []),
+                ...(plan.repeats ? ['--repeats', String(plan.repeats)] : []),
+                ...(config.extra ?? []),
               ]);
         if (r.error) {
           failures.set(key, r.error);
@@ -409,6 +433,7 @@ async function parent() {
           '--profile',
           '--steps',
           quick ? '2' : '4',
+          ...(config.extra ?? []),
         ]);
         if (r.error) process.stderr.write(`profile ${workload} ${config.name}: ${r.error}\n`);
         else profiles.push({ workload, config, ...r });
@@ -471,6 +496,18 @@ async function parent() {
         rss > 0 ? rss.toFixed(0) : 'n/a',
       ];
       console.log(`| ${cells.join(' | ')} |`);
+    }
+    const medians = (kind) =>
+      configs
+        .filter((c) => c.kind === kind && get(c.name) != null)
+        .map((c) => ({ name: c.name, ms: median(get(c.name).map((r) => r.ms)) }))
+        .sort((a, b) => a.ms - b.ms);
+    const [ours] = medians('wasm');
+    const [torch] = medians('torch');
+    if (ours != null && torch != null) {
+      console.log(
+        `\nbest of ours / best PyTorch: ${(ours.ms / torch.ms).toFixed(2)}x (${ours.name}: ${ours.ms.toFixed(0)} ms/epoch; ${torch.name}: ${torch.ms.toFixed(0)} ms/epoch)`,
+      );
     }
     console.log('');
   }
