@@ -95,12 +95,7 @@ async function child(kind) {
   const optimizer = () =>
     adapter ? adapter.withSchedule(tf.train.adam(1e-3), () => 1e-3) : tf.train.adam(1e-3);
   if (flag('--profile')) {
-    out.profile = await profileStep(
-      tf,
-      build(tfl, optimizer()),
-      w,
-      Number(option('--steps', 3)),
-    );
+    out.profile = await profileStep(tf, build(tfl, optimizer()), w, Number(option('--steps', 3)));
   } else {
     const model = build(tfl, optimizer());
     const batches = Number(option('--batches', 1));

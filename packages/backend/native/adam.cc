@@ -9,8 +9,12 @@
 
 namespace burnin_native {
 
-void adam_update(const float *w, const float *m, const float *v, const float *g, float *w1,
-                 float *m1, float *v1, size_t n, const float k[8]) {
+// The outputs are new tensors, never an input: __restrict (with -fno-math-errno, which leaves
+// sqrt's result alone) lets the compiler vectorize the loop; SSE's vector operations round
+// each lane as the scalar ones do.
+void adam_update(const float *__restrict w, const float *__restrict m, const float *__restrict v,
+                 const float *__restrict g, float *__restrict w1, float *__restrict m1,
+                 float *__restrict v1, size_t n, const float k[8]) {
   const float b1 = k[0], c1 = k[1], b2 = k[2], c2 = k[3];
   const float d1 = k[4], d2 = k[5], eps = k[6], negLr = k[7];
   for (size_t j = 0; j < n; j++) {

@@ -53,7 +53,7 @@ const flags = [
 const units = [
   ['addon.cc', []],
   // baseline x86-64 (SSE2, no FMA) and no contraction: the float32 rounding of tfjs's Adam
-  ['adam.cc', ['-ffp-contract=off']],
+  ['adam.cc', ['-ffp-contract=off', '-fno-math-errno']],
   ['conv-avx512.cc', ['-mavx512f', '-mfma']],
   ['conv-avx2.cc', ['-mavx2', '-mfma']],
 ];
