@@ -126,3 +126,20 @@ void batch_norm(const float *x, const float *mean, const float *variance, const 
     }
   }
 }
+
+// ---- strided block copies (Slice, SplitV, Concat) --------------------------------------------
+// For i < n0, j < n1: copies `run` 4-byte elements from src + i*s0 + j*s1 to dst + i*d0 + j*d1
+// (strides in elements). Bits are copied as integers: float32 NaN payloads stay as they are.
+EXPORT(copy_blocks)
+void copy_blocks(const int *src, int *dst, int n0, int n1, int run, int s0, int s1, int d0,
+                 int d1) {
+  for (int i = 0; i < n0; i++) {
+    for (int j = 0; j < n1; j++) {
+      const int *s = src + i * s0 + j * s1;
+      int *d = dst + i * d0 + j * d1;
+      int k = 0;
+      for (; k + 4 <= run; k += 4) wasm_v128_store(d + k, wasm_v128_load(s + k));
+      for (; k < run; k++) d[k] = s[k];
+    }
+  }
+}

@@ -11,6 +11,7 @@ import { wasmCastKernel } from './kernels/cast.js';
 import { wasmConv2DKernel } from './kernels/conv2d.js';
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { wasmConv2DBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
+import { wasmConcatConfig, wasmSliceConfig, wasmSplitVConfig } from './kernels/copy-region.js';
 import {
   cpuAddConfig,
   cpuMeanConfig,
@@ -41,7 +42,7 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
 /**
  * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
  * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput`, `Tile`, `GatherV2` (model.fit's
- * batching), `FusedBatchNorm`, `Add` / `Sub` / `Multiply` / `RealDiv` with a repeating operand
+ * batching), `Slice` / `SplitV` / `Concat` (block copies), `FusedBatchNorm`, `Add` / `Sub` / `Multiply` / `RealDiv` with a repeating operand
  * (bias adds, batch-norm scales) and leading-axes float32 `Sum` / `Mean` (other cases delegate to
  * the stock kernels), a copy-free `Identity` (the engine clones every tensor a gradient saves)
  * and same-dtype `Cast`, and corrected `MaxPoolGrad`, `AvgPoolGrad`, `ResizeNearestNeighborGrad`
@@ -65,6 +66,9 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmMultiplyConfig,
   wasmRealDivConfig,
   wasmFusedBatchNormConfig,
+  wasmSliceConfig,
+  wasmSplitVConfig,
+  wasmConcatConfig,
   wasmSumConfig,
   wasmMeanConfig,
   wasmIdentityKernel,

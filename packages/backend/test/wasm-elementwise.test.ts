@@ -1,19 +1,31 @@
 // Our wasm Add / Sub / Multiply / RealDiv (one operand repeating along the other's leading
-// axes), FusedBatchNorm and GatherV2 against the stock tfjs-backend-wasm kernels they replace:
+// axes), FusedBatchNorm, GatherV2, Slice, SplitV and Concat against the stock tfjs-backend-wasm kernels they replace:
 // bit for bit, special values included, and no data left behind.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { KernelBackend, KernelConfig } from '@tensorflow/tfjs-core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels } from '../src/index.js';
+import { collapseBox } from '../src/kernels/copy-region.js';
 import { simdStats } from '../src/kernels/simd/index.js';
 import { repeatingOperand } from '../src/kernels/wasm-binary.js';
 import { type HostTensor, host, runKernel, yieldToEventLoop } from './helpers.js';
 
 afterEach(yieldToEventLoop);
 
-const NAMES = ['Add', 'Sub', 'Multiply', 'RealDiv', 'FusedBatchNorm', 'GatherV2'] as const;
+const NAMES = [
+  'Add',
+  'Sub',
+  'Multiply',
+  'RealDiv',
+  'FusedBatchNorm',
+  'GatherV2',
+  'Slice',
+  'SplitV',
+  'Concat',
+] as const;
 // the stock wasm kernels, captured before ours replace them
 const stock = new Map<string, KernelConfig>(NAMES.map((n) => [n, tf.getKernel(n, 'wasm')!]));
 let wasm: KernelBackend;
@@ -191,5 +203,188 @@ describe('wasm GatherV2', () => {
     expect(() => tf.gather(x, low)).toThrow('GatherV2: the index value -1 is not in [0, 1]');
     expect(wasm.numDataIds()).toBe(before);
     tf.dispose([x, high, low]);
+  });
+});
+
+/**
+ * Runs `config` on wasm with `inputs` (a list: Concat; else named) written in; returns every
+ * output's shape and bits and how many data ids were left behind.
+ */
+function runMany(
+  config: KernelConfig,
+  inputs: HostTensor[] | Record<string, HostTensor>,
+  attrs: object,
+) {
+  const before = wasm.numDataIds();
+  const write = (t: HostTensor) => ({
+    dataId: wasm.write(t.values.slice(), t.shape, t.dtype),
+    shape: t.shape,
+    dtype: t.dtype,
+  });
+  const infos = Array.isArray(inputs)
+    ? inputs.map(write)
+    : Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, write(t)]));
+  const result = config.kernelFunc({ inputs: infos, backend: wasm, attrs } as never);
+  const outs = (Array.isArray(result) ? result : [result]) as tf.TensorInfo[];
+  const read = outs.map((o) => ({
+    shape: o.shape.slice(),
+    bits: ((v) => (v instanceof Float32Array ? bits(v) : Array.from(v)))(
+      wasm.readSync(o.dataId) as Float32Array | Int32Array | Uint8Array,
+    ),
+  }));
+  for (const o of outs) wasm.disposeData(o.dataId);
+  for (const i of Object.values(infos)) wasm.disposeData(i.dataId);
+  return { read, leaked: wasm.numDataIds() - before };
+}
+
+function sameMany(name: string, inputs: HostTensor[] | Record<string, HostTensor>, attrs: object) {
+  const reference = runMany(stock.get(name)!, inputs, attrs);
+  const result = runMany(ours(name), inputs, attrs);
+  expect(result.leaked).toBe(0);
+  expect(result.read).toEqual(reference.read);
+}
+
+describe('collapseBox', () => {
+  it('merges axes contiguous on both sides and drops size-1 axes', () => {
+    // a channel slice of NHWC: N, H, W merge; C stays
+    expect(collapseBox([2, 3, 4, 5], [3 * 4 * 8, 4 * 8, 8, 1], [60, 20, 5, 1])).toEqual({
+      size: [24, 5],
+      src: [8, 1],
+      dst: [5, 1],
+    });
+    expect(collapseBox([1, 6, 1], [6, 1, 1], [6, 1, 1])).toEqual({ size: [6], src: [1], dst: [1] });
+  });
+});
+
+describe('wasm Slice / SplitV / Concat', () => {
+  const int = (shape: number[], seed: number): HostTensor => ({
+    values: Int32Array.from(host(shape, seed).values, (v) => Math.round(v * 1000)),
+    shape,
+    dtype: 'int32',
+  });
+  const slices: { x: number[]; begin: number[]; size: number[] }[] = [
+    { x: [8, 6, 6, 12], begin: [0, 0, 0, 4], size: [8, 6, 6, 5] },
+    { x: [8, 6, 6, 12], begin: [2, 1, 0, 0], size: [3, 4, 6, 12] },
+    { x: [3, 4, 5, 6, 7], begin: [1, 1, 2, 3, 4], size: [2, 2, 2, 2, 3] },
+    { x: [3, 4, 5, 6, 7], begin: [0, 3, 0, 0, 6], size: [3, 1, 5, 6, 1] },
+    { x: [10], begin: [3], size: [-1] },
+    { x: [4, 4], begin: [2, 1], size: [1, 1] },
+  ];
+  for (const [i, c] of slices.entries()) {
+    it(`Slice ${JSON.stringify(c)}: bit-identical (float32 and int32)`, () => {
+      const before = simdStats.copyBlocks;
+      sameMany('Slice', { x: special(c.x, 200 + i) }, { begin: c.begin, size: c.size });
+      sameMany('Slice', { x: int(c.x, 210 + i) }, { begin: c.begin, size: c.size });
+      expect(simdStats.copyBlocks).toBe(before + 2);
+    });
+  }
+  it('Slice: empty and bool run the stock kernel', () => {
+    const before = simdStats.copyBlocks;
+    sameMany('Slice', { x: special([4, 5], 1) }, { begin: [1, 2], size: [0, 2] });
+    const b = { values: Uint8Array.from([1, 0, 1, 1, 0, 0]), shape: [2, 3], dtype: 'bool' };
+    sameMany('Slice', { x: b as unknown as HostTensor }, { begin: [0, 1], size: [2, 2] });
+    expect(simdStats.copyBlocks).toBe(before);
+  });
+  const splits: { x: number[]; split: number[] | number; axis: number }[] = [
+    { x: [8, 32, 32, 7], split: [3, 2, 2], axis: 3 },
+    { x: [8, 6, 6, 96], split: [64, 32], axis: -1 },
+    { x: [6, 5, 4], split: 3, axis: 0 },
+    { x: [6, 5, 4], split: [1, -1, 2], axis: 1 },
+  ];
+  for (const [i, c] of splits.entries()) {
+    it(`SplitV ${JSON.stringify(c)}: bit-identical`, () => {
+      const before = simdStats.copyBlocks;
+      sameMany('SplitV', { x: special(c.x, 220 + i) }, { numOrSizeSplits: c.split, axis: c.axis });
+      expect(simdStats.copyBlocks).toBeGreaterThan(before);
+    });
+  }
+  const concats: { shapes: number[][]; axis: number }[] = [
+    {
+      shapes: [
+        [8, 12, 12, 64],
+        [8, 12, 12, 32],
+      ],
+      axis: 3,
+    },
+    {
+      shapes: [
+        [2, 3, 4, 3],
+        [2, 3, 4, 2],
+        [2, 3, 4, 2],
+      ],
+      axis: -1,
+    },
+    {
+      shapes: [
+        [2, 3],
+        [5, 3],
+      ],
+      axis: 0,
+    },
+    {
+      shapes: [
+        [2, 1, 4],
+        [2, 6, 4],
+        [2, 2, 4],
+      ],
+      axis: 1,
+    },
+  ];
+  for (const [i, c] of concats.entries()) {
+    it(`Concat ${JSON.stringify(c)}: bit-identical (float32 and int32)`, () => {
+      const before = simdStats.copyBlocks;
+      sameMany(
+        'Concat',
+        c.shapes.map((s, k) => special(s, 230 + 10 * i + k)),
+        { axis: c.axis },
+      );
+      sameMany(
+        'Concat',
+        c.shapes.map((s, k) => int(s, 240 + 10 * i + k)),
+        { axis: c.axis },
+      );
+      expect(simdStats.copyBlocks).toBe(before + 2);
+    });
+  }
+  it('Concat: one input, an empty input and bool run the stock kernel', () => {
+    const before = simdStats.copyBlocks;
+    sameMany('Concat', [special([2, 3], 1)], { axis: 0 });
+    sameMany('Concat', [special([2, 3], 2), special([0, 3], 3)], { axis: 0 });
+    const b = {
+      values: Uint8Array.from([1, 0, 1]),
+      shape: [3],
+      dtype: 'bool',
+    } as unknown as HostTensor;
+    sameMany('Concat', [b, b], { axis: 0 });
+    expect(simdStats.copyBlocks).toBe(before);
+  });
+  it('through tf ops, with gradients, leaves no tensors behind', () => {
+    const x = tf.randomUniform([4, 5, 5, 6]);
+    const before = tf.memory().numTensors;
+    const g = tf.grad((t: tf.Tensor) => {
+      const [p, q] = tf.split(t, [4, 2], 3);
+      return tf.sum(
+        tf.mul(
+          tf.concat(
+            [
+              q,
+              p,
+              tf.pad(tf.slice(t, [0, 1, 1, 0], [4, 3, 3, 6]), [
+                [0, 0],
+                [1, 1],
+                [1, 1],
+                [0, 0],
+              ]),
+            ],
+            3,
+          ),
+          2,
+        ),
+      );
+    })(x);
+    expect(g.shape).toEqual([4, 5, 5, 6]);
+    g.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    x.dispose();
   });
 });

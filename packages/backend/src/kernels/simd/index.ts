@@ -29,6 +29,7 @@ export const simdStats = {
   columnSum: 0,
   binaryRepeat: 0,
   batchNorm: 0,
+  copyBlocks: 0,
 };
 
 /**
@@ -43,6 +44,7 @@ interface ConvGradExports {
   column_sum: CKernel;
   binary_repeat: CKernel;
   batch_norm: CKernel;
+  copy_blocks: CKernel;
   depthwise_backprop_filter: CKernel;
   depthwise_backprop_input: CKernel;
   bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
@@ -373,4 +375,19 @@ export function simdBatchNorm(
   const inputs = [x, mean, variance, offset ?? null, scale ?? null];
   const args = [rows, channels, epsilon, offset != null ? 1 : 0, scale != null ? 1 : 0];
   return call(bound, bound.exports.batch_norm, 'batchNorm', inputs, x.shape.slice(), 0, args);
+}
+
+/**
+ * The C block copy of csrc/elementwise.c bound to `backend`'s memory:
+ * `(src, dst, n0, n1, run, s0, s1, d0, d1)`, src and dst heap byte offsets, the rest counts and
+ * strides in 4-byte elements; null when the SIMD kernels do not apply.
+ */
+export function simdCopyBlocks(backend: WasmBackendLike): CKernel | null {
+  const bound = bind(backend, simdKernelsEnabled);
+  return bound == null ? null : bound.exports.copy_blocks;
+}
+
+/** The byte offset of a wasm tensor in the heap (for {@link simdCopyBlocks}). */
+export function heapOffset(backend: WasmBackendLike, t: TensorInfo): number {
+  return (backend as WasmBackendInternals).getMemoryOffset(t.dataId);
 }
