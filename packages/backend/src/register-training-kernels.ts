@@ -8,7 +8,7 @@ import {
 import { wasmAdamUpdateKernel } from './kernels/adam-update.js';
 import { wasmFusedBatchNormConfig } from './kernels/batch-norm.js';
 import { wasmCastKernel } from './kernels/cast.js';
-import { wasmConv2DKernel } from './kernels/conv2d.js';
+import { wasmConv2DKernel, wasmFusedConv2DKernel } from './kernels/conv2d.js';
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { wasmConv2DBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
 import { wasmConcatConfig, wasmSliceConfig, wasmSplitVConfig } from './kernels/copy-region.js';
@@ -50,6 +50,7 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmConv2DKernel,
+  wasmFusedConv2DKernel,
   wasmAdamUpdateKernel,
   conv2DBackpropFilterKernel.wasm,
   wasmConv2DBackpropInputKernel,

@@ -30,6 +30,7 @@ const stock = {
   Conv2DBackpropFilter: tf.getKernel('Conv2DBackpropFilter', 'cpu')!,
   Conv2DBackpropInput: tf.getKernel('Conv2DBackpropInput', 'cpu')!,
 };
+const stockFused = tf.getKernel('FusedConv2D', 'cpu')!;
 
 let cpu: KernelBackend;
 let wasm: KernelBackend;
@@ -170,6 +171,90 @@ describe.runIf(linuxX64)('native conv kernels vs stock cpu (1e-4)', () => {
     tf.dispose([x, w]);
   });
 });
+
+describe.runIf(linuxX64)(
+  'native FusedConv2D (conv, then bias and relu) vs stock cpu (1e-4)',
+  () => {
+    const fusedCases: { c: ConvCase; bias: boolean; activation: string; native: boolean }[] = [
+      {
+        c: { x: [2, 12, 12, 3], f: [3, 3, 3, 8], strides: 1, pad: 'same' },
+        bias: true,
+        activation: 'relu',
+        native: true,
+      },
+      {
+        c: { x: [2, 12, 12, 3], f: [3, 3, 3, 8], strides: 1, pad: 'valid' },
+        bias: true,
+        activation: 'linear',
+        native: true,
+      },
+      {
+        c: { x: [3, 9, 11, 16], f: [3, 3, 16, 20], strides: 2, pad: 'same' },
+        bias: false,
+        activation: 'relu',
+        native: true,
+      },
+      {
+        c: { x: [1, 7, 7, 5], f: [1, 1, 5, 7], strides: 1, pad: 'valid' },
+        bias: false,
+        activation: 'linear',
+        native: true,
+      },
+      {
+        c: { x: [2, 8, 8, 4], f: [3, 3, 4, 6], strides: 1, pad: 'same' },
+        bias: true,
+        activation: 'elu',
+        native: false,
+      },
+    ];
+    for (const [i, k] of fusedCases.entries()) {
+      it(`x ${k.c.x} filter ${k.c.f} stride ${k.c.strides} ${k.c.pad} bias ${k.bias} ${k.activation}`, () => {
+        const inputs: Record<string, HostTensor> = {
+          x: host(k.c.x, 500 + i),
+          filter: host(k.c.f, 510 + i),
+        };
+        if (k.bias) inputs.bias = host([k.c.f[3]], 520 + i);
+        const attrs = {
+          strides: k.c.strides,
+          pad: k.c.pad,
+          dataFormat: 'NHWC',
+          dilations: 1,
+          activation: k.activation,
+        };
+        const expected = runKernel(cpu, stockFused, inputs, attrs);
+        const before = { forward: nativeStats.forward, finish: simdStats.biasActivation };
+        const result = runKernel(wasm, tf.getKernel('FusedConv2D', 'wasm')!, inputs, attrs);
+        expect(result.leaked).toBe(0);
+        expect(result.shape).toEqual(expected.shape);
+        expect(maxRelativeError(result.values, expected.values)).toBeLessThan(1e-4);
+        if (k.activation === 'relu') expect(expected.values.some((v) => v === 0)).toBe(true);
+        expect(nativeStats.forward - before.forward).toBe(k.native ? 1 : 0);
+        const finished = k.native && (k.bias || k.activation === 'relu') ? 1 : 0;
+        expect(simdStats.biasActivation - before.finish).toBe(finished);
+      });
+    }
+
+    it('tf.fused.conv2d and its gradients leak nothing', () => {
+      const x = tf.tensor4d(host([2, 8, 8, 4], 1).values, [2, 8, 8, 4]);
+      const w = tf.variable(tf.tensor4d(host([3, 3, 4, 8], 2).values, [3, 3, 4, 8]));
+      const b = tf.variable(tf.tensor1d(host([8], 3).values));
+      const before = tf.memory().numTensors;
+      const forward = nativeStats.forward;
+      for (let i = 0; i < 2; i++) {
+        const { value, grads } = tf.variableGrads(() =>
+          tf.sum(
+            tf.fused.conv2d({ x, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b }),
+          ),
+        );
+        expect(Object.keys(grads).length).toBe(2);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      expect(nativeStats.forward - forward).toBe(2);
+      tf.dispose([x, w, b]);
+    });
+  },
+);
 
 describe.runIf(linuxX64)('native conv kernels: the addon itself', () => {
   const addon = (): import('../src/kernels/native-conv.js').NativeConvKernels => {

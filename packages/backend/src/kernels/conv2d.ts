@@ -1,8 +1,16 @@
-import { Conv2D, type Conv2DAttrs, type TensorInfo } from '@tensorflow/tfjs-core';
+import {
+  Conv2D,
+  type Conv2DAttrs,
+  FusedConv2D,
+  type FusedConv2DAttrs,
+  type TensorInfo,
+  util,
+} from '@tensorflow/tfjs-core';
 import { convGeometry } from '../conv-geometry.js';
 import { wasmKernel } from './backend-io.js';
 import { runReplaced } from './fallback.js';
 import { nativeConv } from './native-conv.js';
+import { simdBiasActivation } from './simd/index.js';
 
 /**
  * `Conv2D` on wasm: the native kernel where one is loaded (Node on x86-64, NHWC float32),
@@ -28,5 +36,57 @@ export const wasmConv2DKernel = wasmKernel<{ x: TensorInfo; filter: TensorInfo }
       if (out != null) return out;
     }
     return runReplaced(Conv2D, 'wasm', { inputs, attrs, backend });
+  },
+);
+
+interface FusedConvInputs {
+  x: TensorInfo;
+  filter: TensorInfo;
+  bias?: TensorInfo;
+  preluActivationWeights?: TensorInfo;
+  [name: string]: TensorInfo | undefined;
+}
+
+/**
+ * `FusedConv2D` on wasm (what tfjs-layers' conv layers run with a bias, and under gradients
+ * whenever the activation is linear): the native convolution followed by the bias and relu in
+ * one SIMD pass over the output, where the native kernels are loaded and the activation is
+ * linear or relu with a per-channel (or no) bias; otherwise tfjs-backend-wasm's own (XNNPACK,
+ * which adds the bias before the products, so the two differ in the last bits).
+ */
+export const wasmFusedConv2DKernel = wasmKernel<FusedConvInputs, FusedConv2DAttrs>(
+  FusedConv2D,
+  (inputs, attrs, backend) => {
+    const { x, filter, bias, preluActivationWeights } = inputs;
+    const relu = attrs.activation === 'relu';
+    const supported =
+      x.dtype === 'float32' &&
+      filter.dtype === 'float32' &&
+      preluActivationWeights == null &&
+      (relu || attrs.activation === 'linear') &&
+      (bias == null ||
+        (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === filter.shape[3]));
+    const finish = supported ? simdBiasActivation(backend) : null;
+    if (finish != null) {
+      const info = convGeometry(
+        x.shape as [number, number, number, number],
+        filter.shape as [number, number, number, number],
+        attrs.strides,
+        attrs.dilations,
+        attrs.pad,
+        attrs.dimRoundingMode,
+        false,
+        attrs.dataFormat,
+      );
+      const out = nativeConv('forward', backend, x, filter, info, info.outShape.slice());
+      if (out != null) {
+        const channels = info.outChannels;
+        if (bias != null || relu) {
+          finish(out, bias ?? null, util.sizeFromShape(out.shape) / channels, channels, relu);
+        }
+        return out;
+      }
+    }
+    return runReplaced(FusedConv2D, 'wasm', { inputs, attrs, backend });
   },
 );

@@ -30,6 +30,7 @@ export const simdStats = {
   binaryRepeat: 0,
   batchNorm: 0,
   copyBlocks: 0,
+  biasActivation: 0,
 };
 
 /**
@@ -45,6 +46,7 @@ interface ConvGradExports {
   binary_repeat: CKernel;
   batch_norm: CKernel;
   copy_blocks: CKernel;
+  bias_activation: CKernel;
   depthwise_backprop_filter: CKernel;
   depthwise_backprop_input: CKernel;
   bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
@@ -390,4 +392,31 @@ export function simdCopyBlocks(backend: WasmBackendLike): CKernel | null {
 /** The byte offset of a wasm tensor in the heap (for {@link simdCopyBlocks}). */
 export function heapOffset(backend: WasmBackendLike, t: TensorInfo): number {
   return (backend as WasmBackendInternals).getMemoryOffset(t.dataId);
+}
+
+/**
+ * The in-place `y = act(y + bias)` of csrc/elementwise.c for float32 `y` seen as
+ * [rows, channels] and an optional float32 `bias` of `channels` elements, `act` relu or the
+ * identity: `(y, bias, rows, channels, relu)`; null when the SIMD kernels do not apply (check
+ * before computing `y`).
+ */
+export function simdBiasActivation(
+  backend: WasmBackendLike,
+):
+  | ((
+      y: TensorInfo,
+      bias: TensorInfo | null,
+      rows: number,
+      channels: number,
+      relu: boolean,
+    ) => void)
+  | null {
+  const bound = bind(backend, simdKernelsEnabled);
+  if (bound == null) return null;
+  return (y, bias, rows, channels, relu) => {
+    const off = (t: TensorInfo) => bound.backend.getMemoryOffset(t.dataId);
+    const b = bias == null ? 0 : off(bias);
+    bound.exports.bias_activation(off(y), b, rows, channels, bias == null ? 0 : 1, relu ? 1 : 0);
+    simdStats.biasActivation++;
+  };
 }
