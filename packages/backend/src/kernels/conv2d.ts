@@ -7,10 +7,30 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { convGeometry } from '../conv-geometry.js';
-import { wasmKernel } from './backend-io.js';
+import { type WasmBackendLike, wasmKernel } from './backend-io.js';
 import { runReplaced } from './fallback.js';
 import { nativeConv } from './native-conv.js';
 import { simdBiasActivation } from './simd/index.js';
+
+/** The native forward convolution of `x` and `filter` (null where it does not apply). */
+function nativeForward(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  filter: TensorInfo,
+  attrs: Conv2DAttrs,
+): TensorInfo | null {
+  const info = convGeometry(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    attrs.dataFormat,
+  );
+  return nativeConv('forward', backend, x, filter, info, info.outShape.slice());
+}
 
 /**
  * `Conv2D` on wasm: the native kernel where one is loaded (Node on x86-64, NHWC float32),
@@ -21,18 +41,8 @@ export const wasmConv2DKernel = wasmKernel<{ x: TensorInfo; filter: TensorInfo }
   (inputs, attrs, backend) => {
     const { x, filter } = inputs;
     if (x.dtype === 'float32' && filter.dtype === 'float32') {
-      const info = convGeometry(
-        x.shape as [number, number, number, number],
-        filter.shape as [number, number, number, number],
-        attrs.strides,
-        attrs.dilations,
-        attrs.pad,
-        attrs.dimRoundingMode,
-        false,
-        attrs.dataFormat,
-      );
       // (null for NCHW, without native kernels or outside the wasm heap)
-      const out = nativeConv('forward', backend, x, filter, info, info.outShape.slice());
+      const out = nativeForward(backend, x, filter, attrs);
       if (out != null) return out;
     }
     return runReplaced(Conv2D, 'wasm', { inputs, attrs, backend });
@@ -68,19 +78,9 @@ export const wasmFusedConv2DKernel = wasmKernel<FusedConvInputs, FusedConv2DAttr
         (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === filter.shape[3]));
     const finish = supported ? simdBiasActivation(backend) : null;
     if (finish != null) {
-      const info = convGeometry(
-        x.shape as [number, number, number, number],
-        filter.shape as [number, number, number, number],
-        attrs.strides,
-        attrs.dilations,
-        attrs.pad,
-        attrs.dimRoundingMode,
-        false,
-        attrs.dataFormat,
-      );
-      const out = nativeConv('forward', backend, x, filter, info, info.outShape.slice());
+      const out = nativeForward(backend, x, filter, attrs);
       if (out != null) {
-        const channels = info.outChannels;
+        const channels = filter.shape[3];
         if (bias != null || relu) {
           finish(out, bias ?? null, util.sizeFromShape(out.shape) / channels, channels, relu);
         }
