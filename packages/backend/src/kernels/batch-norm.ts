@@ -5,7 +5,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { wasmKernel } from './backend-io.js';
-import { replacedKernel, runReplaced } from './fallback.js';
+import { replacedSetup, runReplaced } from './fallback.js';
 import { simdBatchNorm } from './simd/index.js';
 
 interface BatchNormInputs {
@@ -47,8 +47,5 @@ export const wasmFusedBatchNormConfig = wasmKernel<BatchNormInputs, FusedBatchNo
     }
     return runReplaced(FusedBatchNorm, 'wasm', { inputs, attrs, backend });
   },
-  {
-    setupFunc: (backend) => replacedKernel(FusedBatchNorm, 'wasm')?.setupFunc?.(backend),
-    disposeFunc: (backend) => replacedKernel(FusedBatchNorm, 'wasm')?.disposeFunc?.(backend),
-  },
+  replacedSetup(FusedBatchNorm, 'wasm'),
 );

@@ -11,8 +11,8 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { type WasmBackendLike, wasmKernel } from './backend-io.js';
-import { replacedKernel, runReplaced } from './fallback.js';
-import { heapOffset, simdCopyBlocks, simdStats } from './simd/index.js';
+import { replacedSetup, runReplaced } from './fallback.js';
+import { simdCopyBlocks, simdStats, wasmHeap } from './simd/index.js';
 
 /** Row-major strides (in elements) of `shape`. */
 function stridesOf(shape: readonly number[]): number[] {
@@ -107,6 +107,10 @@ function copyBox(
 
 const FOUR_BYTES = new Set(['float32', 'int32']);
 
+/** A wasm tensor's byte offset in the heap. */
+const offset = (backend: WasmBackendLike, t: TensorInfo): number =>
+  (wasmHeap(backend) as NonNullable<ReturnType<typeof wasmHeap>>).offset(t);
+
 /** Copies the box `begin`/`size` of `x` into a new tensor; null where the C copy does not apply. */
 function sliceBox(
   backend: WasmBackendLike,
@@ -121,25 +125,9 @@ function sliceBox(
   const xs = stridesOf(x.shape);
   let start = 0;
   for (let i = 0; i < begin.length; i++) start += begin[i] * xs[i];
-  copyBox(
-    copy,
-    heapOffset(backend, x) + 4 * start,
-    heapOffset(backend, out),
-    size,
-    xs,
-    stridesOf(size),
-  );
+  copyBox(copy, offset(backend, x) + 4 * start, offset(backend, out), size, xs, stridesOf(size));
   simdStats.copyBlocks++;
   return out;
-}
-
-function delegating(kernelName: string) {
-  return {
-    setupFunc: (backend: object) =>
-      replacedKernel(kernelName, 'wasm')?.setupFunc?.(backend as never),
-    disposeFunc: (backend: object) =>
-      replacedKernel(kernelName, 'wasm')?.disposeFunc?.(backend as never),
-  };
 }
 
 /**
@@ -161,7 +149,7 @@ export const wasmSliceConfig: KernelConfig = wasmKernel<{ x: TensorInfo }, Slice
       sliceBox(backend, x, begin, size) ?? runReplaced(Slice, 'wasm', { inputs, attrs, backend })
     );
   },
-  delegating(Slice),
+  replacedSetup(Slice, 'wasm'),
 );
 
 /** `SplitV` for wasm (float32, int32): each piece a {@link wasmSliceConfig} copy. */
@@ -185,7 +173,7 @@ export const wasmSplitVConfig: KernelConfig = wasmKernel<{ x: TensorInfo }, Spli
     }
     return outs as never;
   },
-  delegating(SplitV),
+  replacedSetup(SplitV, 'wasm'),
 );
 
 /**
@@ -211,21 +199,14 @@ export const wasmConcatConfig: KernelConfig = wasmKernel<Record<string, TensorIn
     const outShape = backend_util.computeOutShape(shapes, axis);
     const out = backend.makeOutput(outShape, dtype);
     const os = stridesOf(outShape);
-    const base = heapOffset(backend, out);
+    const base = offset(backend, out);
     let at = 0;
     for (const t of list) {
-      copyBox(
-        copy,
-        heapOffset(backend, t),
-        base + 4 * at * os[axis],
-        t.shape,
-        stridesOf(t.shape),
-        os,
-      );
+      copyBox(copy, offset(backend, t), base + 4 * at * os[axis], t.shape, stridesOf(t.shape), os);
       at += t.shape[axis];
     }
     simdStats.copyBlocks++;
     return out;
   },
-  delegating(Concat),
+  replacedSetup(Concat, 'wasm'),
 );

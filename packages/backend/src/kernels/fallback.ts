@@ -28,3 +28,18 @@ export function runReplaced(
 export function replacedKernel(kernelName: string, backendName: string): KernelConfig | undefined {
   return replaced.get(`${kernelName}|${backendName}`);
 }
+
+/**
+ * A `setupFunc` / `disposeFunc` pair that runs those of the kernel ours replaced (looked up when
+ * the backend starts): tfjs-backend-wasm binds its C functions there, which the cases ours
+ * delegates still need.
+ */
+export function replacedSetup(
+  kernelName: string,
+  backendName: string,
+): Pick<KernelConfig, 'setupFunc' | 'disposeFunc'> {
+  return {
+    setupFunc: (backend) => replacedKernel(kernelName, backendName)?.setupFunc?.(backend),
+    disposeFunc: (backend) => replacedKernel(kernelName, backendName)?.disposeFunc?.(backend),
+  };
+}

@@ -9,7 +9,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { wasmKernel } from './backend-io.js';
-import { replacedKernel, runReplaced } from './fallback.js';
+import { replacedSetup, runReplaced } from './fallback.js';
 import { type BINARY_OPS, simdBinaryRepeat } from './simd/index.js';
 
 /**
@@ -41,7 +41,7 @@ export function repeatingOperand(
 function binaryKernel(kernelName: string, op: keyof typeof BINARY_OPS): KernelConfig {
   return wasmKernel<{ a: TensorInfo; b: TensorInfo }>(
     kernelName,
-    (inputs, _attrs, backend) => {
+    (inputs, attrs, backend) => {
       const { a, b } = inputs;
       if (a.dtype === 'float32' && b.dtype === 'float32') {
         const repeat = repeatingOperand(a.shape, b.shape);
@@ -61,13 +61,9 @@ function binaryKernel(kernelName: string, op: keyof typeof BINARY_OPS): KernelCo
           if (out != null) return out;
         }
       }
-      return runReplaced(kernelName, 'wasm', { inputs, attrs: _attrs, backend });
+      return runReplaced(kernelName, 'wasm', { inputs, attrs, backend });
     },
-    {
-      // the stock kernel's setup (its cwrap of the C function) still runs for what we delegate
-      setupFunc: (backend) => replacedKernel(kernelName, 'wasm')?.setupFunc?.(backend),
-      disposeFunc: (backend) => replacedKernel(kernelName, 'wasm')?.disposeFunc?.(backend),
-    },
+    replacedSetup(kernelName, 'wasm'),
   );
 }
 

@@ -7,7 +7,7 @@ import {
   util,
 } from '@tensorflow/tfjs-core';
 import { wasmKernel } from './backend-io.js';
-import { replacedKernel, runReplaced } from './fallback.js';
+import { replacedSetup, runReplaced } from './fallback.js';
 import { simdColumnSum } from './simd/index.js';
 
 /**
@@ -41,12 +41,8 @@ function reduceKernel(kernelName: typeof Sum | typeof Mean, mean: boolean): Kern
       }
       return runReplaced(kernelName, 'wasm', { inputs, attrs, backend });
     },
-    {
-      // The stock kernel's setup (its cwrap of the C function) must still run for the cases we
-      // delegate.
-      setupFunc: (backend) => replacedKernel(kernelName, 'wasm')?.setupFunc?.(backend),
-      disposeFunc: (backend) => replacedKernel(kernelName, 'wasm')?.disposeFunc?.(backend),
-    },
+    // the stock kernel's setup (its cwrap of the C function) still runs for what we delegate
+    replacedSetup(kernelName, 'wasm'),
   );
 }
 

@@ -389,11 +389,6 @@ export function simdCopyBlocks(backend: WasmBackendLike): CKernel | null {
   return bound == null ? null : bound.exports.copy_blocks;
 }
 
-/** The byte offset of a wasm tensor in the heap (for {@link simdCopyBlocks}). */
-export function heapOffset(backend: WasmBackendLike, t: TensorInfo): number {
-  return (backend as WasmBackendInternals).getMemoryOffset(t.dataId);
-}
-
 /**
  * The in-place `y = act(y + bias)` of csrc/elementwise.c for float32 `y` seen as
  * [rows, channels] and an optional float32 `bias` of `channels` elements, `act` relu or the
