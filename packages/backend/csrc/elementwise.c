@@ -106,7 +106,8 @@ void batch_norm(const float *x, const float *mean, const float *variance, const 
     for (; c + 4 <= P; c += 4) {
       const v128_t s4 = has_scale ? wasm_v128_load(scale + c) : wasm_f32x4_splat(1.f);
       const v128_t o4 = has_offset ? wasm_v128_load(offset + c) : wasm_f32x4_splat(0.f);
-      const v128_t t = wasm_f32x4_mul(wasm_f32x4_sub(wasm_v128_load(x + c), wasm_v128_load(mean + c)), s4);
+      const v128_t d = wasm_f32x4_sub(wasm_v128_load(x + c), wasm_v128_load(mean + c));
+      const v128_t t = wasm_f32x4_mul(d, s4);
       const v128_t nf = wasm_f32x4_sqrt(wasm_f32x4_add(wasm_v128_load(variance + c), e4));
       const v128_t lo = wasm_f64x2_add(wasm_f64x2_promote_low_f32x4(o4),
                                        wasm_f64x2_div(wasm_f64x2_promote_low_f32x4(t),

@@ -41,9 +41,10 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
 
 /**
  * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
- * depthwise convs or `tf.gather`), faster `Conv2DBackpropInput`, `Tile`, `GatherV2` (model.fit's
- * batching), `Slice` / `SplitV` / `Concat` (block copies), `FusedBatchNorm`, `Add` / `Sub` / `Multiply` / `RealDiv` with a repeating operand
- * (bias adds, batch-norm scales) and leading-axes float32 `Sum` / `Mean` (other cases delegate to
+ * depthwise convs or `tf.gather`), faster `Conv2D` / `FusedConv2D` (native), `Conv2DBackpropInput`,
+ * `Tile`, `GatherV2` (model.fit's batching), `Slice` / `SplitV` / `Concat` (block copies),
+ * `FusedBatchNorm`, `Add` / `Sub` / `Multiply` / `RealDiv` with a repeating operand (bias adds,
+ * batch-norm scales) and leading-axes float32 `Sum` / `Mean` (other cases delegate to
  * the stock kernels), a copy-free `Identity` (the engine clones every tensor a gradient saves)
  * and same-dtype `Cast`, and corrected `MaxPoolGrad`, `AvgPoolGrad`, `ResizeNearestNeighborGrad`
  * (tfjs 4.22's are wrong in some cases) and `GatherV2` with `batchDims` > 0.

@@ -1,6 +1,6 @@
 // Our wasm Add / Sub / Multiply / RealDiv (one operand repeating along the other's leading
-// axes), FusedBatchNorm, GatherV2, Slice, SplitV and Concat against the stock tfjs-backend-wasm kernels they replace:
-// bit for bit, special values included, and no data left behind.
+// axes), FusedBatchNorm, GatherV2, Slice, SplitV and Concat against the stock tfjs-backend-wasm
+// kernels they replace: bit for bit, special values included, and no data left behind.
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';

@@ -46,9 +46,9 @@ export function gatherInto(
 /**
  * `GatherV2` for wasm (what `tf.gather` and tfjs-layers' `model.fit` batching run): whole-slice
  * copies on the heap, where tfjs-backend-wasm's own computes every element's offset (2.7 ms for
- * a batch of 32 32x32x3 images, 0.05 ms here), and right for `batchDims` > 0, where tfjs 4.22's
- * wasm kernel returns wrong rows (ours equals the cpu kernel). Out-of-range indices throw tfjs's error;
- * dtypes other than float32, int32 and bool go to the stock kernel.
+ * a batch of 32 32x32x3 images, 0.05 ms here), and right for `batchDims` > 0, where tfjs
+ * 4.22's wasm kernel returns wrong rows (ours equals the cpu kernel). Out-of-range indices throw
+ * tfjs's error; dtypes other than float32, int32 and bool go to the stock kernel.
  */
 export const wasmGatherV2Kernel = wasmKernel<{ x: TensorInfo; indices: TensorInfo }, GatherV2Attrs>(
   GatherV2,

@@ -160,9 +160,10 @@ export function wasmHeap(
 const f32 = (t: TensorInfo) => t.dtype === 'float32';
 
 /**
- * Runs `kernel` with the heap pointers of `inputs` and of a new float32 output of `outShape`,
- * (0 for a null input) then (when `scratchFloats` > 0) a scratch block of that many floats allocated with tfjs's
- * `_malloc` and freed afterwards, then `args`. Null when the scratch block cannot be allocated.
+ * Runs `kernel` with the heap pointers of `inputs` (0 for a null input) and of a new float32
+ * output of `outShape`, then (when `scratchFloats` > 0) a scratch block of that many floats
+ * allocated with tfjs's `_malloc` and freed afterwards, then `args`. Null when the scratch block
+ * cannot be allocated.
  */
 function call(
   { module, backend }: Bound,
