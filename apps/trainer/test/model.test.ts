@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng } from '../src/data/rng.js';
+import { createRng, fillRng } from '../src/data/rng.js';
 import { createSyntheticDataset, SyntheticDatasetError } from '../src/data/synthetic.js';
 import { createDetector } from '../src/model/centernet.js';
 import { decodeDetections, nms } from '../src/model/decode.js';
@@ -18,6 +18,23 @@ function iou(a: number[], b: number[]): number {
   const i = iw * ih;
   return i / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - i);
 }
+
+describe('rng', () => {
+  it('fillRng draws what createRng would, and createRng(its state) continues the stream', () => {
+    for (const seed of [0, 1, 0xdeadbeef, 0xffffffff]) {
+      const r = createRng(seed);
+      r();
+      const out = new Float64Array(1000);
+      const state = fillRng(r.state(), out);
+      const ref = createRng(seed);
+      ref();
+      for (let i = 0; i < out.length; i++) expect(out[i]).toBe(ref());
+      expect(state).toBe(ref.state());
+      const cont = createRng(state);
+      for (let i = 0; i < 10; i++) expect(cont()).toBe(ref());
+    }
+  });
+});
 
 describe('synthetic dataset', () => {
   it('is deterministic, keeps boxes inside the image and respects the size range', () => {

@@ -49,6 +49,18 @@ export function datasetsFromConfig(cfg: TrainConfig): {
   };
 }
 
+const lastOrder = new WeakMap<DetectionDataset, { seed: number; epoch: number; perm: Int32Array }>();
+
+/** The shuffled order of `ds` in epoch `epoch` (the last one asked for is kept per dataset). */
+function epochOrder(ds: DetectionDataset, seed: number, epoch: number): Int32Array {
+  const last = lastOrder.get(ds);
+  if (last && last.seed === seed && last.epoch === epoch && last.perm.length === ds.size)
+    return last.perm;
+  const perm = permutation(ds.size, hashSeed(seed, 0xe90c, epoch));
+  lastOrder.set(ds, { seed, epoch, perm });
+  return perm;
+}
+
 /** Samples (and their augmentation RNG) at data positions [pos, pos + n). */
 export function batchAt(
   ds: DetectionDataset,
@@ -58,15 +70,8 @@ export function batchAt(
   augment: boolean,
 ): Sample[] {
   const out: Sample[] = [];
-  let perm: Int32Array | null = null;
-  let permEpoch = -1;
   for (let p = pos; p < pos + n; p++) {
-    const epoch = Math.floor(p / ds.size);
-    if (epoch !== permEpoch) {
-      perm = permutation(ds.size, hashSeed(seed, 0xe90c, epoch));
-      permEpoch = epoch;
-    }
-    const idx = (perm as Int32Array)[p % ds.size];
+    const idx = epochOrder(ds, seed, Math.floor(p / ds.size))[p % ds.size];
     out.push(ds.get(idx, augment ? { rng: createRng(hashSeed(seed, 0xa06, p)) } : undefined));
   }
   return out;

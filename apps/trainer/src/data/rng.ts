@@ -23,6 +23,23 @@ export function createRng(seed: number): Rng {
   return next;
 }
 
+/**
+ * Fills `out` with the next `out.length` draws of a mulberry32 generator in state `state`
+ * (the values `createRng(state)` would return, in order) and returns the state after them:
+ * `createRng(returned)` continues the same stream.
+ */
+export function fillRng(state: number, out: Float64Array): number {
+  let s = state >>> 0;
+  for (let i = 0; i < out.length; i++) {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  return s;
+}
+
 /** Mixes integers into one uint32 seed (order sensitive). */
 export function hashSeed(...parts: number[]): number {
   let h = 0x811c9dc5;

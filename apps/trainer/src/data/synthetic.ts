@@ -1,5 +1,5 @@
 import { TrainerError } from '../errors.js';
-import { createRng, hashSeed, uniform } from './rng.js';
+import { createRng, fillRng, hashSeed, uniform } from './rng.js';
 import type { DetectionDataset, Sample } from './types.js';
 
 /** Class names of the built-in synthetic dataset, in class-index order. */
@@ -129,7 +129,7 @@ function render(
   minSide: number,
   maxSide: number,
 ): { image: Float32Array; boxes: Float32Array; classes: Int32Array } {
-  const rng = createRng(seed);
+  let rng = createRng(seed);
   const image = new Float32Array(n * n * 3);
   // Background: base colour + linear gradient + optional stripes + per-pixel noise.
   const base = [rng(), rng(), rng()];
@@ -140,12 +140,24 @@ function render(
   const stripeAmp = stripes ? uniform(rng, 0.03, 0.12) : 0;
   const noiseAmp = uniform(rng, 0.0, 0.12);
   const inv = 1 / n;
+  // the stripe term depends on x + y only: one sine per diagonal (the same values, bit for bit)
+  const stripe = new Float64Array(2 * n - 1);
+  for (let d = 0; d < stripe.length; d++) stripe[d] = stripeAmp * Math.sin(d * stripeFreq);
+  const [b0, b1, b2] = base;
+  // the per-pixel noise draws, in pixel-then-channel order, drawn in one go
+  const noise = new Float64Array(n * n * 3);
+  rng = createRng(fillRng(rng.state(), noise));
+  let o = 0;
   for (let y = 0; y < n; y++) {
+    const gyy = gy * (y * inv - 0.5);
     for (let x = 0; x < n; x++) {
-      const g = gx * (x * inv - 0.5) + gy * (y * inv - 0.5);
-      const st = stripeAmp * Math.sin((x + y) * stripeFreq);
-      const o = (y * n + x) * 3;
-      for (let c = 0; c < 3; c++) image[o + c] = base[c] + g + st + noiseAmp * (rng() - 0.5);
+      const g = gx * (x * inv - 0.5) + gyy;
+      const st = stripe[x + y];
+      // left to right as written: ((base + g) + st) + noise, one rng draw per channel
+      image[o] = b0 + g + st + noiseAmp * (noise[o] - 0.5);
+      image[o + 1] = b1 + g + st + noiseAmp * (noise[o + 1] - 0.5);
+      image[o + 2] = b2 + g + st + noiseAmp * (noise[o + 2] - 0.5);
+      o += 3;
     }
   }
   const count = 1 + Math.floor(rng() * maxObjects);
@@ -177,7 +189,12 @@ function render(
     shapes.push({ cls, ...cand, rgb });
   }
   for (const s of shapes) paint(image, n, s, rng);
-  for (let i = 0; i < image.length; i++) image[i] = Math.min(1, Math.max(0, image[i]));
+  // clamp to [0, 1] (no value here is NaN or -0, so this equals min(1, max(0, v)))
+  for (let i = 0; i < image.length; i++) {
+    const v = image[i];
+    if (v < 0) image[i] = 0;
+    else if (v > 1) image[i] = 1;
+  }
   const boxes = new Float32Array(shapes.length * 4);
   const classes = new Int32Array(shapes.length);
   shapes.forEach((s, i) => {
