@@ -49,7 +49,10 @@ export function datasetsFromConfig(cfg: TrainConfig): {
   };
 }
 
-const lastOrder = new WeakMap<DetectionDataset, { seed: number; epoch: number; perm: Int32Array }>();
+const lastOrder = new WeakMap<
+  DetectionDataset,
+  { seed: number; epoch: number; perm: Int32Array }
+>();
 
 /** The shuffled order of `ds` in epoch `epoch` (the last one asked for is kept per dataset). */
 function epochOrder(ds: DetectionDataset, seed: number, epoch: number): Int32Array {
