@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,15 +27,12 @@ import { batchAt, datasetsFromConfig, modelFromConfig, train } from './train/tra
  * Usage: node dist/bench.js [preset] [steps]
  */
 async function main(): Promise<void> {
-  const preset = process.argv[2] ?? 'demo';
-  const steps = Number(process.argv[3] ?? 40);
+  const solo = process.argv[2] === '--solo';
+  const args = solo ? process.argv.slice(3) : process.argv.slice(2);
+  const preset = args[0] ?? 'demo';
+  const steps = Number(args[1] ?? 40);
   if (!PRESETS[preset]) throw new Error(`unknown preset ${preset}`);
-  const base = resolveConfig({ preset });
-  const cfg = validateConfig({
-    ...base,
-    data: { ...base.data, valSize: 4 },
-    train: { ...base.train, steps, evalEvery: steps, checkpointEvery: steps, logEvery: steps },
-  });
+  const cfg = benchConfig(preset, steps);
   const B = cfg.train.batchSize;
   // one thread per tfjs engine, as `burnin train` runs (selectBackend)
   const choice = await initBackend('auto', {
@@ -44,6 +41,10 @@ async function main(): Promise<void> {
     threads: 1,
   });
   registerTrainingKernels();
+  if (solo) {
+    console.log(`solo ms/step ${await soloRun(cfg)}`);
+    return;
+  }
   const cores = availableParallelism();
   // 1, 2, 4, ... and all cores (at most one image per thread)
   const most = Math.min(cores, B);
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
       : []),
   ];
   const best = new Map<string, { ms: number; cpuMs: number }>();
+  // the machine's own ceiling: `most` independent 1-thread runs side by side (own processes)
+  let sideBySide = Infinity;
   const torch = new Map<number, number>();
   let torchNote = '';
   let split = '';
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (most > 1) sideBySide = Math.min(sideBySide, await sideBySideRuns(preset, steps, most));
     const tt = torchTwin(cfg, counts, Math.min(steps, 30));
     torchNote = tt.note ?? '';
     for (const [T, ms] of tt) torch.set(T, Math.min(ms, torch.get(T) ?? Infinity));
@@ -130,10 +134,74 @@ async function main(): Promise<void> {
     const sp = (best.get('1')?.ms ?? 0) / (best.get(v.label)?.ms ?? 1);
     console.log(`speed-up ${v.label} threads vs 1: ${sp.toFixed(2)}x`);
   }
+  for (const T of counts.slice(1)) {
+    const t1 = torch.get(1);
+    const tT = torch.get(T);
+    if (t1 !== undefined && tT !== undefined)
+      console.log(`torch speed-up ${T} threads vs 1: ${(t1 / tT).toFixed(2)}x`);
+  }
+  if (Number.isFinite(sideBySide)) {
+    const one = best.get('1')?.ms ?? Number.NaN;
+    console.log(
+      `${most} independent 1-thread runs side by side (own processes): ${sideBySide.toFixed(1)} ms per step each, together ${((most * one) / sideBySide).toFixed(2)}x the images/s of one run alone (the most a data-parallel split of the work can reach on this machine)`,
+    );
+  }
   if (split) console.log(split);
   if (torch.size === 0) console.log(torchNote);
   console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
   console.log(await kernelSplit(cfg));
+}
+
+/** The bench's config of a preset: a 4-image validation set, one log/eval/save at the end. */
+function benchConfig(preset: string, steps: number): TrainConfig {
+  const base = resolveConfig({ preset });
+  return validateConfig({
+    ...base,
+    data: { ...base.data, valSize: 4 },
+    train: { ...base.train, steps, evalEvery: steps, checkpointEvery: steps, logEvery: steps },
+  });
+}
+
+/** ms/step of one 1-thread `train()` run (the `--solo` child of {@link sideBySideRuns}). */
+async function soloRun(cfg: TrainConfig): Promise<number> {
+  const out = mkdtempSync(join(tmpdir(), 'burnin-bench-'));
+  try {
+    const r = await train({ config: cfg, outDir: out, log: () => {}, threads: 1 });
+    return (cfg.train.batchSize * 1000) / r.summary.imagesPerSec;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `n` 1-thread runs of the preset at once, each its own process (`bench.js --solo`): the
+ * slowest one's ms/step. Nothing is shared between them, so `n` x the images of one step in
+ * that time is what the machine gives `n` busy cores of this work: the ceiling of any
+ * data-parallel split.
+ */
+async function sideBySideRuns(preset: string, steps: number, n: number): Promise<number> {
+  const script = fileURLToPath(import.meta.url);
+  const runs = Array.from({ length: n }, () =>
+    spawn(process.execPath, [script, '--solo', preset, String(steps)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
+  const results = runs.map(
+    (p) =>
+      new Promise<number>((resolve, reject) => {
+        let text = '';
+        p.stdout.on('data', (d: Buffer) => {
+          text += d.toString();
+        });
+        p.on('error', reject);
+        p.on('close', (code) => {
+          const m = /solo ms\/step ([\d.]+)/.exec(text);
+          if (code === 0 && m) resolve(Number(m[1]));
+          else reject(new Error(`bench --solo exited with ${code}: ${text.trim()}`));
+        });
+      }),
+  );
+  return Math.max(...(await Promise.all(results)));
 }
 
 /** The PyTorch twin's ms/step at each thread count (empty map + note when unavailable). */
