@@ -167,3 +167,28 @@ void bias_activation(float *y, const float *bias, int R, int P, int has_bias, in
     }
   }
 }
+
+// ---- nearest-neighbour resize gradient (ResizeNearestNeighborGrad, NHWC) ---------------------
+// dx [N, H, W, C] = 0, then for n < N, r < OH, c < OW in that order:
+// dx[n, rows[r], cols[c], :] += dy[n, r, c, :]. `idx` holds rows (OH ints) then cols (OW ints).
+// Each element of dx receives its contributions in dy order, one float32 addition at a time,
+// as the JS kernel (resize-nearest-grad.ts) adds them: the same bits.
+EXPORT(resize_nearest_grad)
+void resize_nearest_grad(const float *__restrict dy, float *__restrict dx, const int *idx, int N,
+                         int H, int W, int C, int OH, int OW) {
+  const int total = N * H * W * C;
+  for (int i = 0; i < total; i++) dx[i] = 0.f;
+  const int *rows = idx, *cols = idx + OH;
+  for (int n = 0; n < N; n++) {
+    for (int r = 0; r < OH; r++) {
+      float *row = dx + (n * H + rows[r]) * W * C;
+      for (int c = 0; c < OW; c++, dy += C) {
+        float *d = row + cols[c] * C;
+        int k = 0;
+        for (; k + 4 <= C; k += 4)
+          wasm_v128_store(d + k, wasm_f32x4_add(wasm_v128_load(d + k), wasm_v128_load(dy + k)));
+        for (; k < C; k++) d[k] += dy[k];
+      }
+    }
+  }
+}

@@ -4,6 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { convGeometry } from '../src/conv-geometry.js';
 import { registerTrainingKernels } from '../src/index.js';
 import { maxPoolGradient } from '../src/kernels/pool-grad.js';
+import { resizeNearestGradient } from '../src/kernels/resize-nearest-grad.js';
 import {
   SIMD_CONV_GRADIENTS_FLAG,
   SIMD_KERNELS_FLAG,
@@ -189,6 +190,16 @@ describe('SIMD kernels and tfjs memory', () => {
     const { inputs, attrs } = poolInputs(poolCases[7]!, 13);
     checkMemory('MaxPoolGrad', inputs, attrs);
     expect(simdStats.maxPoolGrad).toBe(before + 1);
+  });
+
+  it('ResizeNearestNeighborGrad writes only its output and index block, leaks nothing', () => {
+    const before = simdStats.resizeNearestGrad;
+    checkMemory(
+      'ResizeNearestNeighborGrad',
+      { images: host([2, 6, 6, 20], 31), dy: host([2, 12, 12, 20], 32) },
+      { alignCorners: false, halfPixelCenters: false },
+    );
+    expect(simdStats.resizeNearestGrad).toBe(before + 1);
   });
 
   it('AvgPoolGrad and Sum / Mean write only their output and scratch, leak nothing', () => {
@@ -519,6 +530,65 @@ describe('SIMD Sum / Mean over leading axes (wasm)', () => {
         expect(Math.abs(sum.values[c]! - exact[c]!)).toBeLessThan(tolerance);
         expect(Math.abs(mean.values[c]! - exact[c]! / rows)).toBeLessThan(tolerance / rows);
       }
+    }
+  });
+});
+
+describe('SIMD ResizeNearestNeighborGrad (wasm) vs the JS kernel, bit for bit', () => {
+  const cases: { x: number[]; dy: [number, number]; alignCorners: boolean; half: boolean }[] = [
+    // the demo detector's two upsamplings (x2), channels a multiple of 4
+    { x: [8, 12, 12, 48], dy: [24, 24], alignCorners: false, half: false },
+    { x: [4, 6, 6, 48], dy: [12, 12], alignCorners: false, half: false },
+    // channel remainders, non-integer ratios, downsampling, corner modes
+    { x: [2, 5, 7, 5], dy: [11, 9], alignCorners: false, half: false },
+    { x: [1, 9, 6, 3], dy: [4, 5], alignCorners: false, half: true },
+    { x: [3, 4, 5, 7], dy: [10, 13], alignCorners: true, half: false },
+    { x: [1, 1, 1, 1], dy: [3, 2], alignCorners: false, half: true },
+  ];
+  for (const [i, c] of cases.entries()) {
+    it(`x ${c.x} dy ${c.dy} alignCorners ${c.alignCorners} halfPixelCenters ${c.half}`, () => {
+      const dy = host([c.x[0]!, ...c.dy, c.x[3]!], 700 + i);
+      // special values: the sums must keep NaN, infinities and signed zeros as the JS kernel does
+      const v = dy.values as Float32Array;
+      if (v.length >= 64)
+        for (const [k, s] of [Number.NaN, Infinity, -Infinity, -0, 1e-45, -3e38, 3e38].entries())
+          v[(k * 97 + i) % v.length] = s;
+      const attrs = { alignCorners: c.alignCorners, halfPixelCenters: c.half };
+      const images = host(c.x, 800 + i);
+      const before = simdStats.resizeNearestGrad;
+      const result = runKernel(
+        wasm,
+        tf.getKernel('ResizeNearestNeighborGrad', 'wasm')!,
+        { images, dy },
+        attrs,
+      );
+      expect(simdStats.resizeNearestGrad).toBe(before + 1);
+      expect(result.leaked).toBe(0);
+      const expected = new Float32Array(c.x.reduce((a, b) => a * b, 1));
+      resizeNearestGradient(v, c.x, dy.shape, c.alignCorners, c.half, expected);
+      expect(result.shape).toEqual(c.x);
+      let differ = 0;
+      for (let k = 0; k < expected.length; k++)
+        if (!Object.is(result.values[k], expected[k])) differ++;
+      expect(differ).toBe(0);
+      expect(expected.some((x) => x !== 0 && Number.isFinite(x))).toBe(true);
+    });
+  }
+
+  it(`${SIMD_KERNELS_FLAG} off: the JS kernel runs, with the same result`, () => {
+    const images = host([2, 4, 4, 6], 901);
+    const dy = host([2, 8, 8, 6], 902);
+    const attrs = { alignCorners: false, halfPixelCenters: false };
+    const kernel = tf.getKernel('ResizeNearestNeighborGrad', 'wasm')!;
+    const on = runKernel(wasm, kernel, { images, dy }, attrs);
+    const before = simdStats.resizeNearestGrad;
+    tf.env().set(SIMD_KERNELS_FLAG, false);
+    try {
+      const off = runKernel(wasm, kernel, { images, dy }, attrs);
+      expect(simdStats.resizeNearestGrad).toBe(before);
+      expect(Array.from(off.values)).toEqual(Array.from(on.values));
+    } finally {
+      tf.env().set(SIMD_KERNELS_FLAG, true);
     }
   });
 });

@@ -4,6 +4,7 @@ import {
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { bothBackends } from './backend-io.js';
+import { simdResizeNearestGrad } from './simd/index.js';
 
 /**
  * Source index along one axis for each of `newSize` outputs of tfjs's forward
@@ -60,19 +61,37 @@ export function resizeNearestGradient(
   }
 }
 
-/** `ResizeNearestNeighborGrad`: the exact adjoint of the forward op ({@link resizeNearestGradient}). */
+/**
+ * `ResizeNearestNeighborGrad`: the exact adjoint of the forward op ({@link resizeNearestGradient});
+ * wasm float32 with our SIMD kernel (csrc/elementwise.c, the same bits).
+ */
 export const resizeNearestNeighborGradKernel = bothBackends<
   { images: TensorInfo; dy: TensorInfo },
   ResizeNearestNeighborGradAttrs
->(ResizeNearestNeighborGrad, ({ images, dy }, attrs, io) =>
-  io.output(images.shape.slice(), 'float32', (dx) =>
-    resizeNearestGradient(
-      io.values(dy),
+>(ResizeNearestNeighborGrad, ({ images, dy }, attrs, io) => {
+  const { alignCorners, halfPixelCenters } = attrs;
+  const [, H, W] = images.shape;
+  const [, OH, OW] = dy.shape;
+  const simd =
+    io.wasm &&
+    simdResizeNearestGrad(
+      io.wasm,
+      dy,
       images.shape,
-      dy.shape,
-      attrs.alignCorners,
-      attrs.halfPixelCenters,
-      dx,
-    ),
-  ),
-);
+      nearestSourceIndices(H, OH, alignCorners, halfPixelCenters),
+      nearestSourceIndices(W, OW, alignCorners, halfPixelCenters),
+    );
+  return (
+    simd ??
+    io.output(images.shape.slice(), 'float32', (dx) =>
+      resizeNearestGradient(
+        io.values(dy),
+        images.shape,
+        dy.shape,
+        alignCorners,
+        halfPixelCenters,
+        dx,
+      ),
+    )
+  );
+});

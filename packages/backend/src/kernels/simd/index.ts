@@ -31,6 +31,7 @@ export const simdStats = {
   batchNorm: 0,
   copyBlocks: 0,
   biasActivation: 0,
+  resizeNearestGrad: 0,
 };
 
 /**
@@ -47,6 +48,7 @@ interface ConvGradExports {
   batch_norm: CKernel;
   copy_blocks: CKernel;
   bias_activation: CKernel;
+  resize_nearest_grad: CKernel;
   depthwise_backprop_filter: CKernel;
   depthwise_backprop_input: CKernel;
   bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
@@ -415,4 +417,37 @@ export function simdBiasActivation(
     bound.exports.bias_activation(off(y), b, rows, channels, bias == null ? 0 : 1, relu ? 1 : 0);
     simdStats.biasActivation++;
   };
+}
+
+/**
+ * `ResizeNearestNeighborGrad` (NHWC float32 `dy`) with the SIMD kernel of csrc/elementwise.c:
+ * `dy`'s pixels added into a zeroed `imageShape` output at source rows `rows` and columns
+ * `cols` (see nearestSourceIndices), bit-identical to the JS kernel; null when the SIMD kernels
+ * do not apply or the index block cannot be allocated.
+ */
+export function simdResizeNearestGrad(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  imageShape: number[],
+  rows: Int32Array,
+  cols: Int32Array,
+): TensorInfo | null {
+  const bound = f32(dy) ? bind(backend, simdKernelsEnabled) : null;
+  if (bound == null) return null;
+  const { module, backend: b } = bound;
+  const idx = module._malloc((rows.length + cols.length) * 4) >>> 0;
+  if (idx === 0) return null;
+  const out = b.makeOutput(imageShape.slice(), 'float32');
+  // (after the allocations, which may grow the heap)
+  const heap = wasmHeap(b);
+  if (heap == null) throw new Error('@burnin/backend: the wasm heap disappeared');
+  const view = new Int32Array(heap.buffer, idx, rows.length + cols.length);
+  view.set(rows);
+  view.set(cols, rows.length);
+  const [N, H, W, C] = imageShape;
+  const [, OH, OW] = dy.shape;
+  bound.exports.resize_nearest_grad(heap.offset(dy), heap.offset(out), idx, N, H, W, C, OH, OW);
+  module._free(idx);
+  simdStats.resizeNearestGrad++;
+  return out;
 }
