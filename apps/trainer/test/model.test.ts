@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng, fillRng } from '../src/data/rng.js';
 import { createSyntheticDataset, SyntheticDatasetError } from '../src/data/synthetic.js';
 import { createDetector } from '../src/model/centernet.js';
+import { convBlock } from '../src/model/conv-block.js';
 import { decodeDetections, nms } from '../src/model/decode.js';
 import { detectionLoss, imagesToTensor } from '../src/model/loss.js';
 import { encodeTargets, gaussianRadius } from '../src/model/targets.js';
@@ -34,6 +35,67 @@ describe('rng', () => {
       for (let i = 0; i < 10; i++) expect(cont()).toBe(ref());
     }
   });
+});
+
+describe('convBlock', () => {
+  /** The plain composition the block replaces, differentiated by tfjs's own gradients. */
+  const plain = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, s: 1 | 2, act: string) => {
+    const z = tf.add(tf.conv2d(x, w, s, 'same'), b) as tf.Tensor4D;
+    return act === 'relu' ? tf.relu(z) : z;
+  };
+  const cases = [
+    { x: [2, 9, 9, 3], k: 3, cout: 8, stride: 2, act: 'relu', inputGradient: false },
+    { x: [2, 8, 8, 8], k: 3, cout: 5, stride: 1, act: 'relu', inputGradient: true },
+    { x: [1, 7, 6, 4], k: 3, cout: 4, stride: 2, act: 'relu', inputGradient: true },
+    { x: [2, 6, 6, 6], k: 1, cout: 3, stride: 1, act: 'linear', inputGradient: true },
+  ] as const;
+  for (const c of cases) {
+    it(`equals conv2d + add + ${c.act} bit for bit, values and gradients (x ${c.x}, k ${c.k}, stride ${c.stride})`, () => {
+      const r = createRng(c.x.reduce<number>((a, v) => a * 31 + v, c.k));
+      const rand = (shape: number[]) =>
+        tf.tensor(
+          Float32Array.from({ length: shape.reduce((a, v) => a * v, 1) }, () => r() * 2 - 1),
+          shape,
+        );
+      const x = rand([...c.x]) as tf.Tensor4D;
+      const w = rand([c.k, c.k, c.x[3], c.cout]) as tf.Tensor4D;
+      const b = rand([c.cout]) as tf.Tensor1D;
+      // a loss that weighs every output differently (a random upstream gradient)
+      const y0 = plain(x, w, b, c.stride, c.act);
+      const up = rand(y0.shape);
+      const loss = (f: () => tf.Tensor) => tf.sum(tf.mul(f(), up)) as tf.Scalar;
+      const before = tf.memory().numTensors;
+      const gPlain = tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+        loss(() => plain(xi as tf.Tensor4D, wi as tf.Tensor4D, bi as tf.Tensor1D, c.stride, c.act)),
+      )([x, w, b]);
+      const gBlock = c.inputGradient
+        ? tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
+            loss(() =>
+              convBlock(xi as tf.Tensor4D, wi as tf.Tensor4D, bi as tf.Tensor1D, c.stride, c.act),
+            ),
+          )([x, w, b])
+        : [
+            null,
+            ...tf.grads((wi: tf.Tensor, bi: tf.Tensor) =>
+              loss(() =>
+                convBlock(x, wi as tf.Tensor4D, bi as tf.Tensor1D, c.stride, c.act, false),
+              ),
+            )([w, b]),
+          ];
+      const yBlock = convBlock(x, w, b, c.stride, c.act, c.inputGradient);
+      expect(Array.from(yBlock.dataSync())).toEqual(Array.from(y0.dataSync()));
+      expect(y0.dataSync().some((v) => v === 0)).toBe(c.act === 'relu');
+      for (const i of [0, 1, 2]) {
+        const g = gBlock[i];
+        if (g == null) continue;
+        expect(Array.from(g.dataSync())).toEqual(Array.from(gPlain[i]!.dataSync()));
+        expect(g.dataSync().some((v) => v !== 0)).toBe(true);
+      }
+      tf.dispose([...gPlain, ...gBlock.filter((g): g is tf.Tensor => g != null), yBlock]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, w, b, y0, up]);
+    });
+  }
 });
 
 describe('synthetic dataset', () => {

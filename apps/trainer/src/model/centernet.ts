@@ -1,5 +1,6 @@
 import { createRng } from '../data/rng.js';
 import * as tf from '../tf.js';
+import { convBlock } from './conv-block.js';
 
 /** Architecture options of the small CenterNet-style detector. */
 export interface ModelConfig {
@@ -98,13 +99,16 @@ export function createDetector(config: ModelConfig, seed = 0): Detector {
     name: string,
     stride: 1 | 2,
     act: 'relu' | 'linear' = 'relu',
-  ): tf.Tensor4D => {
-    const y = tf.add(
-      tf.conv2d(x, vars.get(`${name}/kernel`) as tf.Tensor4D, stride, 'same'),
+  ): tf.Tensor4D =>
+    convBlock(
+      x,
+      vars.get(`${name}/kernel`) as tf.Tensor4D,
       vars.get(`${name}/bias`) as tf.Tensor1D,
-    ) as tf.Tensor4D;
-    return act === 'relu' ? tf.relu(y) : y;
-  };
+      stride,
+      act,
+      // the stem's input is the images: no gradient to compute for it
+      name !== 'stem',
+    );
   const apply = (images: tf.Tensor4D) =>
     tf.tidy(() => {
       const x = tf.sub(tf.mul(images, 2), 1) as tf.Tensor4D;

@@ -1,0 +1,124 @@
+import * as tf from '../tf.js';
+
+/** Activation after a conv block's bias. */
+export type BlockActivation = 'relu' | 'linear';
+
+/** Stride and padding of a conv block ('same' padding, NHWC, no dilation). */
+interface BlockGeometry {
+  stride: 1 | 2;
+}
+
+type GradFunc = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * `act(conv2d(x, w, stride, 'same') + b)` as one differentiable op. The forward runs the same
+ * three kernels as the plain composition (Conv2D, Add, Relu) and the backward the same kernels
+ * on the same values (Step and Multiply for the relu, Sum for the bias, Conv2DBackpropInput and
+ * Conv2DBackpropFilter), so values and gradients equal the plain composition's bit for bit; what
+ * it saves is the autodiff bookkeeping of the three ops (tape entries, saved-tensor clones, the
+ * Cast and Reshape kernels of their stock gradients). `x` [B, H, W, Cin], `w` [k, k, Cin, Cout],
+ * `b` [Cout]. With `inputGradient: false`, `x` gets no gradient (the first layer, whose input is
+ * the images): no Conv2DBackpropInput runs.
+ */
+export function convBlock(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  b: tf.Tensor1D,
+  stride: 1 | 2,
+  act: BlockActivation,
+  inputGradient = true,
+): tf.Tensor4D {
+  const g: BlockGeometry = { stride };
+  if (!inputGradient) {
+    const op = tf.customGrad(((wIn: tf.Tensor4D, bIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
+      const y = forward(x, wIn, bIn, g, act);
+      save([x, wIn, y]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+          const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+          const dz = activationGradient(dy, ys, act);
+          return [filterGradient(xs, dz, ws.shape, g), biasGradient(dz)];
+        },
+      };
+    }) as unknown as GradFunc);
+    return op(w, b) as tf.Tensor4D;
+  }
+  const op = tf.customGrad(((
+    xIn: tf.Tensor4D,
+    wIn: tf.Tensor4D,
+    bIn: tf.Tensor1D,
+    save: tf.GradSaveFunc,
+  ) => {
+    const y = forward(xIn, wIn, bIn, g, act);
+    save([xIn, wIn, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
+        const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const dz = activationGradient(dy, ys, act);
+        return [
+          inputGradientOf(dz, ws, xs.shape, g),
+          filterGradient(xs, dz, ws.shape, g),
+          biasGradient(dz),
+        ];
+      },
+    };
+  }) as unknown as GradFunc);
+  return op(x, w, b) as tf.Tensor4D;
+}
+
+function forward(
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  b: tf.Tensor1D,
+  g: BlockGeometry,
+  act: BlockActivation,
+): tf.Tensor4D {
+  const z = tf.add(tf.conv2d(x, w, g.stride, 'same'), b) as tf.Tensor4D;
+  return act === 'relu' ? tf.relu(z) : z;
+}
+
+/**
+ * The stock Relu gradient is `dy * step(z)` on the pre-activation z; `step(relu(z))` is the same
+ * mask (relu keeps positive values, maps the rest to 0 and keeps NaN).
+ */
+function activationGradient(dy: tf.Tensor4D, y: tf.Tensor4D, act: BlockActivation): tf.Tensor4D {
+  return act === 'relu' ? (tf.mul(dy, tf.step(y)) as tf.Tensor4D) : dy;
+}
+
+function biasGradient(dz: tf.Tensor4D): tf.Tensor1D {
+  return tf.sum(dz, [0, 1, 2]) as tf.Tensor1D;
+}
+
+function filterGradient(
+  x: tf.Tensor4D,
+  dz: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  g: BlockGeometry,
+): tf.Tensor4D {
+  return tf
+    .engine()
+    .runKernel('Conv2DBackpropFilter', { x, dy: dz }, {
+      strides: g.stride,
+      pad: 'same',
+      dataFormat: 'NHWC',
+      filterShape,
+    } as never) as tf.Tensor4D;
+}
+
+function inputGradientOf(
+  dz: tf.Tensor4D,
+  w: tf.Tensor4D,
+  inputShape: [number, number, number, number],
+  g: BlockGeometry,
+): tf.Tensor4D {
+  return tf
+    .engine()
+    .runKernel('Conv2DBackpropInput', { dy: dz, filter: w }, {
+      strides: g.stride,
+      pad: 'same',
+      dataFormat: 'NHWC',
+      inputShape,
+    } as never) as tf.Tensor4D;
+}
