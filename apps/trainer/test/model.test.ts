@@ -1,4 +1,5 @@
 import '@tensorflow/tfjs-backend-cpu';
+import { RELU_GRAD_KERNEL, registerTrainingKernels } from '@burnin/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createRng, fillRng } from '../src/data/rng.js';
 import { createSyntheticDataset, SyntheticDatasetError } from '../src/data/synthetic.js';
@@ -49,8 +50,9 @@ describe('convBlock', () => {
     { x: [1, 7, 6, 4], k: 3, cout: 4, stride: 2, act: 'relu', inputGradient: true },
     { x: [2, 6, 6, 6], k: 1, cout: 3, stride: 1, act: 'linear', inputGradient: true },
   ] as const;
-  for (const c of cases) {
-    it(`equals conv2d + add + ${c.act} bit for bit, values and gradients (x ${c.x}, k ${c.k}, stride ${c.stride})`, () => {
+  const check = (c: (typeof cases)[number], withKernels: boolean) =>
+    it(`equals conv2d + add + ${c.act} bit for bit, values and gradients (x ${c.x}, k ${c.k}, stride ${c.stride}${withKernels ? ', training kernels' : ''})`, () => {
+      expect(tf.getKernel(RELU_GRAD_KERNEL, 'cpu') != null).toBe(withKernels);
       const r = createRng(c.x.reduce<number>((a, v) => a * 31 + v, c.k));
       const rand = (shape: number[]) =>
         tf.tensor(
@@ -95,7 +97,13 @@ describe('convBlock', () => {
       expect(tf.memory().numTensors).toBe(before);
       tf.dispose([x, w, b, y0, up]);
     });
-  }
+  for (const c of cases) check(c, false);
+  it('@burnin/backend registers the fused relu gradient the blocks use', () => {
+    expect(tf.getKernel(RELU_GRAD_KERNEL, 'cpu')).toBeUndefined();
+    registerTrainingKernels();
+    expect(tf.getKernel(RELU_GRAD_KERNEL, 'cpu')).toBeDefined();
+  });
+  for (const c of cases) check(c, true);
 });
 
 describe('synthetic dataset', () => {

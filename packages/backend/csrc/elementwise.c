@@ -192,3 +192,26 @@ void resize_nearest_grad(const float *__restrict dy, float *__restrict dx, const
     }
   }
 }
+
+// ---- relu gradient (the model's conv blocks) -------------------------------------------------
+// out[i] = dy[i] * step(y[i]) for i < n, step(v) = v > 0 ? 1 : (v is NaN ? v : 0), as tfjs's
+// Step then Multiply compute it (dy * 1 is dy; dy * 0 is a signed zero, or NaN for an infinite
+// or NaN dy): the same bits, in one pass.
+EXPORT(relu_grad)
+void relu_grad(const float *dy, const float *y, float *out, int n) {
+  const v128_t zero = wasm_f32x4_splat(0.f), one = wasm_f32x4_splat(1.f);
+  int i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v128_t v = wasm_v128_load(y + i);
+    const v128_t nan = wasm_f32x4_ne(v, v);
+    // 1 where v > 0, v itself where it is NaN, else 0
+    v128_t s = wasm_v128_bitselect(one, zero, wasm_f32x4_gt(v, zero));
+    s = wasm_v128_bitselect(v, s, nan);
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(dy + i), s));
+  }
+  for (; i < n; i++) {
+    const float v = y[i];
+    const float s = v > 0.f ? 1.f : (v != v ? v : 0.f);
+    out[i] = dy[i] * s;
+  }
+}

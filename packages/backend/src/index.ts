@@ -7,4 +7,5 @@ export {
   type ThreadsOption,
 } from './init-backend.js';
 export { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from './kernels/adam-update.js';
+export { RELU_GRAD_KERNEL } from './kernels/relu-grad.js';
 export { registerTrainingKernels, trainingKernelNames } from './register-training-kernels.js';

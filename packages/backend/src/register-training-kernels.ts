@@ -28,6 +28,7 @@ import { rememberReplaced } from './kernels/fallback.js';
 import { wasmGatherV2Kernel } from './kernels/gather.js';
 import { wasmIdentityKernel } from './kernels/identity.js';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grad.js';
+import { reluGradKernel } from './kernels/relu-grad.js';
 import { resizeNearestNeighborGradKernel } from './kernels/resize-nearest-grad.js';
 import { wasmTileKernel } from './kernels/tile.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
@@ -47,7 +48,8 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
  * batch-norm scales) and leading-axes float32 `Sum` / `Mean` (other cases delegate to
  * the stock kernels), a copy-free `Identity` (the engine clones every tensor a gradient saves)
  * and same-dtype `Cast`, and corrected `MaxPoolGrad`, `AvgPoolGrad`, `ResizeNearestNeighborGrad`
- * (tfjs 4.22's are wrong in some cases) and `GatherV2` with `batchDims` > 0.
+ * (tfjs 4.22's are wrong in some cases) and `GatherV2` with `batchDims` > 0; and
+ * `BurninReluGrad` (`dy * step(y)` in one pass).
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmConv2DKernel,
@@ -61,6 +63,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   maxPoolGradKernel.wasm,
   avgPoolGradKernel.wasm,
   resizeNearestNeighborGradKernel.wasm,
+  reluGradKernel.wasm,
   wasmTileKernel,
   wasmGatherV2Kernel,
   wasmAddConfig,
@@ -81,7 +84,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * Replacements for the cpu backend's slowest training kernels (including float32 `Add`, `Sub`,
  * `Multiply`, `RealDiv` with broadcasting, `Sum` and `Mean`, which dominate batch-norm
  * gradients), and corrected
- * `AvgPoolGrad` and `ResizeNearestNeighborGrad`.
+ * `AvgPoolGrad` and `ResizeNearestNeighborGrad`, and `BurninReluGrad`.
  */
 export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterKernel.cpu,
@@ -91,6 +94,7 @@ export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
   avgPoolGradKernel.cpu,
   unsortedSegmentSumKernel.cpu,
   resizeNearestNeighborGradKernel.cpu,
+  reluGradKernel.cpu,
   cpuAddConfig,
   cpuSubConfig,
   cpuMultiplyConfig,

@@ -1,3 +1,4 @@
+import { RELU_GRAD_KERNEL } from '@burnin/internal';
 import * as tf from '../tf.js';
 
 /** Activation after a conv block's bias. */
@@ -13,12 +14,13 @@ type GradFunc = Parameters<typeof tf.customGrad>[0];
 /**
  * `act(conv2d(x, w, stride, 'same') + b)` as one differentiable op. The forward runs the same
  * three kernels as the plain composition (Conv2D, Add, Relu) and the backward the same kernels
- * on the same values (Step and Multiply for the relu, Sum for the bias, Conv2DBackpropInput and
- * Conv2DBackpropFilter), so values and gradients equal the plain composition's bit for bit; what
- * it saves is the autodiff bookkeeping of the three ops (tape entries, saved-tensor clones, the
- * Cast and Reshape kernels of their stock gradients). `x` [B, H, W, Cin], `w` [k, k, Cin, Cout],
- * `b` [Cout]. With `inputGradient: false`, `x` gets no gradient (the first layer, whose input is
- * the images): no Conv2DBackpropInput runs.
+ * on the same values (Step and Multiply for the relu, or @burnin/backend's fused kernel with
+ * their bits; Sum for the bias; Conv2DBackpropInput and Conv2DBackpropFilter), so values and
+ * gradients equal the plain composition's bit for bit; what it saves is the autodiff
+ * bookkeeping of the three ops (tape entries, saved-tensor clones, the Cast and Reshape kernels
+ * of their stock gradients). `x` [B, H, W, Cin], `w` [k, k, Cin, Cout], `b` [Cout]. With
+ * `inputGradient: false`, `x` gets no gradient (the first layer, whose input is the images):
+ * no Conv2DBackpropInput runs.
  */
 export function convBlock(
   x: tf.Tensor4D,
@@ -81,10 +83,18 @@ function forward(
 
 /**
  * The stock Relu gradient is `dy * step(z)` on the pre-activation z; `step(relu(z))` is the same
- * mask (relu keeps positive values, maps the rest to 0 and keeps NaN).
+ * mask (relu keeps positive values, maps the rest to 0 and keeps NaN). @burnin/backend's
+ * `BurninReluGrad` computes it in one kernel with the same bits, where it is registered.
  */
 function activationGradient(dy: tf.Tensor4D, y: tf.Tensor4D, act: BlockActivation): tf.Tensor4D {
-  return act === 'relu' ? (tf.mul(dy, tf.step(y)) as tf.Tensor4D) : dy;
+  if (act === 'linear') return dy;
+  if (
+    dy.dtype === 'float32' &&
+    y.dtype === 'float32' &&
+    tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend())
+  )
+    return tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, y }) as tf.Tensor4D;
+  return tf.mul(dy, tf.step(y)) as tf.Tensor4D;
 }
 
 function biasGradient(dz: tf.Tensor4D): tf.Tensor1D {
@@ -97,14 +107,12 @@ function filterGradient(
   filterShape: [number, number, number, number],
   g: BlockGeometry,
 ): tf.Tensor4D {
-  return tf
-    .engine()
-    .runKernel('Conv2DBackpropFilter', { x, dy: dz }, {
-      strides: g.stride,
-      pad: 'same',
-      dataFormat: 'NHWC',
-      filterShape,
-    } as never) as tf.Tensor4D;
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, {
+    strides: g.stride,
+    pad: 'same',
+    dataFormat: 'NHWC',
+    filterShape,
+  } as never) as tf.Tensor4D;
 }
 
 function inputGradientOf(
@@ -113,12 +121,10 @@ function inputGradientOf(
   inputShape: [number, number, number, number],
   g: BlockGeometry,
 ): tf.Tensor4D {
-  return tf
-    .engine()
-    .runKernel('Conv2DBackpropInput', { dy: dz, filter: w }, {
-      strides: g.stride,
-      pad: 'same',
-      dataFormat: 'NHWC',
-      inputShape,
-    } as never) as tf.Tensor4D;
+  return tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter: w }, {
+    strides: g.stride,
+    pad: 'same',
+    dataFormat: 'NHWC',
+    inputShape,
+  } as never) as tf.Tensor4D;
 }

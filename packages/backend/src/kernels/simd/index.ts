@@ -32,6 +32,7 @@ export const simdStats = {
   copyBlocks: 0,
   biasActivation: 0,
   resizeNearestGrad: 0,
+  reluGrad: 0,
 };
 
 /**
@@ -49,6 +50,7 @@ interface ConvGradExports {
   copy_blocks: CKernel;
   bias_activation: CKernel;
   resize_nearest_grad: CKernel;
+  relu_grad: CKernel;
   depthwise_backprop_filter: CKernel;
   depthwise_backprop_input: CKernel;
   bpf_scratch_floats(FH: number, FW: number, IC: number, OC: number): number;
@@ -450,4 +452,19 @@ export function simdResizeNearestGrad(
   module._free(idx);
   simdStats.resizeNearestGrad++;
   return out;
+}
+
+/**
+ * `dy * step(y)` (float32, same shapes) with the SIMD kernel of csrc/elementwise.c, as a new
+ * tensor; null when the SIMD kernels do not apply.
+ */
+export function simdReluGrad(
+  backend: WasmBackendLike,
+  dy: TensorInfo,
+  y: TensorInfo,
+): TensorInfo | null {
+  const bound = f32(dy) && f32(y) ? bind(backend, simdKernelsEnabled) : null;
+  if (bound == null) return null;
+  const n = dy.shape.reduce((a, d) => a * d, 1);
+  return call(bound, bound.exports.relu_grad, 'reluGrad', [dy, y], dy.shape.slice(), 0, [n]);
 }
