@@ -22,9 +22,10 @@ import { batchAt, datasetsFromConfig, modelFromConfig, train } from './train/tra
  * through `train()` (the same step code, data generation included; evaluation excluded from
  * images/s), at all cores also with the other place to make batches, beside the PyTorch CPU twin
  * (apps/trainer/bench/torch_centernet.py, interpreter from BURNIN_PYTHON, default python3)
- * at the same thread counts, all interleaved over 2 rounds (best round reported); peak RSS;
- * the kernel split of one single-thread step.
- * Usage: node dist/bench.js [preset] [steps]
+ * at the same thread counts, and the machine's own ceiling (independent 1-thread runs side by
+ * side, at the full batch and at one shard's), all interleaved over 2 rounds (best round
+ * reported); peak RSS; the kernel split of one single-thread step.
+ * Usage: node dist/bench.js [preset] [steps]   (internal: --solo preset steps batch)
  */
 async function main(): Promise<void> {
   const solo = process.argv[2] === '--solo';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const preset = args[0] ?? 'demo';
   const steps = Number(args[1] ?? 40);
   if (!PRESETS[preset]) throw new Error(`unknown preset ${preset}`);
-  const cfg = benchConfig(preset, steps);
+  const cfg = benchConfig(preset, steps, solo && args[2] ? Number(args[2]) : undefined);
   const B = cfg.train.batchSize;
   // one thread per tfjs engine, as `burnin train` runs (selectBackend)
   const choice = await initBackend('auto', {
@@ -70,8 +71,12 @@ async function main(): Promise<void> {
       : []),
   ];
   const best = new Map<string, { ms: number; cpuMs: number }>();
-  // the machine's own ceiling: `most` independent 1-thread runs side by side (own processes)
+  // the machine's own ceiling: `most` independent 1-thread runs side by side (own processes),
+  // at the full batch and at the largest shard's batch (that one also alone)
+  const shardBatch = Math.ceil(B / most);
   let sideBySide = Infinity;
+  let shardSideBySide = Infinity;
+  let shardAlone = Infinity;
   const torch = new Map<number, number>();
   let torchNote = '';
   let split = '';
@@ -101,7 +106,14 @@ async function main(): Promise<void> {
         }
       }
     }
-    if (most > 1) sideBySide = Math.min(sideBySide, await sideBySideRuns(preset, steps, most));
+    if (most > 1) {
+      sideBySide = Math.min(sideBySide, await sideBySideRuns(preset, steps, most, B));
+      shardSideBySide = Math.min(
+        shardSideBySide,
+        await sideBySideRuns(preset, steps, most, shardBatch),
+      );
+      shardAlone = Math.min(shardAlone, await sideBySideRuns(preset, steps, 1, shardBatch));
+    }
     const tt = torchTwin(cfg, counts, Math.min(steps, 30));
     torchNote = tt.note ?? '';
     for (const [T, ms] of tt) torch.set(T, Math.min(ms, torch.get(T) ?? Infinity));
@@ -143,7 +155,10 @@ async function main(): Promise<void> {
   if (Number.isFinite(sideBySide)) {
     const one = best.get('1')?.ms ?? Number.NaN;
     console.log(
-      `${most} independent 1-thread runs side by side (own processes): ${sideBySide.toFixed(1)} ms per step each, together ${((most * one) / sideBySide).toFixed(2)}x the images/s of one run alone (the most a data-parallel split of the work can reach on this machine)`,
+      `${most} independent 1-thread runs side by side (own processes): ${sideBySide.toFixed(1)} ms per step each, together ${((most * one) / sideBySide).toFixed(2)}x the images/s of one run alone`,
+    );
+    console.log(
+      `the same at batch ${shardBatch} (one shard): ${shardSideBySide.toFixed(1)} ms per step each side by side, ${shardAlone.toFixed(1)} ms alone; each core of a ${most}-thread step does at least that work, so ${most} threads can reach at most ${(one / shardSideBySide).toFixed(2)}x one thread on this machine`,
     );
   }
   if (split) console.log(split);
@@ -153,12 +168,13 @@ async function main(): Promise<void> {
 }
 
 /** The bench's config of a preset: a 4-image validation set, one log/eval/save at the end. */
-function benchConfig(preset: string, steps: number): TrainConfig {
+function benchConfig(preset: string, steps: number, batchSize?: number): TrainConfig {
   const base = resolveConfig({ preset });
+  const train = { ...base.train, steps, evalEvery: steps, checkpointEvery: steps, logEvery: steps };
   return validateConfig({
     ...base,
     data: { ...base.data, valSize: 4 },
-    train: { ...base.train, steps, evalEvery: steps, checkpointEvery: steps, logEvery: steps },
+    train: batchSize === undefined ? train : { ...train, batchSize },
   });
 }
 
@@ -174,15 +190,20 @@ async function soloRun(cfg: TrainConfig): Promise<number> {
 }
 
 /**
- * `n` 1-thread runs of the preset at once, each its own process (`bench.js --solo`): the
- * slowest one's ms/step. Nothing is shared between them, so `n` x the images of one step in
+ * `n` 1-thread runs of the preset at batch `batch` at once, each its own process
+ * (`bench.js --solo preset steps batch`): the slowest one's ms/step. Nothing is shared between them, so `n` x the images of one step in
  * that time is what the machine gives `n` busy cores of this work: the ceiling of any
  * data-parallel split.
  */
-async function sideBySideRuns(preset: string, steps: number, n: number): Promise<number> {
+async function sideBySideRuns(
+  preset: string,
+  steps: number,
+  n: number,
+  batch: number,
+): Promise<number> {
   const script = fileURLToPath(import.meta.url);
   const runs = Array.from({ length: n }, () =>
-    spawn(process.execPath, [script, '--solo', preset, String(steps)], {
+    spawn(process.execPath, [script, '--solo', preset, String(steps), String(batch)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     }),
   );
