@@ -158,7 +158,7 @@ async function main(): Promise<void> {
       `${most} independent 1-thread runs side by side (own processes): ${sideBySide.toFixed(1)} ms per step each, together ${((most * one) / sideBySide).toFixed(2)}x the images/s of one run alone`,
     );
     console.log(
-      `the same at batch ${shardBatch} (one shard): ${shardSideBySide.toFixed(1)} ms per step each side by side, ${shardAlone.toFixed(1)} ms alone; each core of a ${most}-thread step does at least that work, so ${most} threads can reach at most ${(one / shardSideBySide).toFixed(2)}x one thread on this machine`,
+      `the same at batch ${shardBatch} (one shard): ${shardSideBySide.toFixed(1)} ms per step each side by side, ${shardAlone.toFixed(1)} ms alone; each core of a ${most}-thread step does at least that work, so over ${steps} steps ${most} threads can reach about ${(one / shardSideBySide).toFixed(2)}x one thread at most on this machine`,
     );
   }
   if (split) console.log(split);
