@@ -31,27 +31,7 @@ export function convBlock(
   inputGradient = true,
 ): tf.Tensor4D {
   const g: BlockGeometry = { stride };
-  if (!inputGradient) {
-    const op = tf.customGrad(((wIn: tf.Tensor4D, bIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
-      const y = forward(x, wIn, bIn, g, act);
-      save([x, wIn, y]);
-      return {
-        value: y,
-        gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-          const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-          const dz = activationGradient(dy, ys, act);
-          return [filterGradient(xs, dz, ws.shape, g), biasGradient(dz)];
-        },
-      };
-    }) as unknown as GradFunc);
-    return op(w, b) as tf.Tensor4D;
-  }
-  const op = tf.customGrad(((
-    xIn: tf.Tensor4D,
-    wIn: tf.Tensor4D,
-    bIn: tf.Tensor1D,
-    save: tf.GradSaveFunc,
-  ) => {
+  const block = (xIn: tf.Tensor4D, wIn: tf.Tensor4D, bIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
     const y = forward(xIn, wIn, bIn, g, act);
     save([xIn, wIn, y]);
     return {
@@ -59,14 +39,18 @@ export function convBlock(
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
         const dz = activationGradient(dy, ys, act);
-        return [
-          inputGradientOf(dz, ws, xs.shape, g),
-          filterGradient(xs, dz, ws.shape, g),
-          biasGradient(dz),
-        ];
+        const params = [filterGradient(xs, dz, ws.shape, g), biasGradient(dz)];
+        return inputGradient ? [inputGradientOf(dz, ws, xs.shape, g), ...params] : params;
       },
     };
-  }) as unknown as GradFunc);
+  };
+  if (!inputGradient) {
+    // x is a constant of the op: only w and b are its inputs
+    const op = tf.customGrad(((wIn: tf.Tensor4D, bIn: tf.Tensor1D, save: tf.GradSaveFunc) =>
+      block(x, wIn, bIn, save)) as unknown as GradFunc);
+    return op(w, b) as tf.Tensor4D;
+  }
+  const op = tf.customGrad(block as unknown as GradFunc);
   return op(x, w, b) as tf.Tensor4D;
 }
 
