@@ -9,15 +9,25 @@ export interface Rng {
   state(): number;
 }
 
+/** mulberry32's state step. */
+function advance(s: number): number {
+  return (s + 0x6d2b79f5) >>> 0;
+}
+
+/** mulberry32's draw in [0, 1) from a (just advanced) state. */
+function output(s: number): number {
+  let t = s;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
 /** Creates a mulberry32 generator from a uint32 seed/state. */
 export function createRng(seed: number): Rng {
   let s = seed >>> 0;
   const next = (() => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    s = advance(s);
+    return output(s);
   }) as Rng;
   next.state = () => s;
   return next;
@@ -31,11 +41,8 @@ export function createRng(seed: number): Rng {
 export function fillRng(state: number, out: Float64Array): number {
   let s = state >>> 0;
   for (let i = 0; i < out.length; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    s = advance(s);
+    out[i] = output(s);
   }
   return s;
 }
