@@ -191,9 +191,9 @@ async function soloRun(cfg: TrainConfig): Promise<number> {
 
 /**
  * `n` 1-thread runs of the preset at batch `batch` at once, each its own process
- * (`bench.js --solo preset steps batch`): the slowest one's ms/step. Nothing is shared between them, so `n` x the images of one step in
- * that time is what the machine gives `n` busy cores of this work: the ceiling of any
- * data-parallel split.
+ * (`bench.js --solo preset steps batch`): the slowest one's ms/step. Nothing is shared between
+ * them, so `n` x the images of one step in that time is what the machine gives `n` busy cores
+ * of this work: the ceiling of any data-parallel split.
  */
 async function sideBySideRuns(
   preset: string,

@@ -4,11 +4,6 @@ import * as tf from '../tf.js';
 /** Activation after a conv block's bias. */
 export type BlockActivation = 'relu' | 'linear';
 
-/** Stride and padding of a conv block ('same' padding, NHWC, no dilation). */
-interface BlockGeometry {
-  stride: 1 | 2;
-}
-
 type GradFunc = Parameters<typeof tf.customGrad>[0];
 
 /**
@@ -30,17 +25,16 @@ export function convBlock(
   act: BlockActivation,
   inputGradient = true,
 ): tf.Tensor4D {
-  const g: BlockGeometry = { stride };
   const block = (xIn: tf.Tensor4D, wIn: tf.Tensor4D, bIn: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const y = forward(xIn, wIn, bIn, g, act);
+    const y = forward(xIn, wIn, bIn, stride, act);
     save([xIn, wIn, y]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
         const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
         const dz = activationGradient(dy, ys, act);
-        const params = [filterGradient(xs, dz, ws.shape, g), biasGradient(dz)];
-        return inputGradient ? [inputGradientOf(dz, ws, xs.shape, g), ...params] : params;
+        const params = [filterGradient(xs, dz, ws.shape, stride), biasGradient(dz)];
+        return inputGradient ? [inputGradientOf(dz, ws, xs.shape, stride), ...params] : params;
       },
     };
   };
@@ -58,10 +52,10 @@ function forward(
   x: tf.Tensor4D,
   w: tf.Tensor4D,
   b: tf.Tensor1D,
-  g: BlockGeometry,
+  stride: 1 | 2,
   act: BlockActivation,
 ): tf.Tensor4D {
-  const z = tf.add(tf.conv2d(x, w, g.stride, 'same'), b) as tf.Tensor4D;
+  const z = tf.add(tf.conv2d(x, w, stride, 'same'), b) as tf.Tensor4D;
   return act === 'relu' ? tf.relu(z) : z;
 }
 
@@ -89,10 +83,10 @@ function filterGradient(
   x: tf.Tensor4D,
   dz: tf.Tensor4D,
   filterShape: [number, number, number, number],
-  g: BlockGeometry,
+  stride: 1 | 2,
 ): tf.Tensor4D {
   return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, {
-    strides: g.stride,
+    strides: stride,
     pad: 'same',
     dataFormat: 'NHWC',
     filterShape,
@@ -103,10 +97,10 @@ function inputGradientOf(
   dz: tf.Tensor4D,
   w: tf.Tensor4D,
   inputShape: [number, number, number, number],
-  g: BlockGeometry,
+  stride: 1 | 2,
 ): tf.Tensor4D {
   return tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter: w }, {
-    strides: g.stride,
+    strides: stride,
     pad: 'same',
     dataFormat: 'NHWC',
     inputShape,

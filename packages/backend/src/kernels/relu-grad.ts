@@ -1,5 +1,5 @@
 import { RELU_GRAD_KERNEL } from '@burnin/internal';
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { type TensorInfo, util } from '@tensorflow/tfjs-core';
 import { bothBackends } from './backend-io.js';
 import { simdReluGrad } from './simd/index.js';
 
@@ -24,8 +24,7 @@ export function reluGradient(dy: ArrayLike<number>, y: ArrayLike<number>, out: F
 export const reluGradKernel = bothBackends<{ dy: TensorInfo; y: TensorInfo }>(
   RELU_GRAD_KERNEL,
   ({ dy, y }, _attrs, io) => {
-    const same = dy.shape.length === y.shape.length && dy.shape.every((d, i) => d === y.shape[i]);
-    if (dy.dtype !== 'float32' || y.dtype !== 'float32' || !same) {
+    if (dy.dtype !== 'float32' || y.dtype !== 'float32' || !util.arraysEqual(dy.shape, y.shape)) {
       throw new TypeError(
         `${RELU_GRAD_KERNEL}: dy and y must be float32 of one shape, got ${dy.dtype} [${dy.shape}] and ${y.dtype} [${y.shape}]`,
       );

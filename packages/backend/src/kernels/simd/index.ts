@@ -1,4 +1,4 @@
-import { env, type TensorInfo } from '@tensorflow/tfjs-core';
+import { env, type TensorInfo, util } from '@tensorflow/tfjs-core';
 import type { Conv2DInfo, WindowGeometry } from '../../conv-geometry.js';
 import type { WasmBackendLike } from '../backend-io.js';
 import { CONV_GRAD_WASM, CONV_GRAD_WASM_SHARED } from './kernels-wasm.js';
@@ -465,6 +465,6 @@ export function simdReluGrad(
 ): TensorInfo | null {
   const bound = f32(dy) && f32(y) ? bind(backend, simdKernelsEnabled) : null;
   if (bound == null) return null;
-  const n = dy.shape.reduce((a, d) => a * d, 1);
+  const n = util.sizeFromShape(dy.shape);
   return call(bound, bound.exports.relu_grad, 'reluGrad', [dy, y], dy.shape.slice(), 0, [n]);
 }
