@@ -15,7 +15,14 @@ import {
 } from './config.js';
 import * as tf from './tf.js';
 import { createGradientStepper, prepareBatch } from './train/parallel.js';
-import { batchAt, datasetsFromConfig, modelFromConfig, train } from './train/train.js';
+import {
+  batchAt,
+  datasetsFromConfig,
+  modelFromConfig,
+  readMetrics,
+  type TrainResult,
+  train,
+} from './train/train.js';
 
 /**
  * Training throughput of a preset (default `demo`) at 1, 2, 4, ... threads and all cores, end to end
@@ -43,7 +50,8 @@ async function main(): Promise<void> {
   });
   registerTrainingKernels();
   if (solo) {
-    console.log(`solo ms/step ${await soloRun(cfg)}`);
+    const r = await soloRun(cfg);
+    console.log(`solo ms/step ${r.whole} last half ${r.lastHalf}`);
     return;
   }
   const cores = availableParallelism();
@@ -56,27 +64,34 @@ async function main(): Promise<void> {
     `preset ${preset}: input ${cfg.data.imageSize}px, batch ${B}, widths ${cfg.model.widths.join('/')}, head ${cfg.model.headWidth}; ${choice.reason}; ${cores} cores; ${steps} steps x 2 rounds, interleaved`,
   );
 
-  // ours at each count (the next batch made where train() makes it by default); at all cores
-  // also with the other choice (loader thread / main thread); torch after ours in every round
+  // ours at each count (the next batch made where train() makes it by default: each thread
+  // its own shard); at all cores also with the whole batch made by the main thread (no core
+  // left) or a loader thread (a core left); torch after ours in every round
+  const other = cores > most ? 'thread' : 'main';
   const variants = [
     ...counts.map((T) => ({ T, on: undefined as 'thread' | 'main' | undefined, label: String(T) })),
     ...(most > 1
       ? [
           {
             T: most,
-            on: cores > most ? 'main' : 'thread',
-            label: `${most}, batches on ${cores > most ? 'main' : 'loader'}`,
+            on: other,
+            label: `${most}, batches on ${other === 'main' ? 'main' : 'loader'}`,
           } as const,
         ]
       : []),
   ];
-  const best = new Map<string, { ms: number; cpuMs: number }>();
+  const best = new Map<string, { ms: number; lastHalf: number; cpuMs: number }>();
   // the machine's own ceiling: `most` independent 1-thread runs side by side (own processes),
   // at the full batch and at the largest shard's batch (that one also alone)
   const shardBatch = Math.ceil(B / most);
-  let sideBySide = Infinity;
-  let shardSideBySide = Infinity;
-  let shardAlone = Infinity;
+  const none = { whole: Infinity, lastHalf: Infinity };
+  const minSpeed = (a: RunSpeed, b: RunSpeed): RunSpeed => ({
+    whole: Math.min(a.whole, b.whole),
+    lastHalf: Math.min(a.lastHalf, b.lastHalf),
+  });
+  let sideBySide: RunSpeed = none;
+  let shardSideBySide: RunSpeed = none;
+  let shardAlone: RunSpeed = none;
   const torch = new Map<number, number>();
   let torchNote = '';
   let split = '';
@@ -92,13 +107,16 @@ async function main(): Promise<void> {
         ...(v.on ? { prefetchOn: v.on } : {}),
       });
       const c = process.cpuUsage(c0);
+      const speed = runSpeed(out, r, cfg);
       rmSync(out, { recursive: true, force: true });
-      const ms = (B * 1000) / r.summary.imagesPerSec;
+      const ms = speed.whole;
       // CPU of all threads over the whole run (startup and the final small eval included)
       const cpuMs = (c.user + c.system) / 1000 / steps;
       const prev = best.get(v.label);
+      const lastHalf = Math.min(speed.lastHalf, prev?.lastHalf ?? Infinity);
+      if (prev) prev.lastHalf = lastHalf;
       if (!prev || ms < prev.ms) {
-        best.set(v.label, { ms, cpuMs });
+        best.set(v.label, { ms, lastHalf, cpuMs });
         const t = r.timing;
         if (v.T > 1 && v.T === most && !v.on && t) {
           const f = (x: number) => (x / steps).toFixed(1);
@@ -107,12 +125,12 @@ async function main(): Promise<void> {
       }
     }
     if (most > 1) {
-      sideBySide = Math.min(sideBySide, await sideBySideRuns(preset, steps, most, B));
-      shardSideBySide = Math.min(
+      sideBySide = minSpeed(sideBySide, await sideBySideRuns(preset, steps, most, B));
+      shardSideBySide = minSpeed(
         shardSideBySide,
         await sideBySideRuns(preset, steps, most, shardBatch),
       );
-      shardAlone = Math.min(shardAlone, await sideBySideRuns(preset, steps, 1, shardBatch));
+      shardAlone = minSpeed(shardAlone, await sideBySideRuns(preset, steps, 1, shardBatch));
     }
     const tt = torchTwin(cfg, counts, Math.min(steps, 30));
     torchNote = tt.note ?? '';
@@ -123,17 +141,19 @@ async function main(): Promise<void> {
     'threads',
     'ours img/s',
     'ours ms/step',
+    'last half',
     'CPU ms/step',
     'torch ms/step',
     'ours/torch',
   ];
   const rows = variants.map((v) => {
-    const o = best.get(v.label) as { ms: number; cpuMs: number };
+    const o = best.get(v.label) as { ms: number; lastHalf: number; cpuMs: number };
     const t = torch.get(v.T);
     return [
       v.label,
       ((B * 1000) / o.ms).toFixed(1),
       o.ms.toFixed(1),
+      o.lastHalf.toFixed(1),
       o.cpuMs.toFixed(0),
       t === undefined ? '-' : t.toFixed(1),
       t === undefined ? '-' : `${(o.ms / t).toFixed(2)}x`,
@@ -142,9 +162,12 @@ async function main(): Promise<void> {
   const all = [head, ...rows];
   const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   for (const r of all) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
+  const one = best.get('1') as { ms: number; lastHalf: number };
   for (const v of variants.slice(1)) {
-    const sp = (best.get('1')?.ms ?? 0) / (best.get(v.label)?.ms ?? 1);
-    console.log(`speed-up ${v.label} threads vs 1: ${sp.toFixed(2)}x`);
+    const o = best.get(v.label) as { ms: number; lastHalf: number };
+    console.log(
+      `speed-up ${v.label} threads vs 1: ${(one.ms / o.ms).toFixed(2)}x over all ${steps} steps, ${(one.lastHalf / o.lastHalf).toFixed(2)}x over the last half`,
+    );
   }
   for (const T of counts.slice(1)) {
     const t1 = torch.get(1);
@@ -152,13 +175,13 @@ async function main(): Promise<void> {
     if (t1 !== undefined && tT !== undefined)
       console.log(`torch speed-up ${T} threads vs 1: ${(t1 / tT).toFixed(2)}x`);
   }
-  if (Number.isFinite(sideBySide)) {
-    const one = best.get('1')?.ms ?? Number.NaN;
+  if (Number.isFinite(sideBySide.whole)) {
+    const f = (x: RunSpeed) => `${x.whole.toFixed(1)} (last half ${x.lastHalf.toFixed(1)})`;
     console.log(
-      `${most} independent 1-thread runs side by side (own processes): ${sideBySide.toFixed(1)} ms per step each, together ${((most * one) / sideBySide).toFixed(2)}x the images/s of one run alone`,
+      `${most} independent 1-thread runs side by side (own processes): ${f(sideBySide)} ms per step each, together ${((most * one.ms) / sideBySide.whole).toFixed(2)}x (last half ${((most * one.lastHalf) / sideBySide.lastHalf).toFixed(2)}x) the images/s of one run alone`,
     );
     console.log(
-      `the same at batch ${shardBatch} (one shard): ${shardSideBySide.toFixed(1)} ms per step each side by side, ${shardAlone.toFixed(1)} ms alone; each core of a ${most}-thread step does at least that work, so over ${steps} steps ${most} threads can reach about ${(one / shardSideBySide).toFixed(2)}x one thread at most on this machine`,
+      `the same at batch ${shardBatch} (one shard): ${f(shardSideBySide)} ms per step each side by side, ${f(shardAlone)} ms alone; each core of a ${most}-thread step does at least that work, so ${most} threads can reach about ${(one.ms / shardSideBySide.whole).toFixed(2)}x one thread over all ${steps} steps and ${(one.lastHalf / shardSideBySide.lastHalf).toFixed(2)}x over the last half, at most, on this machine`,
     );
   }
   if (split) console.log(split);
@@ -167,10 +190,12 @@ async function main(): Promise<void> {
   console.log(await kernelSplit(cfg));
 }
 
-/** The bench's config of a preset: a 4-image validation set, one log/eval/save at the end. */
+/** The bench's config of a preset: a 4-image validation set, 4 log windows, one eval/save at the end. */
 function benchConfig(preset: string, steps: number, batchSize?: number): TrainConfig {
   const base = resolveConfig({ preset });
-  const train = { ...base.train, steps, evalEvery: steps, checkpointEvery: steps, logEvery: steps };
+  // four metrics windows: the last two give the steady-state speed (JIT warm-up done)
+  const logEvery = Math.max(1, Math.floor(steps / 4));
+  const train = { ...base.train, steps, evalEvery: steps, checkpointEvery: steps, logEvery };
   return validateConfig({
     ...base,
     data: { ...base.data, valSize: 4 },
@@ -178,12 +203,38 @@ function benchConfig(preset: string, steps: number, batchSize?: number): TrainCo
   });
 }
 
-/** ms/step of one 1-thread `train()` run (the `--solo` child of {@link sideBySideRuns}). */
-async function soloRun(cfg: TrainConfig): Promise<number> {
+/** ms/step of a run: over all its steps, and over its second half (warm-up done). */
+interface RunSpeed {
+  whole: number;
+  lastHalf: number;
+}
+
+/** {@link RunSpeed} of a finished run in `out` (summary, and metrics.jsonl's windows). */
+function runSpeed(out: string, r: TrainResult, cfg: TrainConfig): RunSpeed {
+  const B = cfg.train.batchSize;
+  const half = cfg.train.steps / 2;
+  let ms = 0;
+  let n = 0;
+  let prev = 0;
+  for (const m of readMetrics(join(out, 'metrics.jsonl'))) {
+    if (m.type !== 'train') continue;
+    const step = m.step as number;
+    const k = step - prev;
+    prev = step;
+    if (step <= half) continue;
+    ms += (k * B * 1000) / (m.imagesPerSec as number);
+    n += k;
+  }
+  const whole = (B * 1000) / r.summary.imagesPerSec;
+  return { whole, lastHalf: n > 0 ? ms / n : whole };
+}
+
+/** One 1-thread `train()` run (the `--solo` child of {@link sideBySideRuns}). */
+async function soloRun(cfg: TrainConfig): Promise<RunSpeed> {
   const out = mkdtempSync(join(tmpdir(), 'burnin-bench-'));
   try {
     const r = await train({ config: cfg, outDir: out, log: () => {}, threads: 1 });
-    return (cfg.train.batchSize * 1000) / r.summary.imagesPerSec;
+    return runSpeed(out, r, cfg);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -191,7 +242,8 @@ async function soloRun(cfg: TrainConfig): Promise<number> {
 
 /**
  * `n` 1-thread runs of the preset at batch `batch` at once, each its own process
- * (`bench.js --solo preset steps batch`): the slowest one's ms/step. Nothing is shared between
+ * (`bench.js --solo preset steps batch`): the slowest one's ms/step (whole run and last
+ * half, each the slowest of the `n`). Nothing is shared between
  * them, so `n` x the images of one step in that time is what the machine gives `n` busy cores
  * of this work: the ceiling of any data-parallel split.
  */
@@ -200,7 +252,7 @@ async function sideBySideRuns(
   steps: number,
   n: number,
   batch: number,
-): Promise<number> {
+): Promise<RunSpeed> {
   const script = fileURLToPath(import.meta.url);
   const runs = Array.from({ length: n }, () =>
     spawn(process.execPath, [script, '--solo', preset, String(steps), String(batch)], {
@@ -209,20 +261,24 @@ async function sideBySideRuns(
   );
   const results = runs.map(
     (p) =>
-      new Promise<number>((resolve, reject) => {
+      new Promise<RunSpeed>((resolve, reject) => {
         let text = '';
         p.stdout.on('data', (d: Buffer) => {
           text += d.toString();
         });
         p.on('error', reject);
         p.on('close', (code) => {
-          const m = /solo ms\/step ([\d.]+)/.exec(text);
-          if (code === 0 && m) resolve(Number(m[1]));
+          const m = /solo ms\/step ([\d.]+) last half ([\d.]+)/.exec(text);
+          if (code === 0 && m) resolve({ whole: Number(m[1]), lastHalf: Number(m[2]) });
           else reject(new Error(`bench --solo exited with ${code}: ${text.trim()}`));
         });
       }),
   );
-  return Math.max(...(await Promise.all(results)));
+  const all = await Promise.all(results);
+  return {
+    whole: Math.max(...all.map((x) => x.whole)),
+    lastHalf: Math.max(...all.map((x) => x.lastHalf)),
+  };
 }
 
 /** The PyTorch twin's ms/step at each thread count (empty map + note when unavailable). */

@@ -20,7 +20,12 @@ import { detectionLoss, imagesToTensor } from '../src/model/loss.js';
 import { encodeTargets } from '../src/model/targets.js';
 import * as tf from '../src/tf.js';
 import { readCheckpoint } from '../src/train/checkpoint.js';
-import { createGradientStepper, liveWorkerCount, prepareBatch } from '../src/train/parallel.js';
+import {
+  createGradientStepper,
+  liveWorkerCount,
+  makeShard,
+  prepareBatch,
+} from '../src/train/parallel.js';
 import { batchAt, datasetsFromConfig, modelFromConfig, train } from '../src/train/train.js';
 import { tempRoot } from './helpers.js';
 
@@ -327,8 +332,9 @@ describe('data-parallel training on wasm', () => {
     );
     await train({ config: smoke(6), outDir: b, log: quiet, threads: 2, prefetch: false });
     expect(weightsHash(b)).toBe(weightsHash(a));
-    // batches made on the loader thread or on the main thread after its shard: the same run
-    for (const prefetchOn of ['thread', 'main'] as const) {
+    // batches made by each thread for its own shard (the default), on the loader thread, or
+    // on the main thread after its shard: the same run
+    for (const prefetchOn of ['workers', 'thread', 'main'] as const) {
       const m = tmp();
       await train({ config: smoke(6), outDir: m, log: quiet, threads: 2, prefetchOn });
       expect(weightsHash(m)).toBe(weightsHash(a));
@@ -338,5 +344,78 @@ describe('data-parallel training on wasm', () => {
     const c = tmp();
     await train({ config: smoke(6), outDir: c, log: quiet, threads: 1 });
     expectReferenceWeights(c, smoke(6));
+  });
+});
+
+describe('where the batches are made (threads 2, wasm)', () => {
+  it('each shard made by its own thread equals the same shard of the whole batch', () => {
+    const cfg = smoke(6);
+    const ds = datasetsFromConfig(cfg);
+    const B = cfg.train.batchSize;
+    for (const T of [2, 3]) {
+      const ranges = Array.from({ length: T }, (_, i) => [
+        Math.floor((i * B) / T),
+        Math.floor(((i + 1) * B) / T),
+      ]) as [number, number][];
+      for (const step of [0, 5, 17]) {
+        const whole = prepareBatch(
+          batchAt(ds.train, cfg.seed, step * B, B, cfg.data.augment),
+          cfg.data.imageSize,
+          3,
+          T,
+        );
+        ranges.forEach((r, i) => {
+          const own = makeShard(ds.train, cfg, 3, step, r);
+          expect(own.images.map((im) => Array.from(im))).toEqual(
+            whole.shards[i].images.map((im) => Array.from(im)),
+          );
+          expect(own.targets).toEqual(whole.shards[i].targets);
+          expect(own.imageIds).toEqual(whole.samples.slice(r[0], r[1]).map((x) => x.imageId));
+        });
+      }
+    }
+  });
+
+  it('datasets passed in: made on the main thread (the same run); other places refused', async () => {
+    const cfg = smoke(4);
+    const a = tmp();
+    await train({ config: cfg, outDir: a, log: quiet, threads: 2 });
+    const b = tmp();
+    const datasets = datasetsFromConfig(cfg);
+    await train({ config: cfg, outDir: b, log: quiet, threads: 2, datasets });
+    expect(weightsHash(b)).toBe(weightsHash(a));
+    for (const prefetchOn of ['workers', 'thread'] as const) {
+      const c = tmp();
+      await expect(
+        train({ config: cfg, outDir: c, log: quiet, threads: 2, datasets, prefetchOn }),
+      ).rejects.toThrow(
+        new RegExp(`prefetchOn '${prefetchOn}' needs the training set the config describes`),
+      );
+      expect(readdirSync(c)).toEqual([]); // refused before the folder is touched
+    }
+    await expect(
+      train({ config: cfg, outDir: tmp(), log: quiet, threads: 2, prefetchOn: 'disk' as 'main' }),
+    ).rejects.toThrow("prefetchOn must be 'workers', 'thread' or 'main', got disk");
+    expect(liveWorkerCount()).toBe(0);
+  });
+
+  it('a worker that cannot load the training set fails the start with its message', async () => {
+    const cfg = validateConfig({
+      ...smoke(2),
+      data: {
+        kind: 'coco',
+        imageSize: 32,
+        train: { annotations: join(tmp(), 'missing.json'), images: tmp() },
+        val: { annotations: join(tmp(), 'missing.json'), images: tmp() },
+      },
+    });
+    const model = modelFromConfig(cfg, 3);
+    const optimizer = withSchedule(tf.train.adam(1e-3), buildSchedule(cfg), {});
+    await expect(
+      createGradientStepper({ cfg, model, optimizer, numClasses: 3, threads: 2, ownShards: true }),
+    ).rejects.toThrow(/training worker 1 \(shard 1 of 2\) failed: .*missing\.json/);
+    expect(liveWorkerCount()).toBe(0);
+    model.dispose();
+    optimizer.dispose();
   });
 });

@@ -5,6 +5,8 @@ import { selectBackend } from '../src/backend.js';
 import { validateConfig } from '../src/config.js';
 import { createSyntheticDataset } from '../src/data/synthetic.js';
 import { encodePng } from '../src/io/image.js';
+import { readCheckpoint } from '../src/train/checkpoint.js';
+import { liveWorkerCount } from '../src/train/parallel.js';
 import { train } from '../src/train/train.js';
 import { tempRoot } from './helpers.js';
 
@@ -73,5 +75,28 @@ describe('training on a COCO-format dataset', () => {
     });
     const out = join(dir, 'bad-run');
     await expect(train({ config, outDir: out, log: () => {} })).rejects.toThrow(/bad\.json/);
+  });
+
+  it('threads 2: workers that load the set themselves train the same run', async () => {
+    const set = await writeCoco('shards', 6);
+    const valSet = await writeCoco('shards-val', 2);
+    const config = validateConfig({
+      data: { kind: 'coco', imageSize: 32, train: set, val: valSet, augment: true },
+      model: { widths: [4, 8, 8], headWidth: 8 },
+      train: { steps: 4, batchSize: 3, logEvery: 2, evalEvery: 4, checkpointEvery: 4 },
+    });
+    const runs: string[] = [];
+    for (const prefetchOn of ['workers', 'main'] as const) {
+      const out = join(dir, `shards-${prefetchOn}`);
+      const r = await train({ config, outDir: out, log: () => {}, threads: 2, prefetchOn });
+      expect(r.status).toBe('completed');
+      runs.push(out);
+    }
+    const [a, b] = runs.map((d) => readCheckpoint(join(d, 'checkpoints', 'latest.ckpt')).tensors);
+    expect(b.map((t) => t.name)).toEqual(a.map((t) => t.name));
+    a.forEach((t, i) => {
+      expect(Array.from(b[i].data)).toEqual(Array.from(t.data));
+    });
+    expect(liveWorkerCount()).toBe(0);
   });
 });

@@ -2,20 +2,69 @@ import { availableParallelism } from 'node:os';
 import type { TrainConfig } from '../config.js';
 import { batchAt } from '../data/batches.js';
 import type { DetectionDataset } from '../data/types.js';
+import { TrainerError } from '../errors.js';
 import { type BatchLoader, createBatchLoader } from './loader.js';
-import { type PreparedBatch, prepareBatch } from './prepared-batch.js';
+import {
+  type LeadShard,
+  makeShard,
+  type PreparedBatch,
+  prepareBatch,
+  type StepBatch,
+} from './prepared-batch.js';
+import { shardRanges } from './shard.js';
+
+/** Where the next batch is made while a data-parallel step runs (TrainOptions.prefetchOn). */
+export type PrefetchOn = 'workers' | 'thread' | 'main';
 
 /** Where the loop gets the batch of each step. */
 export interface BatchSource {
-  /** The prepared batch of step `step` (a pure function of seed and data position). */
-  get(step: number): Promise<PreparedBatch>;
   /**
-   * Work for the main thread while the workers finish step `step` (making the batch of
-   * `step + 1` when it is prefetched on the main thread), else undefined.
+   * The batch of step `step` (a pure function of seed and data position): the whole batch,
+   * or with `'workers'` shard 0 only (the stepper's workers make the other shards).
+   */
+  get(step: number): Promise<StepBatch>;
+  /**
+   * Work for the main thread while the workers finish step `step` (making its part of the
+   * batch of `step + 1` when that is prefetched on the main thread), else undefined.
    */
   whileWaiting(step: number): (() => void) | undefined;
+  /** Where the batches are made: 'workers' needs a stepper created with `ownShards`. */
+  readonly on: PrefetchOn | 'inline';
   /** Stops the data-loader thread, if any (idempotent). */
   dispose(): Promise<void>;
+}
+
+/**
+ * Where a run's batches are made: `'inline'` (each when asked for) with one thread or
+ * `prefetch: false`, else `prefetchOn`. By default: `'workers'` for the synthetic set (cheap
+ * to hold in every thread); for a COCO set (decoded up front, so a copy per worker would
+ * multiply its memory) `'thread'` when a core is left for it (os.availableParallelism() >
+ * threads), else `'main'`; always `'main'` when the training set was passed in rather than
+ * described by the config (`fromConfig` false: no other thread could load it). Throws a
+ * TrainerError for an unknown `prefetchOn`, and for `'workers'` / `'thread'` without
+ * `fromConfig`.
+ */
+export function resolvePrefetch(o: {
+  threads: number;
+  prefetch?: boolean | undefined;
+  prefetchOn?: PrefetchOn | undefined;
+  fromConfig: boolean;
+  kind: TrainConfig['data']['kind'];
+}): PrefetchOn | 'inline' {
+  const asked = o.prefetchOn;
+  if (asked !== undefined && !['workers', 'thread', 'main'].includes(asked))
+    throw new TrainerError(
+      `prefetchOn must be 'workers', 'thread' or 'main', got ${String(asked)}`,
+    );
+  if ((asked === 'workers' || asked === 'thread') && !o.fromConfig)
+    throw new TrainerError(
+      `prefetchOn '${asked}' needs the training set the config describes (other threads load it themselves); with datasets passed in, use 'main'`,
+    );
+  if (o.threads === 1 || o.prefetch === false) return 'inline';
+  if (asked) return asked;
+  if (!o.fromConfig) return 'main';
+  if (o.kind === 'synthetic') return 'workers';
+  return availableParallelism() > o.threads ? 'thread' : 'main';
 }
 
 /** Options of {@link createBatchSource}. */
@@ -24,36 +73,42 @@ export interface BatchSourceOptions {
   train: DetectionDataset;
   numClasses: number;
   threads: number;
-  /** See TrainOptions.prefetch (default true). */
-  prefetch?: boolean | undefined;
-  /** See TrainOptions.prefetchOn. */
-  prefetchOn?: 'thread' | 'main' | undefined;
+  /** Where the batches are made ({@link resolvePrefetch}). */
+  on: PrefetchOn | 'inline';
 }
 
 /**
- * The batches of a run. With one thread each batch is made when asked for; with T > 1 the
- * next batch is made while the compute threads run, on a data-loader thread of its own or on
- * the main thread after its shard (`prefetchOn`). Where and when a batch is made changes
- * nothing in its values.
+ * The batches of a run. With `'inline'` each batch is made when asked for; otherwise the
+ * next batch is made while the compute threads run: each thread its own shard (`'workers'`:
+ * the main thread shard 0 after its own gradients, each worker its shard after its
+ * gradients), on a data-loader thread of its own (`'thread'`), or all on the main thread
+ * after its shard (`'main'`). Where and when a batch is made changes nothing in its values.
  */
 export function createBatchSource(o: BatchSourceOptions): BatchSource {
-  const { cfg, threads: T } = o;
+  const { cfg, threads: T, on } = o;
   const B = cfg.train.batchSize;
   const total = cfg.train.steps;
-  const prepare = (at: number) =>
+  const prefetch = on !== 'inline';
+  const whole = (at: number): PreparedBatch =>
     prepareBatch(
       batchAt(o.train, cfg.seed, at * B, B, cfg.data.augment),
       cfg.data.imageSize,
       o.numClasses,
       T,
     );
-  const prefetch = T > 1 && o.prefetch !== false;
-  const pre: { step: number; batch: PreparedBatch | null } = { step: -1, batch: null };
+  const lead = shardRanges(B, T)[0];
+  const leadShard = (at: number): LeadShard => {
+    const { imageIds, ...shard } = makeShard(o.train, cfg, o.numClasses, at, lead);
+    return { step: at, shard, imageIds };
+  };
+  const prepare: (at: number) => StepBatch = on === 'workers' ? leadShard : whole;
+  const pre: { step: number; batch: StepBatch | null } = { step: -1, batch: null };
   const loader: BatchLoader | null =
-    prefetch && (o.prefetchOn ?? (availableParallelism() > T ? 'thread' : 'main')) === 'thread'
-      ? createBatchLoader({ config: cfg, numClasses: o.numClasses, threads: T }, total, prepare)
+    on === 'thread'
+      ? createBatchLoader({ config: cfg, numClasses: o.numClasses, threads: T }, total, whole)
       : null;
   return {
+    on,
     async get(step) {
       const batch = loader
         ? await loader.get(step)

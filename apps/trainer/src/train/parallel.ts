@@ -6,6 +6,9 @@
  * are synchronised with Atomics (notify / wait in the worker, waitAsync on the main thread).
  * Each shard's loss uses the whole batch's normalizers, so the sum of the shards' gradients
  * (taken in shard order, hence deterministic for a given T) is the full-batch gradient.
+ * A worker's shard is written by the main thread, or (`ownShards`) made by the worker itself
+ * from its own copy of the training set; the main thread then reads only its object count
+ * (for the normalizers) and image ids. Either way the shard holds the same values.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,7 @@ import {
   type InputCaps,
   InputLayout,
   OUT_EXTRA,
+  REQUEST,
   shardRanges,
   type WorkerInit,
 } from './shard.js';
@@ -32,15 +36,23 @@ export class WorkerError extends TrainerError {
 }
 
 import { TrainerError } from '../errors.js';
-import type { PreparedBatch } from './prepared-batch.js';
+import type { Shard, StepBatch } from './prepared-batch.js';
 
-export { type PreparedBatch, prepareBatch } from './prepared-batch.js';
+export {
+  type LeadShard,
+  makeShard,
+  type PreparedBatch,
+  prepareBatch,
+  type StepBatch,
+} from './prepared-batch.js';
 
 /** Summed gradients (tensors owned by the caller), loss and (heatmap, box) terms of a step. */
 export interface StepResult {
   grads: tf.NamedTensorMap;
   loss: number;
   terms: number[];
+  /** Image ids of the batch's samples, in batch order. */
+  imageIds: number[];
 }
 
 /** Computes a step's gradients over T threads. */
@@ -48,15 +60,18 @@ export interface GradientStepper {
   readonly threads: number;
   /**
    * Main-thread milliseconds so far: `shard` (its own shard, gradients read back), `extra`
-   * (whileWaiting), `wait` (waiting for the workers after that), `io` (weights/inputs out,
+   * (whileWaiting), `wait` (waiting for the workers after that, and for the shards they make
+   * themselves before the step), `io` (weights/inputs out,
    * gradient sum in); `worker`: the workers' compute time (sum over workers).
    */
   readonly timing: { shard: number; extra: number; wait: number; io: number; worker: number };
   /**
    * Gradients of the batch's loss at the model's current weights. `whileWaiting` runs on the
    * main thread after its own shard, while workers may still compute (e.g. the next batch).
+   * A {@link LeadShard} (shard 0 only) needs a stepper created with `ownShards`: the
+   * workers make the other shards of its step.
    */
-  compute(batch: PreparedBatch, whileWaiting?: () => void): Promise<StepResult>;
+  compute(batch: StepBatch, whileWaiting?: () => void): Promise<StepResult>;
   /** Stops and terminates the workers (idempotent). */
   dispose(): Promise<void>;
   /** Test hook: worker `index` (1-based shard) throws at its next step. */
@@ -88,6 +103,8 @@ interface Handle {
   worker: Worker;
   port: MessagePort;
   ctrl: Int32Array;
+  /** Image ids of the worker's own shard (when it makes its own). */
+  imageIds: Int32Array;
   out: Float32Array;
   input: InputLayout;
   error: WorkerError | null;
@@ -104,6 +121,13 @@ export interface StepperOptions {
   threads: number;
   /** Backend for the workers (default: the main thread's `tf.getBackend()`). */
   backend?: string;
+  /**
+   * Each worker makes its own shard of every step from the training set the config
+   * describes (it loads it itself, as loadDatasets does), so that compute() can take a
+   * {@link LeadShard}. A worker that cannot load the set fails createGradientStepper with
+   * a WorkerError that carries the loader's message.
+   */
+  ownShards?: boolean;
 }
 
 /** Starts the workers (T - 1 of them) and resolves when they are ready. */
@@ -115,7 +139,9 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
   const vars = model.variables;
   const P = vars.reduce((a, v) => a + v.size, 0);
 
-  const single = async (batch: PreparedBatch): Promise<StepResult> => {
+  const single = async (batch: StepBatch): Promise<StepResult> => {
+    if (!('shards' in batch))
+      throw new WorkerError('a lead shard needs workers that make their own shards');
     const shard = batch.shards[0];
     const x = imagesToTensor(shard.images, S);
     let terms: tf.Tensor1D | null = null;
@@ -127,7 +153,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     const termValues = Array.from((terms as unknown as tf.Tensor1D).dataSync());
     const loss = value.dataSync()[0];
     tf.dispose([x, value, terms as unknown as tf.Tensor]);
-    return { grads, loss, terms: termValues };
+    return { grads, loss, terms: termValues, imageIds: batch.samples.map((s) => s.imageId) };
   };
   if (T === 1)
     return {
@@ -176,6 +202,11 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         dims,
       );
       const ctrlBuf = new SharedArrayBuffer(CTRL.size * 4);
+      const ctrl = new Int32Array(ctrlBuf);
+      ctrl[CTRL.madeStep] = -1;
+      ctrl[CTRL.making] = -1;
+      const range = ranges[k];
+      const imageIds = new SharedArrayBuffer((range[1] - range[0]) * 4);
       const outBuf = new SharedArrayBuffer((P + OUT_EXTRA) * 4);
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {
@@ -192,6 +223,9 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         dims,
         norm: normBuf,
         port: port2,
+        ...(o.ownShards
+          ? { data: { config: cfg, numClasses: o.numClasses, range, imageIds } }
+          : {}),
       };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       liveWorkers++;
@@ -199,7 +233,8 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         index: k,
         worker,
         port: port1,
-        ctrl: new Int32Array(ctrlBuf),
+        ctrl,
+        imageIds: new Int32Array(imageIds),
         out: new Float32Array(outBuf),
         input,
         error: null,
@@ -233,20 +268,30 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     throw e;
   }
 
-  const waitDone = async (h: Handle, seq: number): Promise<void> => {
+  /** Resolves when `ctrl[index]` holds `value` (throws the worker's error if it fails). */
+  const waitFor = async (h: Handle, index: number, value: number): Promise<void> => {
     const A = Atomics as unknown as {
       waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown };
     };
     for (;;) {
       if (h.error) throw h.error;
-      const cur = Atomics.load(h.ctrl, CTRL.done);
-      if (cur === seq) return;
-      const w = A.waitAsync(h.ctrl, CTRL.done, cur, 1000);
+      const cur = Atomics.load(h.ctrl, index);
+      if (cur === value) return;
+      const w = A.waitAsync(h.ctrl, index, cur, 1000);
       if (w.async) await Promise.race([w.value as Promise<string>, h.failed]);
     }
   };
 
-  const send = (h: Handle, shard: PreparedBatch['shards'][number]) => {
+  /** Sends request `request` (about step `step`); returns its sequence number. */
+  const request = (h: Handle, request: number, step: number): number => {
+    Atomics.store(h.ctrl, CTRL.request, request);
+    Atomics.store(h.ctrl, CTRL.step, step);
+    const seq = Atomics.add(h.ctrl, CTRL.seq, 1) + 1;
+    Atomics.notify(h.ctrl, CTRL.seq);
+    return seq;
+  };
+
+  const send = (h: Handle, shard: Shard) => {
     const t = shard.targets;
     if (t.count > h.input.caps.objects) {
       const caps = {
@@ -266,27 +311,64 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     h.input.centers.set(t.centers);
     Atomics.store(h.ctrl, CTRL.images, shard.images.length);
     Atomics.store(h.ctrl, CTRL.count, t.count);
-    const seq = Atomics.add(h.ctrl, CTRL.seq, 1) + 1;
-    Atomics.notify(h.ctrl, CTRL.seq);
-    return seq;
+    return request(h, REQUEST.sentShard, 0);
+  };
+
+  /**
+   * Waits until worker `h` has made its own shard of `step` (asking for it unless it is
+   * made or being made: it makes step s + 1 by itself after step s); returns its object
+   * count and image ids.
+   */
+  const workerShard = async (h: Handle, step: number) => {
+    const c = h.ctrl;
+    if (Atomics.load(c, CTRL.madeStep) !== step && Atomics.load(c, CTRL.making) !== step)
+      request(h, REQUEST.makeShard, step);
+    await waitFor(h, CTRL.madeStep, step);
+    return { count: Atomics.load(c, CTRL.madeCount), imageIds: Array.from(h.imageIds) };
   };
 
   const timing = { shard: 0, extra: 0, wait: 0, io: 0, worker: 0 };
-  const compute = async (batch: PreparedBatch, whileWaiting?: () => void) => {
+  const compute = async (batch: StepBatch, whileWaiting?: () => void) => {
     if (disposed) throw new WorkerError('the training workers were stopped');
     const t0 = performance.now();
+    let shard: Shard;
+    let count: number;
+    let imageIds: number[];
+    let seqs: number[];
+    let tm = 0;
+    if ('shards' in batch) {
+      shard = batch.shards[0];
+      count = batch.count;
+      imageIds = batch.samples.map((s) => s.imageId);
+    } else {
+      if (!o.ownShards)
+        throw new WorkerError('a lead shard needs workers that make their own shards');
+      shard = batch.shard;
+      count = shard.targets.count;
+      imageIds = [...batch.imageIds];
+      for (const h of handles) {
+        const m0 = performance.now();
+        const made = await workerShard(h, batch.step);
+        tm += performance.now() - m0;
+        count += made.count;
+        imageIds.push(...made.imageIds);
+      }
+    }
     let off = 0;
     for (const v of vars) {
       weights.set(v.dataSync() as Float32Array, off);
       off += v.size;
     }
-    const n: LossNormalizers = { heatmap: Math.max(1, batch.count), box: batch.count };
+    const n: LossNormalizers = { heatmap: Math.max(1, count), box: count };
     norm[0] = n.heatmap;
     norm[1] = n.box;
-    const seqs = handles.map((h, i) => send(h, batch.shards[i + 1]));
+    if ('shards' in batch) seqs = handles.map((h, i) => send(h, batch.shards[i + 1]));
+    else {
+      const step = batch.step;
+      seqs = handles.map((h) => request(h, REQUEST.ownShard, step));
+    }
     const t1 = performance.now();
     // shard 0 on the main thread
-    const shard = batch.shards[0];
     const x = imagesToTensor(shard.images, S);
     let termsT: tf.Tensor1D | null = null;
     const { value, grads } = optimizer.computeGradients(() => {
@@ -310,7 +392,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     for (let i = 0; i < handles.length; i++) {
       const h = handles[i];
       const w0 = performance.now();
-      await waitDone(h, seqs[i]);
+      await waitFor(h, CTRL.done, seqs[i]);
       tw += performance.now() - w0;
       const g = h.out;
       for (let j = 0; j < P; j++) flat[j] += g[j];
@@ -328,9 +410,9 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     const t4 = performance.now();
     timing.shard += t2 - t1;
     timing.extra += t3 - t2;
-    timing.wait += tw;
-    timing.io += t1 - t0 + (t4 - t3 - tw);
-    return { grads: out, loss, terms };
+    timing.wait += tw + tm;
+    timing.io += t1 - t0 - tm + (t4 - t3 - tw);
+    return { grads: out, loss, terms, imageIds };
   };
 
   return {

@@ -1,16 +1,38 @@
 /** A batch split into the shards of a data-parallel step (no tfjs: the loader thread uses it). */
-import type { Sample } from '../data/types.js';
+import type { TrainConfig } from '../config.js';
+import { batchAt } from '../data/batches.js';
+import type { DetectionDataset, Sample } from '../data/types.js';
 import { OUTPUT_STRIDE } from '../model/geometry.js';
 import { type BatchTargets, encodeTargets } from '../model/targets.js';
 import { shardRanges } from './shard.js';
 
+/** The images of one shard and their targets. */
+export interface Shard {
+  images: Float32Array[];
+  targets: BatchTargets;
+}
+
 /** A batch split into the shards of a step. */
 export interface PreparedBatch {
   samples: Sample[];
-  shards: { images: Float32Array[]; targets: BatchTargets }[];
+  shards: Shard[];
   /** Objects in the whole batch. */
   count: number;
 }
+
+/**
+ * Shard 0 of step `step`'s batch, when every worker makes its own shard of it (see
+ * {@link makeShard}): the main thread's part of the step.
+ */
+export interface LeadShard {
+  step: number;
+  shard: Shard;
+  /** Image ids of the shard's samples, in batch order. */
+  imageIds: number[];
+}
+
+/** What a step trains on: the whole batch, or shard 0 when the workers make the rest. */
+export type StepBatch = PreparedBatch | LeadShard;
 
 /**
  * Splits a batch into `T` shards with their targets. With T = 1 the only shard's targets
@@ -30,4 +52,25 @@ export function prepareBatch(
     };
   });
   return { samples, shards, count: shards.reduce((n, s) => n + s.targets.count, 0) };
+}
+
+/**
+ * Images [a, b) of step `step`'s batch and their targets: the same values as shard
+ * [a, b) of prepareBatch(batchAt(train, seed, step * B, B, augment)), since each sample is a
+ * function of its data position alone. Any thread that holds the training set can make it.
+ */
+export function makeShard(
+  train: DetectionDataset,
+  cfg: TrainConfig,
+  numClasses: number,
+  step: number,
+  [a, b]: readonly [number, number],
+): Shard & { imageIds: number[] } {
+  const B = cfg.train.batchSize;
+  const samples = batchAt(train, cfg.seed, step * B + a, b - a, cfg.data.augment);
+  return {
+    images: samples.map((s) => s.image),
+    targets: encodeTargets(samples, cfg.data.imageSize, numClasses, OUTPUT_STRIDE),
+    imageIds: samples.map((s) => s.imageId),
+  };
 }

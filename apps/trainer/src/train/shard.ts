@@ -27,7 +27,7 @@ export function detectorConfig(cfg: TrainConfig, numClasses: number): ModelConfi
 
 /** Indices into a worker's Int32 control block. */
 export const CTRL = {
-  /** Request counter: the main thread increments it (and notifies) to start a step. */
+  /** Request counter: the main thread increments it (and notifies) to send a request. */
   seq: 0,
   /** The worker stores the request counter here when its gradients are written. */
   done: 1,
@@ -39,7 +39,29 @@ export const CTRL = {
   resized: 5,
   /** Test hook: 1 makes the worker throw at the next step. */
   crash: 6,
-  size: 8,
+  /** The request: one of {@link REQUEST}. */
+  request: 7,
+  /** The step a `makeShard` / `ownShard` request is about. */
+  step: 8,
+  /** Step whose shard the worker has made (-1: none yet); notified when it changes. */
+  madeStep: 9,
+  /** Objects in that shard. */
+  madeCount: 10,
+  /** Step whose shard the worker is making now (-1: none). */
+  making: 11,
+  /** Always 0: a slot for short sleeps (Atomics.wait with a timeout). */
+  sleep: 12,
+  size: 16,
+} as const;
+
+/** What the main thread asks of a worker (CTRL.request). */
+export const REQUEST = {
+  /** Gradients of the shard the main thread wrote into the input buffer. */
+  sentShard: 0,
+  /** Make the worker's own shard of step CTRL.step (see WorkerInit.data). */
+  makeShard: 1,
+  /** Gradients of the worker's own shard of step CTRL.step (made before). */
+  ownShard: 2,
 } as const;
 
 /** Extra floats after the gradients in a worker's output buffer: loss, heatmap, box, ms. */
@@ -103,6 +125,17 @@ export interface WorkerInit {
   /** Float64 [2]: the loss normalizers of the current step (whole batch). */
   norm: SharedArrayBuffer;
   port: MessagePort;
+  /**
+   * When set, the worker makes its own shard (images [a, b) of each step's batch) from the
+   * run's training set, which it loads itself from `config`, and writes the shard's image ids
+   * into `imageIds` (Int32, b - a of them).
+   */
+  data?: {
+    config: TrainConfig;
+    numClasses: number;
+    range: [number, number];
+    imageIds: SharedArrayBuffer;
+  };
 }
 
 /** Reads the normalizers a step uses from their shared Float64 buffer. */

@@ -3,7 +3,7 @@ import type { Detector } from '../model/centernet.js';
 import { LOSS_TERMS } from '../model/loss.js';
 import * as tf from '../tf.js';
 import type { GradientStepper } from './parallel.js';
-import type { PreparedBatch } from './prepared-batch.js';
+import type { StepBatch } from './prepared-batch.js';
 
 /** What one {@link trainStep} works on: the model, its optimizer and the gradient stepper. */
 export interface StepContext {
@@ -86,18 +86,22 @@ function globalNorm(grads: readonly tf.Tensor[]): number {
  */
 export async function trainStep(
   ctx: StepContext,
-  batch: PreparedBatch,
+  batch: StepBatch,
   step: number,
   options: StepOptions = {},
 ): Promise<StepOutcome> {
   const { model, optimizer, stepper } = ctx;
   if (options.injectWorkerFailure?.step === step)
     stepper.injectWorkerFailure(options.injectWorkerFailure.worker);
-  const { grads, loss, terms: termValues } = await stepper.compute(batch, options.whileWaiting);
+  const {
+    grads,
+    loss,
+    terms: termValues,
+    imageIds: batchImageIds,
+  } = await stepper.compute(batch, options.whileWaiting);
   if (options.injectNaN && options.injectNaN.step === step)
     termValues[LOSS_TERMS.indexOf(options.injectNaN.term)] = Number.NaN;
   const terms = Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])]));
-  const batchImageIds = batch.samples.map((s) => s.imageId);
   const bad = termValues.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0 || !Number.isFinite(loss)) {
     tf.dispose(Object.values(grads));

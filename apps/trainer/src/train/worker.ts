@@ -1,18 +1,26 @@
 /**
  * A data-parallel training worker (worker_threads). It owns a tfjs engine and a replica of
- * the detector; each step it reads the current weights and its shard of the batch from
- * shared memory, computes the shard's loss (with the whole batch's normalizers) and writes
- * the gradients, in the model's variable order, to its output buffer.
+ * the detector; each step it reads the current weights from shared memory, computes its
+ * shard's loss (with the whole batch's normalizers) and writes the gradients, in the model's
+ * variable order, to its output buffer. The shard is either written by the main thread into
+ * the input buffer, or (WorkerInit.data) made by the worker itself from its own copy of the
+ * training set: right after the gradients of step s it makes its shard of step s + 1, while
+ * the main thread sums the gradients and updates the weights.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type InitBackendOptions, initBackend, registerTrainingKernels } from '@burnin/backend';
 import '@tensorflow/tfjs-backend-wasm';
+import { loadDatasets } from '../data/batches.js';
+import type { DetectionDataset } from '../data/types.js';
 import { createDetector } from '../model/centernet.js';
 import { detectionLoss } from '../model/loss.js';
+import type { BatchTargets } from '../model/targets.js';
 import * as tf from '../tf.js';
-import { CTRL, InputLayout, readNorm, type WorkerInit } from './shard.js';
+import { makeShard } from './prepared-batch.js';
+import { CTRL, InputLayout, REQUEST, readNorm, type WorkerInit } from './shard.js';
 
 const init = workerData as WorkerInit;
+let trainSet: DetectionDataset | null = null;
 
 async function start(): Promise<void> {
   // `threads: 1`: each worker is one of the data-parallel threads
@@ -23,6 +31,15 @@ async function start(): Promise<void> {
   registerTrainingKernels();
   if (tf.getBackend() !== init.backend)
     throw new Error(`backend ${tf.getBackend()} instead of ${init.backend}`);
+  if (init.data) trainSet = (await loadDatasets(init.data.config)).train;
+}
+
+/** The worker's own shard of a step: images (one array, NHWC) and targets. */
+interface OwnShard {
+  step: number;
+  images: Float32Array;
+  n: number;
+  targets: BatchTargets;
 }
 
 function loop(): void {
@@ -35,26 +52,29 @@ function loop(): void {
   const norm = new Float64Array(init.norm);
   let input = new InputLayout(init.input, init.caps, init.dims);
   const S = init.dims.imageSize;
-  let seq = 0;
-  init.port.postMessage({ type: 'ready' });
-  for (;;) {
-    Atomics.wait(ctrl, CTRL.seq, seq);
-    seq = Atomics.load(ctrl, CTRL.seq);
-    if (Atomics.load(ctrl, CTRL.stop)) break;
-    if (Atomics.load(ctrl, CTRL.resized)) {
-      let m = receiveMessageOnPort(init.port);
-      while (!m) {
-        Atomics.wait(ctrl, CTRL.size - 1, 0, 1);
-        m = receiveMessageOnPort(init.port);
-      }
-      const msg = m.message as { input: SharedArrayBuffer; caps: WorkerInit['caps'] };
-      input = new InputLayout(msg.input, msg.caps, init.dims);
-      Atomics.store(ctrl, CTRL.resized, 0);
-    }
-    if (Atomics.load(ctrl, CTRL.crash)) throw new Error('injected worker failure');
-    const t0 = performance.now();
-    const n = Atomics.load(ctrl, CTRL.images);
-    const count = Atomics.load(ctrl, CTRL.count);
+  const px = S * S * 3;
+  let own: OwnShard | null = null;
+
+  /** Makes the own shard of `step` and publishes its object count and image ids. */
+  const make = (step: number) => {
+    const data = init.data;
+    if (!data || !trainSet) throw new Error('this worker does not make its own shards');
+    Atomics.store(ctrl, CTRL.making, step);
+    const s = makeShard(trainSet, data.config, data.numClasses, step, data.range);
+    const images = new Float32Array(s.images.length * px);
+    s.images.forEach((im, i) => {
+      images.set(im, i * px);
+    });
+    own = { step, images, n: s.images.length, targets: s.targets };
+    new Int32Array(data.imageIds).set(s.imageIds);
+    Atomics.store(ctrl, CTRL.madeCount, s.targets.count);
+    Atomics.store(ctrl, CTRL.madeStep, step);
+    Atomics.store(ctrl, CTRL.making, -1);
+    Atomics.notify(ctrl, CTRL.madeStep);
+  };
+
+  /** Gradients of a shard at the shared weights, written to `out`. */
+  const gradients = (images: Float32Array, n: number, targets: BatchTargets, t0: number) => {
     tf.tidy(() => {
       let off = 0;
       for (const v of vars) {
@@ -62,8 +82,7 @@ function loop(): void {
         off += v.size;
       }
     });
-    const x = tf.tensor4d(input.images.slice(0, n * S * S * 3), [n, S, S, 3]);
-    const targets = input.targets(n, count);
+    const x = tf.tensor4d(images, [n, S, S, 3]);
     let terms: tf.Tensor1D | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const r = detectionLoss(model, x, targets, init.lossWeights, readNorm(norm));
@@ -81,8 +100,47 @@ function loop(): void {
     out[P + 2] = t[1];
     tf.dispose([x, value, terms as unknown as tf.Tensor, ...Object.values(grads)]);
     out[P + 3] = performance.now() - t0;
+  };
+
+  let seq = 0;
+  init.port.postMessage({ type: 'ready' });
+  for (;;) {
+    Atomics.wait(ctrl, CTRL.seq, seq);
+    seq = Atomics.load(ctrl, CTRL.seq);
+    if (Atomics.load(ctrl, CTRL.stop)) break;
+    const request = Atomics.load(ctrl, CTRL.request);
+    const step = Atomics.load(ctrl, CTRL.step);
+    if (request === REQUEST.makeShard) {
+      if ((own as OwnShard | null)?.step !== step) make(step);
+      continue;
+    }
+    if (Atomics.load(ctrl, CTRL.resized)) {
+      let m = receiveMessageOnPort(init.port);
+      while (!m) {
+        Atomics.wait(ctrl, CTRL.sleep, 0, 1);
+        m = receiveMessageOnPort(init.port);
+      }
+      const msg = m.message as { input: SharedArrayBuffer; caps: WorkerInit['caps'] };
+      input = new InputLayout(msg.input, msg.caps, init.dims);
+      Atomics.store(ctrl, CTRL.resized, 0);
+    }
+    if (Atomics.load(ctrl, CTRL.crash)) throw new Error('injected worker failure');
+    const t0 = performance.now();
+    if (request === REQUEST.ownShard) {
+      const shard = own as OwnShard | null;
+      if (shard?.step !== step)
+        throw new Error(`asked for the gradients of step ${step} before its shard was made`);
+      gradients(shard.images, shard.n, shard.targets, t0);
+    } else {
+      const n = Atomics.load(ctrl, CTRL.images);
+      const count = Atomics.load(ctrl, CTRL.count);
+      gradients(input.images.slice(0, n * px), n, input.targets(n, count), t0);
+    }
     Atomics.store(ctrl, CTRL.done, seq);
     Atomics.notify(ctrl, CTRL.done);
+    // the next step's shard while the main thread sums the gradients and updates the weights
+    if (request === REQUEST.ownShard && init.data && step + 1 < init.data.config.train.steps)
+      make(step + 1);
   }
   model.dispose();
   init.port.close();
