@@ -282,9 +282,9 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     }
   };
 
-  /** Sends request `request` (about step `step`); returns its sequence number. */
-  const request = (h: Handle, request: number, step: number): number => {
-    Atomics.store(h.ctrl, CTRL.request, request);
+  /** Sends request `kind` (one of REQUEST, about step `step`); returns its sequence number. */
+  const request = (h: Handle, kind: number, step: number): number => {
+    Atomics.store(h.ctrl, CTRL.request, kind);
     Atomics.store(h.ctrl, CTRL.step, step);
     const seq = Atomics.add(h.ctrl, CTRL.seq, 1) + 1;
     Atomics.notify(h.ctrl, CTRL.seq);
