@@ -13,7 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { loadDatasets } from '../data/batches.js';
 import type { DetectionDataset } from '../data/types.js';
 import { createDetector } from '../model/centernet.js';
-import { detectionLoss } from '../model/loss.js';
+import { detectionLoss, imagesToTensor } from '../model/loss.js';
 import type { BatchTargets } from '../model/targets.js';
 import * as tf from '../tf.js';
 import { makeShard } from './prepared-batch.js';
@@ -34,11 +34,10 @@ async function start(): Promise<void> {
   if (init.data) trainSet = (await loadDatasets(init.data.config)).train;
 }
 
-/** The worker's own shard of a step: images (one array, NHWC) and targets. */
+/** The worker's own shard of a step: its images (NHWC each) and targets. */
 interface OwnShard {
   step: number;
-  images: Float32Array;
-  n: number;
+  images: Float32Array[];
   targets: BatchTargets;
 }
 
@@ -61,11 +60,7 @@ function loop(): void {
     if (!data || !trainSet) throw new Error('this worker does not make its own shards');
     Atomics.store(ctrl, CTRL.making, step);
     const s = makeShard(trainSet, data.config, data.numClasses, step, data.range);
-    const images = new Float32Array(s.images.length * px);
-    s.images.forEach((im, i) => {
-      images.set(im, i * px);
-    });
-    own = { step, images, n: s.images.length, targets: s.targets };
+    own = { step, images: s.images, targets: s.targets };
     new Int32Array(data.imageIds).set(s.imageIds);
     Atomics.store(ctrl, CTRL.madeCount, s.targets.count);
     Atomics.store(ctrl, CTRL.madeStep, step);
@@ -73,8 +68,8 @@ function loop(): void {
     Atomics.notify(ctrl, CTRL.madeStep);
   };
 
-  /** Gradients of a shard at the shared weights, written to `out`. */
-  const gradients = (images: Float32Array, n: number, targets: BatchTargets, t0: number) => {
+  /** Gradients of a shard (images `x`, disposed here) at the shared weights, written to `out`. */
+  const gradients = (x: tf.Tensor4D, targets: BatchTargets, t0: number) => {
     tf.tidy(() => {
       let off = 0;
       for (const v of vars) {
@@ -82,7 +77,6 @@ function loop(): void {
         off += v.size;
       }
     });
-    const x = tf.tensor4d(images, [n, S, S, 3]);
     let terms: tf.Tensor1D | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const r = detectionLoss(model, x, targets, init.lossWeights, readNorm(norm));
@@ -130,11 +124,12 @@ function loop(): void {
       const shard = own as OwnShard | null;
       if (shard?.step !== step)
         throw new Error(`asked for the gradients of step ${step} before its shard was made`);
-      gradients(shard.images, shard.n, shard.targets, t0);
+      gradients(imagesToTensor(shard.images, S), shard.targets, t0);
     } else {
       const n = Atomics.load(ctrl, CTRL.images);
       const count = Atomics.load(ctrl, CTRL.count);
-      gradients(input.images.slice(0, n * px), n, input.targets(n, count), t0);
+      const x = tf.tensor4d(input.images.slice(0, n * px), [n, S, S, 3]);
+      gradients(x, input.targets(n, count), t0);
     }
     Atomics.store(ctrl, CTRL.done, seq);
     Atomics.notify(ctrl, CTRL.done);
