@@ -26,11 +26,15 @@ afterEach(() => {
  * derived as @burnin/tfjs-adapter derives them), from the same start, with a learning rate that
  * changes every step; returns both final weights and moments.
  */
-function run(size: number, steps: number, seed: number) {
+function run(size: number, steps: number, seed: number, tiny = false) {
   const [lr0, beta1, beta2, eps] = [3e-3, 0.9, 0.999, 1e-7];
   const w0 = randomValues(size, seed);
+  // `tiny`: gradients of 1e-38 .. 1e-42 (float32 subnormals below 1.2e-38) and zeros, so the
+  // moments become subnormal (as those of units whose gradient stays 0 do late in a run)
+  const scale = (s: number, i: number) =>
+    tiny ? (i % 5 === 0 ? 0 : 10 ** (-38 - 2 * ((s + i) % 3))) : 10 ** ((s % 3) - 1);
   const grads = Array.from({ length: steps }, (_, s) =>
-    randomValues(size, seed + 1 + s).map((x) => x * 10 ** ((s % 3) - 1)),
+    randomValues(size, seed + 1 + s).map((x, i) => f(x * scale(s, i))),
   );
   // tfjs's own update
   const wRef = tf.tidy(() => tf.variable(tf.tensor1d(w0), true, `ref${seed}`));
@@ -96,6 +100,20 @@ describe(`${ADAM_UPDATE_KERNEL} (wasm)`, () => {
         expect(tf.memory().numTensors).toBe(before);
       });
     }
+  }
+
+  for (const native of linuxX64 ? [true, false] : [false]) {
+    it(`${native ? 'native' : 'JS loop'}: bit-identical to tfjs's Adam with subnormal gradients and moments`, () => {
+      tf.env().set(NATIVE_CONV_FLAG, native);
+      const size = 4099;
+      const { ref, ours } = run(size, 6, 77, true);
+      const subnormal = (x: number) => x !== 0 && Math.abs(x) < 2 ** -126;
+      expect(ref.m.filter(subnormal).length).toBeGreaterThan(size / 4);
+      expect(ref.v.some((x) => x === 0)).toBe(true);
+      expect(ours.w).toEqual(ref.w);
+      expect(ours.m).toEqual(ref.m);
+      expect(ours.v).toEqual(ref.v);
+    });
   }
 
   it('refuses inputs of other dtypes or sizes', () => {

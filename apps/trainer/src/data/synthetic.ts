@@ -122,6 +122,13 @@ function luminance(c: readonly number[]): number {
   return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
 }
 
+let scratch = new Float64Array(0);
+/** A Float64Array of `size` elements reused across calls (its contents are overwritten). */
+function noiseScratch(size: number): Float64Array {
+  if (scratch.length !== size) scratch = new Float64Array(size);
+  return scratch;
+}
+
 function render(
   seed: number,
   n: number,
@@ -144,8 +151,10 @@ function render(
   const stripe = new Float64Array(2 * n - 1);
   for (let d = 0; d < stripe.length; d++) stripe[d] = stripeAmp * Math.sin(d * stripeFreq);
   const [b0, b1, b2] = base;
-  // the per-pixel noise draws, in pixel-then-channel order, drawn in one go
-  const noise = new Float64Array(n * n * 3);
+  // the per-pixel noise draws, in pixel-then-channel order, drawn in one go (into a scratch
+  // buffer kept between calls: render is synchronous, and a fresh 220 KB buffer per image
+  // made the garbage collector run a full collection every few training steps)
+  const noise = noiseScratch(n * n * 3);
   rng = createRng(fillRng(rng.state(), noise));
   let o = 0;
   for (let y = 0; y < n; y++) {

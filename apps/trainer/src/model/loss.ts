@@ -2,7 +2,9 @@ import { giouLoss, penaltyReducedFocalLoss } from '@burnin/losses';
 import * as tf from '../tf.js';
 import type { Detector } from './centernet.js';
 import { regToBoxes } from './decode.js';
+import { fusedDetectionLoss } from './fused-loss.js';
 import type { BatchTargets } from './targets.js';
+import { valuesView } from './tensor-data.js';
 
 /** Names of the loss terms, in the order of {@link detectionLoss}'s `terms`. */
 export const LOSS_TERMS = ['heatmap', 'box'] as const;
@@ -32,8 +34,46 @@ export interface LossNormalizers {
  * their centre cells. `terms` [2] holds the unweighted (heatmap, box) values; box is 0
  * when the batch has no objects. `norm` replaces the divisors (default: this batch's,
  * `max(1, targets.count)` and `targets.count`).
+ *
+ * The loss after the forward pass is one op ({@link fusedDetectionLoss}: values and gradient
+ * in one pass over the outputs, float64), the same function as
+ * {@link composedDetectionLoss} to float32 rounding at a fraction of its cost; `terms` has
+ * no gradient.
  */
 export function detectionLoss(
+  model: Detector,
+  images: tf.Tensor4D,
+  targets: BatchTargets,
+  weights: LossWeights,
+  norm?: LossNormalizers,
+): { total: tf.Scalar; terms: tf.Tensor1D } {
+  return tf.tidy(() => {
+    const { heatmap, reg } = model.apply(images);
+    const n = norm ?? { heatmap: Math.max(1, targets.count), box: targets.count };
+    let terms: [number, number] = [0, 0];
+    const op = tf.customGrad(((hm: tf.Tensor4D, rg: tf.Tensor4D) => {
+      // heap views on wasm: read before any other tfjs call
+      const r = fusedDetectionLoss(valuesView(hm), valuesView(rg), targets, weights, n);
+      terms = [r.focal, r.box];
+      return {
+        value: tf.scalar(r.total),
+        gradFunc: (dy: tf.Scalar) => [
+          tf.mul(tf.tensor4d(r.gradHeatmap, hm.shape), dy),
+          tf.mul(tf.tensor4d(r.gradReg, rg.shape), dy),
+        ],
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
+    const total = op(heatmap, reg) as tf.Scalar;
+    return { total, terms: tf.tensor1d(terms) };
+  });
+}
+
+/**
+ * {@link detectionLoss} composed of tfjs ops: `penaltyReducedFocalLoss` and `giouLoss`
+ * (@burnin/losses) on the boxes `regToBoxes` decodes at the object centres. The reference the
+ * fused loss is tested against (and what the trainer ran before it).
+ */
+export function composedDetectionLoss(
   model: Detector,
   images: tf.Tensor4D,
   targets: BatchTargets,
@@ -75,12 +115,16 @@ export function detectionLoss(
   });
 }
 
-/** Stacks samples' HWC images into a [B, S, S, 3] tensor. */
+/**
+ * Stacks samples' HWC images into a [B, S, S, 3] tensor. Each image goes to the backend as
+ * it is (on wasm: copied into the heap at once) and the backend concatenates them, so no
+ * batch-sized JavaScript buffer is made per step.
+ */
 export function imagesToTensor(images: readonly Float32Array[], size: number): tf.Tensor4D {
-  const B = images.length;
-  const buf = new Float32Array(B * size * size * 3);
-  images.forEach((im, i) => {
-    buf.set(im, i * size * size * 3);
-  });
-  return tf.tensor4d(buf, [B, size, size, 3]);
+  return tf.tidy(() =>
+    tf.concat(
+      images.map((im) => tf.tensor4d(im, [1, size, size, 3])),
+      0,
+    ),
+  );
 }

@@ -4,14 +4,8 @@ import { batchAt } from '../data/batches.js';
 import type { DetectionDataset } from '../data/types.js';
 import { TrainerError } from '../errors.js';
 import { type BatchLoader, createBatchLoader } from './loader.js';
-import {
-  type LeadShard,
-  makeShard,
-  type PreparedBatch,
-  prepareBatch,
-  type StepBatch,
-} from './prepared-batch.js';
-import { shardRanges } from './shard.js';
+import { makeShard, type PreparedBatch, prepareBatch, type StepBatch } from './prepared-batch.js';
+import { leadSplit } from './shard.js';
 
 /** Where the next batch is made while a data-parallel step runs (TrainOptions.prefetchOn). */
 export type PrefetchOn = 'workers' | 'thread' | 'main';
@@ -20,7 +14,7 @@ export type PrefetchOn = 'workers' | 'thread' | 'main';
 export interface BatchSource {
   /**
    * The batch of step `step` (a pure function of seed and data position): the whole batch,
-   * or with `'workers'` shard 0 only (the stepper's workers make the other shards).
+   * or with `'workers'` the main thread's part of shard 0 (the stepper's workers make the rest).
    */
   get(step: number): Promise<StepBatch>;
   /**
@@ -79,10 +73,10 @@ export interface BatchSourceOptions {
 
 /**
  * The batches of a run. With `'inline'` each batch is made when asked for; otherwise the
- * next batch is made while the compute threads run: each thread its own shard (`'workers'`:
- * the main thread shard 0 after its own gradients, each worker its shard after its
- * gradients), on a data-loader thread of its own (`'thread'`), or all on the main thread
- * after its shard (`'main'`). Where and when a batch is made changes nothing in its values.
+ * next batch is made while the compute threads run: mostly by the workers (`'workers'`:
+ * each its own shard after its gradients, worker 1 also the first half of the main thread's
+ * shard 0, the main thread the other half while it waits; see leadSplit), on a data-loader
+ * thread of its own (`'thread'`), or all on the main thread after its shard (`'main'`). Where and when a batch is made changes nothing in its values.
  */
 export function createBatchSource(o: BatchSourceOptions): BatchSource {
   const { cfg, threads: T, on } = o;
@@ -96,12 +90,11 @@ export function createBatchSource(o: BatchSourceOptions): BatchSource {
       o.numClasses,
       T,
     );
-  const lead = shardRanges(B, T)[0];
-  const leadShard = (at: number): LeadShard => {
-    const { imageIds, ...shard } = makeShard(o.train, cfg, o.numClasses, at, lead);
-    return { step: at, shard, imageIds };
-  };
-  const prepare: (at: number) => StepBatch = on === 'workers' ? leadShard : whole;
+  const rest = leadSplit(B, T).main;
+  const prepare: (at: number) => StepBatch =
+    on === 'workers'
+      ? (at) => ({ step: at, rest: makeShard(o.train, cfg, o.numClasses, at, rest) })
+      : whole;
   const pre: { step: number; batch: StepBatch | null } = { step: -1, batch: null };
   const loader: BatchLoader | null =
     on === 'thread'

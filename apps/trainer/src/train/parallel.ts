@@ -7,16 +7,23 @@
  * Each shard's loss uses the whole batch's normalizers, so the sum of the shards' gradients
  * (taken in shard order, hence deterministic for a given T) is the full-batch gradient.
  * A worker's shard is written by the main thread, or (`ownShards`) made by the worker itself
- * from its own copy of the training set; the main thread then reads only its object count
- * (for the normalizers) and image ids. Either way the shard holds the same values.
+ * from its own copy of the training set, worker 1 making the first part of shard 0 too; the
+ * main thread then reads each worker's object count (for the normalizers) and image ids, and
+ * that part of its shard from worker 1's shared buffer. Either way the shards hold the same values.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+  Worker,
+} from 'node:worker_threads';
 import type { ScheduledOptimizer } from '@burnin/tfjs-adapter';
 import type { TrainConfig } from '../config.js';
 import { type Detector, OUTPUT_STRIDE } from '../model/centernet.js';
 import { detectionLoss, imagesToTensor, type LossNormalizers } from '../model/loss.js';
+import { copyValues, tensorFromCopy } from '../model/tensor-data.js';
 import * as tf from '../tf.js';
 import { liveLoaderCount } from './loader.js';
 import {
@@ -24,6 +31,7 @@ import {
   detectorConfig,
   type InputCaps,
   InputLayout,
+  leadSplit,
   OUT_EXTRA,
   REQUEST,
   shardRanges,
@@ -36,14 +44,15 @@ export class WorkerError extends TrainerError {
 }
 
 import { TrainerError } from '../errors.js';
-import type { Shard, StepBatch } from './prepared-batch.js';
+import type { BatchTargets } from '../model/targets.js';
+import { concatTargets, type MadeShard, type Shard, type StepBatch } from './prepared-batch.js';
 
 export {
-  type LeadShard,
   makeShard,
   type PreparedBatch,
   prepareBatch,
   type StepBatch,
+  type WorkersStep,
 } from './prepared-batch.js';
 
 /** Summed gradients (tensors owned by the caller), loss and (heatmap, box) terms of a step. */
@@ -68,8 +77,8 @@ export interface GradientStepper {
   /**
    * Gradients of the batch's loss at the model's current weights. `whileWaiting` runs on the
    * main thread after its own shard, while workers may still compute (e.g. the next batch).
-   * A {@link LeadShard} (shard 0 only) needs a stepper created with `ownShards`: the
-   * workers make the other shards of its step.
+   * A {@link WorkersStep} (the main thread's part of shard 0) needs a stepper created with
+   * `ownShards`: the workers make the rest of its batch.
    */
   compute(batch: StepBatch, whileWaiting?: () => void): Promise<StepResult>;
   /** Stops and terminates the workers (idempotent). */
@@ -107,6 +116,9 @@ interface Handle {
   imageIds: Int32Array;
   out: Float32Array;
   input: InputLayout;
+  /** Worker 1 with `ownShards`: where it writes its part of shard 0, and that part's ids. */
+  lead: InputLayout | null;
+  leadIds: Int32Array | null;
   error: WorkerError | null;
   failed: Promise<never>;
   stopping: boolean;
@@ -124,8 +136,8 @@ export interface StepperOptions {
   /**
    * Each worker makes its own shard of every step from the training set the config
    * describes (it loads it itself, as loadDatasets does), so that compute() can take a
-   * {@link LeadShard}. A worker that cannot load the set fails createGradientStepper with
-   * a WorkerError that carries the loader's message.
+   * {@link WorkersStep} (worker 1 makes part of shard 0 as well). A worker that cannot load
+   * the set fails createGradientStepper with a WorkerError that carries the loader's message.
    */
   ownShards?: boolean;
 }
@@ -141,7 +153,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
 
   const single = async (batch: StepBatch): Promise<StepResult> => {
     if (!('shards' in batch))
-      throw new WorkerError('a lead shard needs workers that make their own shards');
+      throw new WorkerError('a step made by the workers needs workers that make their own shards');
     const shard = batch.shards[0];
     const x = imagesToTensor(shard.images, S);
     let terms: tf.Tensor1D | null = null;
@@ -168,6 +180,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
   const script = workerScript();
   const ranges = shardRanges(cfg.train.batchSize, T);
   const maxShard = Math.max(...ranges.map(([a, b]) => b - a));
+  const leadPart = leadSplit(cfg.train.batchSize, T).worker;
   const dims = { imageSize: S, cells: Math.floor(S / OUTPUT_STRIDE), classes: o.numClasses };
   const weightsBuf = new SharedArrayBuffer(P * 4);
   const weights = new Float32Array(weightsBuf);
@@ -208,6 +221,11 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       const range = ranges[k];
       const imageIds = new SharedArrayBuffer((range[1] - range[0]) * 4);
       const outBuf = new SharedArrayBuffer((P + OUT_EXTRA) * 4);
+      const lead =
+        o.ownShards && k === 1 && leadPart[1] > leadPart[0]
+          ? new InputLayout(new SharedArrayBuffer(InputLayout.bytes(caps, dims)), caps, dims)
+          : null;
+      const leadIds = lead && new SharedArrayBuffer((leadPart[1] - leadPart[0]) * 4);
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {
         index: k,
@@ -224,7 +242,17 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         norm: normBuf,
         port: port2,
         ...(o.ownShards
-          ? { data: { config: cfg, numClasses: o.numClasses, range, imageIds } }
+          ? {
+              data: {
+                config: cfg,
+                numClasses: o.numClasses,
+                range,
+                imageIds,
+                ...(lead && leadIds
+                  ? { lead: { range: leadPart, input: lead.buffer, caps, imageIds: leadIds } }
+                  : {}),
+              },
+            }
           : {}),
       };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
@@ -237,6 +265,8 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         imageIds: new Int32Array(imageIds),
         out: new Float32Array(outBuf),
         input,
+        lead,
+        leadIds: leadIds ? new Int32Array(leadIds) : null,
         error: null,
         failed: Promise.resolve() as unknown as Promise<never>,
         stopping: false,
@@ -302,13 +332,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       h.port.postMessage({ input: h.input.buffer, caps });
       Atomics.store(h.ctrl, CTRL.resized, 1);
     }
-    const px = S * S * 3;
-    shard.images.forEach((im, i) => {
-      h.input.images.set(im, i * px);
-    });
-    h.input.heatmap.set(t.heatmap);
-    h.input.boxes.set(t.boxes);
-    h.input.centers.set(t.centers);
+    h.input.write(shard.images, t);
     Atomics.store(h.ctrl, CTRL.images, shard.images.length);
     Atomics.store(h.ctrl, CTRL.count, t.count);
     return request(h, REQUEST.sentShard, 0);
@@ -327,25 +351,66 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     return { count: Atomics.load(c, CTRL.madeCount), imageIds: Array.from(h.imageIds) };
   };
 
+  /**
+   * Shard 0 of a step whose first part worker `h` (worker 1) has made (after workerShard) and
+   * `rest` the main thread: the images as one tensor, the targets and image ids, copied out of
+   * the shared buffer.
+   */
+  const leadShard = (h: Handle, rest: MadeShard) => {
+    if (!h.lead)
+      return { x: imagesToTensor(rest.images, S), targets: rest.targets, imageIds: rest.imageIds };
+    if (Atomics.load(h.ctrl, CTRL.leadResized)) {
+      let m = receiveMessageOnPort(h.port);
+      while (!m) {
+        Atomics.wait(h.ctrl, CTRL.sleep, 0, 1);
+        m = receiveMessageOnPort(h.port);
+      }
+      const msg = m.message as { lead: SharedArrayBuffer; caps: InputCaps };
+      h.lead = new InputLayout(msg.lead, msg.caps, dims);
+      Atomics.store(h.ctrl, CTRL.leadResized, 0);
+    }
+    const lead = h.lead;
+    const k = leadPart[1] - leadPart[0];
+    const x = tf.tidy(() =>
+      tf.concat([
+        tensorFromCopy(lead.images.subarray(0, k * S * S * 3), [k, S, S, 3]) as tf.Tensor4D,
+        ...rest.images.map((im) => tf.tensor4d(im, [1, S, S, 3])),
+      ]),
+    );
+    const targets = concatTargets(
+      lead.targets(k, Atomics.load(h.ctrl, CTRL.leadCount)),
+      rest.targets,
+    );
+    return { x, targets, imageIds: [...Array.from(h.leadIds as Int32Array), ...rest.imageIds] };
+  };
+
   const timing = { shard: 0, extra: 0, wait: 0, io: 0, worker: 0 };
+  /** The summed gradients, reused every step (the tensors made from it hold copies). */
+  const flat = new Float32Array(P);
   const compute = async (batch: StepBatch, whileWaiting?: () => void) => {
     if (disposed) throw new WorkerError('the training workers were stopped');
     const t0 = performance.now();
-    let shard: Shard;
     let count: number;
     let imageIds: number[];
     let seqs: number[];
     let tm = 0;
+    // shard 0, the main thread's: its targets, and its images (a tensor made before the
+    // workers are asked for their gradients when worker 1 made it: it then writes the next one)
+    let targets: BatchTargets;
+    let x: tf.Tensor4D | null = null;
+    let images: Float32Array[] = [];
     if ('shards' in batch) {
-      shard = batch.shards[0];
+      images = batch.shards[0].images;
+      targets = batch.shards[0].targets;
       count = batch.count;
       imageIds = batch.samples.map((s) => s.imageId);
     } else {
       if (!o.ownShards)
-        throw new WorkerError('a lead shard needs workers that make their own shards');
-      shard = batch.shard;
-      count = shard.targets.count;
-      imageIds = [...batch.imageIds];
+        throw new WorkerError(
+          'a step made by the workers needs workers that make their own shards',
+        );
+      count = 0;
+      imageIds = [];
       for (const h of handles) {
         const m0 = performance.now();
         const made = await workerShard(h, batch.step);
@@ -353,10 +418,15 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         count += made.count;
         imageIds.push(...made.imageIds);
       }
+      const lead = leadShard(handles[0], batch.rest);
+      x = lead.x;
+      targets = lead.targets;
+      count += targets.count;
+      imageIds.unshift(...lead.imageIds);
     }
     let off = 0;
     for (const v of vars) {
-      weights.set(v.dataSync() as Float32Array, off);
+      copyValues(v, weights, off);
       off += v.size;
     }
     const n: LossNormalizers = { heatmap: Math.max(1, count), box: count };
@@ -369,19 +439,19 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     }
     const t1 = performance.now();
     // shard 0 on the main thread
-    const x = imagesToTensor(shard.images, S);
+    if (!x) x = imagesToTensor(images, S);
     let termsT: tf.Tensor1D | null = null;
+    const input = x;
     const { value, grads } = optimizer.computeGradients(() => {
-      const r = detectionLoss(model, x, shard.targets, lw, n);
+      const r = detectionLoss(model, input, targets, lw, n);
       termsT = tf.keep(r.terms);
       return r.total;
     }, vars);
     const terms = Array.from((termsT as unknown as tf.Tensor1D).dataSync());
     let loss = value.dataSync()[0];
-    const flat = new Float32Array(P);
     off = 0;
     for (const v of vars) {
-      flat.set(grads[v.name].dataSync() as Float32Array, off);
+      copyValues(grads[v.name], flat, off);
       off += v.size;
     }
     tf.dispose([x, value, termsT as unknown as tf.Tensor, ...Object.values(grads)]);
@@ -404,7 +474,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     const out: tf.NamedTensorMap = {};
     off = 0;
     for (const v of vars) {
-      out[v.name] = tf.tensor(flat.subarray(off, off + v.size), v.shape);
+      out[v.name] = tensorFromCopy(flat.subarray(off, off + v.size), v.shape);
       off += v.size;
     }
     const t4 = performance.now();

@@ -4,8 +4,9 @@
  * shard's loss (with the whole batch's normalizers) and writes the gradients, in the model's
  * variable order, to its output buffer. The shard is either written by the main thread into
  * the input buffer, or (WorkerInit.data) made by the worker itself from its own copy of the
- * training set: right after the gradients of step s it makes its shard of step s + 1, while
- * the main thread sums the gradients and updates the weights.
+ * training set: right after the gradients of step s it makes its shard of step s + 1 (worker 1
+ * also the first part of the main thread's shard 0), while the main thread sums the gradients
+ * and updates the weights.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type InitBackendOptions, initBackend, registerTrainingKernels } from '@burnin/backend';
@@ -15,6 +16,7 @@ import type { DetectionDataset } from '../data/types.js';
 import { createDetector } from '../model/centernet.js';
 import { detectionLoss, imagesToTensor } from '../model/loss.js';
 import type { BatchTargets } from '../model/targets.js';
+import { copyValues, tensorFromCopy } from '../model/tensor-data.js';
 import * as tf from '../tf.js';
 import { makeShard } from './prepared-batch.js';
 import { CTRL, InputLayout, REQUEST, readNorm, type WorkerInit } from './shard.js';
@@ -54,7 +56,34 @@ function loop(): void {
   const px = S * S * 3;
   let own: OwnShard | null = null;
 
-  /** Makes the own shard of `step` and publishes its object count and image ids. */
+  let lead =
+    init.data?.lead && new InputLayout(init.data.lead.input, init.data.lead.caps, init.dims);
+
+  /** Makes worker 1's part of shard 0 of `step`, for the main thread (WorkerInit.data.lead). */
+  const makeLead = (step: number) => {
+    const data = init.data;
+    if (!data?.lead || !trainSet || !lead) return;
+    const s = makeShard(trainSet, data.config, data.numClasses, step, data.lead.range);
+    const count = s.targets.count;
+    if (count > lead.caps.objects) {
+      const caps = { images: lead.caps.images, objects: Math.max(count, 2 * lead.caps.objects) };
+      lead = new InputLayout(
+        new SharedArrayBuffer(InputLayout.bytes(caps, init.dims)),
+        caps,
+        init.dims,
+      );
+      init.port.postMessage({ lead: lead.buffer, caps });
+      Atomics.store(ctrl, CTRL.leadResized, 1);
+    }
+    lead.write(s.images, s.targets);
+    new Int32Array(data.lead.imageIds).set(s.imageIds);
+    Atomics.store(ctrl, CTRL.leadCount, count);
+  };
+
+  /**
+   * Makes the own shard of `step` (and worker 1 its part of shard 0) and publishes its object
+   * count and image ids.
+   */
   const make = (step: number) => {
     const data = init.data;
     if (!data || !trainSet) throw new Error('this worker does not make its own shards');
@@ -62,6 +91,7 @@ function loop(): void {
     const s = makeShard(trainSet, data.config, data.numClasses, step, data.range);
     own = { step, images: s.images, targets: s.targets };
     new Int32Array(data.imageIds).set(s.imageIds);
+    makeLead(step);
     Atomics.store(ctrl, CTRL.madeCount, s.targets.count);
     Atomics.store(ctrl, CTRL.madeStep, step);
     Atomics.store(ctrl, CTRL.making, -1);
@@ -73,7 +103,7 @@ function loop(): void {
     tf.tidy(() => {
       let off = 0;
       for (const v of vars) {
-        v.assign(tf.tensor(weights.slice(off, off + v.size), v.shape));
+        v.assign(tensorFromCopy(weights.subarray(off, off + v.size), v.shape));
         off += v.size;
       }
     });
@@ -85,7 +115,7 @@ function loop(): void {
     }, vars);
     let off = 0;
     for (const v of vars) {
-      out.set(grads[v.name].dataSync() as Float32Array, off);
+      copyValues(grads[v.name], out, off);
       off += v.size;
     }
     const t = (terms as unknown as tf.Tensor1D).dataSync();
@@ -128,7 +158,7 @@ function loop(): void {
     } else {
       const n = Atomics.load(ctrl, CTRL.images);
       const count = Atomics.load(ctrl, CTRL.count);
-      const x = tf.tensor4d(input.images.slice(0, n * px), [n, S, S, 3]);
+      const x = tensorFromCopy(input.images.subarray(0, n * px), [n, S, S, 3]) as tf.Tensor4D;
       gradients(x, input.targets(n, count), t0);
     }
     Atomics.store(ctrl, CTRL.done, seq);
