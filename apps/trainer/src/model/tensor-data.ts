@@ -20,6 +20,16 @@ function heapBackend(): HeapBackend | null {
 }
 
 /**
+ * A writable view of float32 tensor `t`'s values in the wasm heap, or null on other backends.
+ * Writing it changes `t` (and any tensor sharing its data) in place; valid only until the next
+ * tfjs call.
+ */
+export function heapView(t: tf.Tensor): Float32Array | null {
+  const heap = heapBackend();
+  return heap && t.dtype === 'float32' ? heap.typedArrayFromHeap(t) : null;
+}
+
+/**
  * The values of float32 tensor `t`: on wasm a view of the heap, valid only until the next
  * tfjs call (which may grow and so move the heap); elsewhere `dataSync()`. Read it at once.
  */

@@ -23,7 +23,7 @@ import type { ScheduledOptimizer } from '@burnin/tfjs-adapter';
 import type { TrainConfig } from '../config.js';
 import { type Detector, OUTPUT_STRIDE } from '../model/centernet.js';
 import { detectionLoss, imagesToTensor, type LossNormalizers } from '../model/loss.js';
-import { copyValues, tensorFromCopy } from '../model/tensor-data.js';
+import { copyValues, heapView, tensorFromCopy } from '../model/tensor-data.js';
 import * as tf from '../tf.js';
 import { liveLoaderCount } from './loader.js';
 import {
@@ -385,8 +385,17 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
   };
 
   const timing = { shard: 0, extra: 0, wait: 0, io: 0, worker: 0 };
-  /** The summed gradients, reused every step (the tensors made from it hold copies). */
+  /** The summed gradients where they are not summed in place, reused every step. */
   const flat = new Float32Array(P);
+  /** Whether `ts` are float32 tensors on the wasm heap, none sharing its data with another. */
+  const ownsDistinctHeapData = (ts: tf.Tensor[]) => {
+    const ids = new Set<object>();
+    for (const t of ts) {
+      if (!heapView(t) || ids.has(t.dataId)) return false;
+      ids.add(t.dataId);
+    }
+    return true;
+  };
   const compute = async (batch: StepBatch, whileWaiting?: () => void) => {
     if (disposed) throw new WorkerError('the training workers were stopped');
     const t0 = performance.now();
@@ -449,12 +458,18 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     }, vars);
     const terms = Array.from((termsT as unknown as tf.Tensor1D).dataSync());
     let loss = value.dataSync()[0];
-    off = 0;
-    for (const v of vars) {
-      copyValues(grads[v.name], flat, off);
-      off += v.size;
+    tf.dispose([x, value, termsT as unknown as tf.Tensor]);
+    // on wasm the workers' gradients are added into shard 0's gradient tensors in place (each
+    // is its own fresh tensor: checked), else into a copy of them
+    const inPlace = ownsDistinctHeapData(vars.map((v) => grads[v.name]));
+    if (!inPlace) {
+      off = 0;
+      for (const v of vars) {
+        copyValues(grads[v.name], flat, off);
+        off += v.size;
+      }
+      tf.dispose(Object.values(grads));
     }
-    tf.dispose([x, value, termsT as unknown as tf.Tensor, ...Object.values(grads)]);
     const t2 = performance.now();
     whileWaiting?.();
     const t3 = performance.now();
@@ -465,17 +480,27 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       await waitFor(h, CTRL.done, seqs[i]);
       tw += performance.now() - w0;
       const g = h.out;
-      for (let j = 0; j < P; j++) flat[j] += g[j];
+      if (inPlace) {
+        off = 0;
+        for (const v of vars) {
+          const view = heapView(grads[v.name]) as Float32Array;
+          for (let j = 0; j < v.size; j++) view[j] += g[off + j];
+          off += v.size;
+        }
+      } else for (let j = 0; j < P; j++) flat[j] += g[j];
       loss += g[P];
       terms[0] += g[P + 1];
       terms[1] += g[P + 2];
       timing.worker += g[P + 3];
     }
-    const out: tf.NamedTensorMap = {};
-    off = 0;
-    for (const v of vars) {
-      out[v.name] = tensorFromCopy(flat.subarray(off, off + v.size), v.shape);
-      off += v.size;
+    let out: tf.NamedTensorMap = grads;
+    if (!inPlace) {
+      out = {};
+      off = 0;
+      for (const v of vars) {
+        out[v.name] = tensorFromCopy(flat.subarray(off, off + v.size), v.shape);
+        off += v.size;
+      }
     }
     const t4 = performance.now();
     timing.shard += t2 - t1;

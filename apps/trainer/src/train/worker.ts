@@ -16,7 +16,7 @@ import type { DetectionDataset } from '../data/types.js';
 import { createDetector } from '../model/centernet.js';
 import { detectionLoss, imagesToTensor } from '../model/loss.js';
 import type { BatchTargets } from '../model/targets.js';
-import { copyValues, tensorFromCopy } from '../model/tensor-data.js';
+import { copyValues, heapView, tensorFromCopy } from '../model/tensor-data.js';
 import * as tf from '../tf.js';
 import { makeShard } from './prepared-batch.js';
 import { CTRL, InputLayout, REQUEST, readNorm, type WorkerInit } from './shard.js';
@@ -103,7 +103,12 @@ function loop(): void {
     tf.tidy(() => {
       let off = 0;
       for (const v of vars) {
-        v.assign(tensorFromCopy(weights.subarray(off, off + v.size), v.shape));
+        const values = weights.subarray(off, off + v.size);
+        // on wasm straight into the variable's memory (the variable is its data's only
+        // holder between steps), else a new tensor
+        const view = heapView(v);
+        if (view) view.set(values);
+        else v.assign(tensorFromCopy(values, v.shape));
         off += v.size;
       }
     });
