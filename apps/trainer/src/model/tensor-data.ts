@@ -34,9 +34,7 @@ export function heapView(t: tf.Tensor): Float32Array | null {
  * tfjs call (which may grow and so move the heap); elsewhere `dataSync()`. Read it at once.
  */
 export function valuesView(t: tf.Tensor): Float32Array {
-  const heap = heapBackend();
-  if (heap && t.dtype === 'float32') return heap.typedArrayFromHeap(t);
-  return t.dataSync() as Float32Array;
+  return heapView(t) ?? (t.dataSync() as Float32Array);
 }
 
 /** Copies float32 tensor `t`'s values into `out` at `offset`. */

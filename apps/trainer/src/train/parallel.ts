@@ -22,7 +22,12 @@ import {
 import type { ScheduledOptimizer } from '@burnin/tfjs-adapter';
 import type { TrainConfig } from '../config.js';
 import { type Detector, OUTPUT_STRIDE } from '../model/centernet.js';
-import { detectionLoss, imagesToTensor, type LossNormalizers } from '../model/loss.js';
+import {
+  detectionLoss,
+  imagesToTensor,
+  imageTensors,
+  type LossNormalizers,
+} from '../model/loss.js';
 import { copyValues, heapView, tensorFromCopy } from '../model/tensor-data.js';
 import * as tf from '../tf.js';
 import { liveLoaderCount } from './loader.js';
@@ -374,7 +379,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     const x = tf.tidy(() =>
       tf.concat([
         tensorFromCopy(lead.images.subarray(0, k * S * S * 3), [k, S, S, 3]) as tf.Tensor4D,
-        ...rest.images.map((im) => tf.tensor4d(im, [1, S, S, 3])),
+        ...imageTensors(rest.images, S),
       ]),
     );
     const targets = concatTargets(
