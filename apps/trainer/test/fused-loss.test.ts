@@ -11,7 +11,6 @@ import { composedDetectionLoss, detectionLoss, type LossNormalizers } from '../s
 import { type BatchTargets, encodeTargets } from '../src/model/targets.js';
 import { copyValues, tensorFromCopy, valuesView } from '../src/model/tensor-data.js';
 import * as tf from '../src/tf.js';
-import { concatTargets } from '../src/train/prepared-batch.js';
 
 /** The giouLoss cases of ../shared/reference/losses.json (torchvision formulas, float64). */
 const reference = join(
@@ -195,25 +194,6 @@ describe('fused detection loss', () => {
       expect(check(r.total.dataSync()[0])).toBe(true);
       expect(check(r.terms.dataSync()[0])).toBe(true);
       tf.dispose([hm, reg, x, r.total, r.terms]);
-    }
-  });
-});
-
-describe('shard 0 made in two parts', () => {
-  it('concatTargets equals encodeTargets of both sample lists', () => {
-    const ds = createSyntheticDataset({ split: 'train', size: 16, imageSize: 64, seed: 3 });
-    const samples = Array.from({ length: 5 }, (_, i) => ds.get(i));
-    for (const cut of [0, 1, 2, 5]) {
-      const whole = encodeTargets(samples, 64, 3, 4);
-      const joined = concatTargets(
-        encodeTargets(samples.slice(0, cut), 64, 3, 4),
-        encodeTargets(samples.slice(cut), 64, 3, 4),
-      );
-      expect(joined.shape).toEqual(whole.shape);
-      expect(joined.count).toBe(whole.count);
-      expect(Array.from(joined.centers)).toEqual(Array.from(whole.centers));
-      expect(Array.from(joined.boxes)).toEqual(Array.from(whole.boxes));
-      expect(Array.from(joined.heatmap)).toEqual(Array.from(whole.heatmap));
     }
   });
 });

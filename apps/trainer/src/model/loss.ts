@@ -115,16 +115,16 @@ export function composedDetectionLoss(
   });
 }
 
-/** Each of samples' HWC images as a [1, S, S, 3] tensor (on wasm copied into the heap at once). */
-export function imageTensors(images: readonly Float32Array[], size: number): tf.Tensor4D[] {
-  return images.map((im) => tf.tensor4d(im, [1, size, size, 3]));
-}
-
 /**
  * Stacks samples' HWC images into a [B, S, S, 3] tensor. Each image goes to the backend as
- * it is ({@link imageTensors}) and the backend concatenates them, so no batch-sized
- * JavaScript buffer is made per step.
+ * it is (on wasm: copied into the heap at once) and the backend concatenates them, so no
+ * batch-sized JavaScript buffer is made per step.
  */
 export function imagesToTensor(images: readonly Float32Array[], size: number): tf.Tensor4D {
-  return tf.tidy(() => tf.concat(imageTensors(images, size), 0));
+  return tf.tidy(() =>
+    tf.concat(
+      images.map((im) => tf.tensor4d(im, [1, size, size, 3])),
+      0,
+    ),
+  );
 }

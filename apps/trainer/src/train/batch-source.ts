@@ -5,7 +5,7 @@ import type { DetectionDataset } from '../data/types.js';
 import { TrainerError } from '../errors.js';
 import { type BatchLoader, createBatchLoader } from './loader.js';
 import { makeShard, type PreparedBatch, prepareBatch, type StepBatch } from './prepared-batch.js';
-import { leadSplit } from './shard.js';
+import { shardRanges } from './shard.js';
 
 /** Where the next batch is made while a data-parallel step runs (TrainOptions.prefetchOn). */
 export type PrefetchOn = 'workers' | 'thread' | 'main';
@@ -73,10 +73,10 @@ export interface BatchSourceOptions {
 
 /**
  * The batches of a run. With `'inline'` each batch is made when asked for; otherwise the
- * next batch is made while the compute threads run: mostly by the workers (`'workers'`:
- * each its own shard after its gradients, worker 1 also the first half of the main thread's
- * shard 0, the main thread the other half while it waits; see leadSplit), on a data-loader
- * thread of its own (`'thread'`), or all on the main thread after its shard (`'main'`). Where and when a batch is made changes nothing in its values.
+ * next batch is made while the compute threads run: each thread its own shard (`'workers'`:
+ * each worker after its gradients, the main thread shard 0 while it waits for them), on a
+ * data-loader thread of its own (`'thread'`), or all on the main thread after its shard
+ * (`'main'`). Where and when a batch is made changes nothing in its values.
  */
 export function createBatchSource(o: BatchSourceOptions): BatchSource {
   const { cfg, threads: T, on } = o;
@@ -90,10 +90,10 @@ export function createBatchSource(o: BatchSourceOptions): BatchSource {
       o.numClasses,
       T,
     );
-  const rest = leadSplit(B, T).main;
+  const shard0 = shardRanges(B, T)[0];
   const prepare: (at: number) => StepBatch =
     on === 'workers'
-      ? (at) => ({ step: at, rest: makeShard(o.train, cfg, o.numClasses, at, rest) })
+      ? (at) => ({ step: at, shard0: makeShard(o.train, cfg, o.numClasses, at, shard0) })
       : whole;
   const pre: { step: number; batch: StepBatch | null } = { step: -1, batch: null };
   const loader: BatchLoader | null =

@@ -13,21 +13,11 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import {
-  MessageChannel,
-  type MessagePort,
-  receiveMessageOnPort,
-  Worker,
-} from 'node:worker_threads';
+import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { ScheduledOptimizer } from '@burnin/tfjs-adapter';
 import type { TrainConfig } from '../config.js';
 import { type Detector, OUTPUT_STRIDE } from '../model/centernet.js';
-import {
-  detectionLoss,
-  imagesToTensor,
-  imageTensors,
-  type LossNormalizers,
-} from '../model/loss.js';
+import { detectionLoss, imagesToTensor, type LossNormalizers } from '../model/loss.js';
 import { copyValues, heapView, tensorFromCopy } from '../model/tensor-data.js';
 import * as tf from '../tf.js';
 import { liveLoaderCount } from './loader.js';
@@ -36,7 +26,6 @@ import {
   detectorConfig,
   type InputCaps,
   InputLayout,
-  leadSplit,
   OUT_EXTRA,
   REQUEST,
   shardRanges,
@@ -50,7 +39,7 @@ export class WorkerError extends TrainerError {
 
 import { TrainerError } from '../errors.js';
 import type { BatchTargets } from '../model/targets.js';
-import { concatTargets, type MadeShard, type Shard, type StepBatch } from './prepared-batch.js';
+import type { Shard, StepBatch } from './prepared-batch.js';
 
 export {
   makeShard,
@@ -121,9 +110,6 @@ interface Handle {
   imageIds: Int32Array;
   out: Float32Array;
   input: InputLayout;
-  /** Worker 1 with `ownShards`: where it writes its part of shard 0, and that part's ids. */
-  lead: InputLayout | null;
-  leadIds: Int32Array | null;
   error: WorkerError | null;
   failed: Promise<never>;
   stopping: boolean;
@@ -185,7 +171,6 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
   const script = workerScript();
   const ranges = shardRanges(cfg.train.batchSize, T);
   const maxShard = Math.max(...ranges.map(([a, b]) => b - a));
-  const leadPart = leadSplit(cfg.train.batchSize, T).worker;
   const dims = { imageSize: S, cells: Math.floor(S / OUTPUT_STRIDE), classes: o.numClasses };
   const weightsBuf = new SharedArrayBuffer(P * 4);
   const weights = new Float32Array(weightsBuf);
@@ -226,11 +211,6 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       const range = ranges[k];
       const imageIds = new SharedArrayBuffer((range[1] - range[0]) * 4);
       const outBuf = new SharedArrayBuffer((P + OUT_EXTRA) * 4);
-      const lead =
-        o.ownShards && k === 1 && leadPart[1] > leadPart[0]
-          ? new InputLayout(new SharedArrayBuffer(InputLayout.bytes(caps, dims)), caps, dims)
-          : null;
-      const leadIds = lead && new SharedArrayBuffer((leadPart[1] - leadPart[0]) * 4);
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {
         index: k,
@@ -247,17 +227,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         norm: normBuf,
         port: port2,
         ...(o.ownShards
-          ? {
-              data: {
-                config: cfg,
-                numClasses: o.numClasses,
-                range,
-                imageIds,
-                ...(lead && leadIds
-                  ? { lead: { range: leadPart, input: lead.buffer, caps, imageIds: leadIds } }
-                  : {}),
-              },
-            }
+          ? { data: { config: cfg, numClasses: o.numClasses, range, imageIds } }
           : {}),
       };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
@@ -270,8 +240,6 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         imageIds: new Int32Array(imageIds),
         out: new Float32Array(outBuf),
         input,
-        lead,
-        leadIds: leadIds ? new Int32Array(leadIds) : null,
         error: null,
         failed: Promise.resolve() as unknown as Promise<never>,
         stopping: false,
@@ -356,39 +324,6 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     return { count: Atomics.load(c, CTRL.madeCount), imageIds: Array.from(h.imageIds) };
   };
 
-  /**
-   * Shard 0 of a step whose first part worker `h` (worker 1) has made (after workerShard) and
-   * `rest` the main thread: the images as one tensor, the targets and image ids, copied out of
-   * the shared buffer.
-   */
-  const leadShard = (h: Handle, rest: MadeShard) => {
-    if (!h.lead)
-      return { x: imagesToTensor(rest.images, S), targets: rest.targets, imageIds: rest.imageIds };
-    if (Atomics.load(h.ctrl, CTRL.leadResized)) {
-      let m = receiveMessageOnPort(h.port);
-      while (!m) {
-        Atomics.wait(h.ctrl, CTRL.sleep, 0, 1);
-        m = receiveMessageOnPort(h.port);
-      }
-      const msg = m.message as { lead: SharedArrayBuffer; caps: InputCaps };
-      h.lead = new InputLayout(msg.lead, msg.caps, dims);
-      Atomics.store(h.ctrl, CTRL.leadResized, 0);
-    }
-    const lead = h.lead;
-    const k = leadPart[1] - leadPart[0];
-    const x = tf.tidy(() =>
-      tf.concat([
-        tensorFromCopy(lead.images.subarray(0, k * S * S * 3), [k, S, S, 3]) as tf.Tensor4D,
-        ...imageTensors(rest.images, S),
-      ]),
-    );
-    const targets = concatTargets(
-      lead.targets(k, Atomics.load(h.ctrl, CTRL.leadCount)),
-      rest.targets,
-    );
-    return { x, targets, imageIds: [...Array.from(h.leadIds as Int32Array), ...rest.imageIds] };
-  };
-
   const timing = { shard: 0, extra: 0, wait: 0, io: 0, worker: 0 };
   /** The summed gradients where they are not summed in place, reused every step. */
   const flat = new Float32Array(P);
@@ -408,11 +343,9 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     let imageIds: number[];
     let seqs: number[];
     let tm = 0;
-    // shard 0, the main thread's: its targets, and its images (a tensor made before the
-    // workers are asked for their gradients when worker 1 made it: it then writes the next one)
+    // shard 0, the main thread's: its images and targets
     let targets: BatchTargets;
-    let x: tf.Tensor4D | null = null;
-    let images: Float32Array[] = [];
+    let images: Float32Array[];
     if ('shards' in batch) {
       images = batch.shards[0].images;
       targets = batch.shards[0].targets;
@@ -432,11 +365,10 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         count += made.count;
         imageIds.push(...made.imageIds);
       }
-      const lead = leadShard(handles[0], batch.rest);
-      x = lead.x;
-      targets = lead.targets;
+      images = batch.shard0.images;
+      targets = batch.shard0.targets;
       count += targets.count;
-      imageIds.unshift(...lead.imageIds);
+      imageIds.unshift(...batch.shard0.imageIds);
     }
     let off = 0;
     for (const v of vars) {
@@ -453,11 +385,10 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     }
     const t1 = performance.now();
     // shard 0 on the main thread
-    if (!x) x = imagesToTensor(images, S);
+    const x = imagesToTensor(images, S);
     let termsT: tf.Tensor1D | null = null;
-    const input = x;
     const { value, grads } = optimizer.computeGradients(() => {
-      const r = detectionLoss(model, input, targets, lw, n);
+      const r = detectionLoss(model, x, targets, lw, n);
       termsT = tf.keep(r.terms);
       return r.total;
     }, vars);

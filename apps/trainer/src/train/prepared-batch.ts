@@ -25,32 +25,11 @@ export type MadeShard = Shard & { imageIds: number[] };
 
 /**
  * Step `step` when the workers make its batch from their own copies of the training set
- * (see {@link makeShard}): each worker its own shard, and worker 1 the first part of shard 0
- * (`leadSplit`), for the main thread, which makes only the rest of shard 0 (`rest`).
+ * (see {@link makeShard}): each worker its own shard, the main thread shard 0 (`shard0`).
  */
 export interface WorkersStep {
   step: number;
-  rest: MadeShard;
-}
-
-/** Targets of the images of `a` followed by those of `b` (encodeTargets of both lists). */
-export function concatTargets(a: BatchTargets, b: BatchTargets): BatchTargets {
-  const n = a.shape[0];
-  const centers = new Int32Array((a.count + b.count) * 3);
-  centers.set(a.centers);
-  for (let i = 0; i < b.count; i++) {
-    centers[(a.count + i) * 3] = b.centers[i * 3] + n;
-    centers[(a.count + i) * 3 + 1] = b.centers[i * 3 + 1];
-    centers[(a.count + i) * 3 + 2] = b.centers[i * 3 + 2];
-  }
-  const heatmap = new Float32Array(a.heatmap.length + b.heatmap.length);
-  heatmap.set(a.heatmap);
-  heatmap.set(b.heatmap, a.heatmap.length);
-  const boxes = new Float32Array(a.boxes.length + b.boxes.length);
-  boxes.set(a.boxes);
-  boxes.set(b.boxes, a.boxes.length);
-  const [, H, W, C] = a.shape;
-  return { heatmap, centers, boxes, count: a.count + b.count, shape: [n + b.shape[0], H, W, C] };
+  shard0: MadeShard;
 }
 
 /** What a step trains on: the whole batch, or the step's index when the workers make it. */

@@ -15,21 +15,6 @@ export function shardRanges(B: number, T: number): [number, number][] {
   return out;
 }
 
-/**
- * With the workers making the batches (prefetchOn 'workers'), shard 0 = [a, b) is made in two
- * parts: worker 1 makes [a, m) along with its own shard (the workers' gradients take longer
- * than the main thread's, which sums them and updates the weights meanwhile), the main thread
- * [m, b) while it waits for the workers; `m = a + floor((b - a) / 2)`.
- */
-export function leadSplit(
-  B: number,
-  T: number,
-): { worker: [number, number]; main: [number, number] } {
-  const [a, b] = shardRanges(B, T)[0];
-  const m = a + Math.floor((b - a) / 2);
-  return { worker: [a, m], main: [m, b] };
-}
-
 /** The detector architecture of a run config. */
 export function detectorConfig(cfg: TrainConfig, numClasses: number): ModelConfig {
   return {
@@ -66,10 +51,6 @@ export const CTRL = {
   making: 11,
   /** Always 0: a slot for short sleeps (Atomics.wait with a timeout). */
   sleep: 12,
-  /** Objects in the part of shard 0 the worker made for the main thread (data.lead). */
-  leadCount: 13,
-  /** 1: the worker posted a larger buffer for that part on its port (read it first). */
-  leadResized: 14,
   size: 16,
 } as const;
 
@@ -157,24 +138,13 @@ export interface WorkerInit {
   /**
    * When set, the worker makes its own shard (images [a, b) of each step's batch) from the
    * run's training set, which it loads itself from `config`, and writes the shard's image ids
-   * into `imageIds` (Int32, b - a of them); CTRL.madeStep says when (shard 0 included).
+   * into `imageIds` (Int32, b - a of them); CTRL.madeStep says when.
    */
   data?: {
     config: TrainConfig;
     numClasses: number;
     range: [number, number];
     imageIds: SharedArrayBuffer;
-    /**
-     * Worker 1 also makes the first part of shard 0 (images `range`, see leadSplit) of each
-     * step for the main thread, with its own shard, into `input` (an InputLayout with `caps`; replaced by a larger one posted on the
-     * port when a shard has more objects) and its image ids into `imageIds`.
-     */
-    lead?: {
-      range: [number, number];
-      input: SharedArrayBuffer;
-      caps: InputCaps;
-      imageIds: SharedArrayBuffer;
-    };
   };
 }
 

@@ -4,9 +4,8 @@
  * shard's loss (with the whole batch's normalizers) and writes the gradients, in the model's
  * variable order, to its output buffer. The shard is either written by the main thread into
  * the input buffer, or (WorkerInit.data) made by the worker itself from its own copy of the
- * training set: right after the gradients of step s it makes its shard of step s + 1 (worker 1
- * also the first part of the main thread's shard 0), while the main thread sums the gradients
- * and updates the weights.
+ * training set: right after the gradients of step s it makes its shard of step s + 1, while
+ * the main thread sums the gradients and updates the weights.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type InitBackendOptions, initBackend, registerTrainingKernels } from '@burnin/backend';
@@ -56,33 +55,8 @@ function loop(): void {
   const px = S * S * 3;
   let own: OwnShard | null = null;
 
-  let lead =
-    init.data?.lead && new InputLayout(init.data.lead.input, init.data.lead.caps, init.dims);
-
-  /** Makes worker 1's part of shard 0 of `step`, for the main thread (WorkerInit.data.lead). */
-  const makeLead = (step: number) => {
-    const data = init.data;
-    if (!data?.lead || !trainSet || !lead) return;
-    const s = makeShard(trainSet, data.config, data.numClasses, step, data.lead.range);
-    const count = s.targets.count;
-    if (count > lead.caps.objects) {
-      const caps = { images: lead.caps.images, objects: Math.max(count, 2 * lead.caps.objects) };
-      lead = new InputLayout(
-        new SharedArrayBuffer(InputLayout.bytes(caps, init.dims)),
-        caps,
-        init.dims,
-      );
-      init.port.postMessage({ lead: lead.buffer, caps });
-      Atomics.store(ctrl, CTRL.leadResized, 1);
-    }
-    lead.write(s.images, s.targets);
-    new Int32Array(data.lead.imageIds).set(s.imageIds);
-    Atomics.store(ctrl, CTRL.leadCount, count);
-  };
-
   /**
-   * Makes the own shard of `step` (and worker 1 its part of shard 0) and publishes its object
-   * count and image ids.
+   * Makes the own shard of `step` and publishes its object count and image ids.
    */
   const make = (step: number) => {
     const data = init.data;
@@ -91,7 +65,6 @@ function loop(): void {
     const s = makeShard(trainSet, data.config, data.numClasses, step, data.range);
     own = { step, images: s.images, targets: s.targets };
     new Int32Array(data.imageIds).set(s.imageIds);
-    makeLead(step);
     Atomics.store(ctrl, CTRL.madeCount, s.targets.count);
     Atomics.store(ctrl, CTRL.madeStep, step);
     Atomics.store(ctrl, CTRL.making, -1);
