@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { RELU_GRAD_KERNEL, registerTrainingKernels } from '@burnin/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng, fillRng } from '../src/data/rng.js';
+import { advance, createRng, draw } from '../src/data/rng.js';
 import { createSyntheticDataset, SyntheticDatasetError } from '../src/data/synthetic.js';
 import { createDetector } from '../src/model/centernet.js';
 import { convBlock } from '../src/model/conv-block.js';
@@ -22,19 +22,28 @@ function iou(a: number[], b: number[]): number {
 }
 
 describe('rng', () => {
-  it('fillRng draws what createRng would, and createRng(its state) continues the stream', () => {
-    for (const seed of [0, 1, 0xdeadbeef, 0xffffffff]) {
+  it('draw(advance(s)) inline draws what createRng would, and createRng(its state) continues', () => {
+    for (const seed of [0, 1, 0x7fffffff, 0x80000000, 0xdeadbeef, 0xffffffff]) {
       const r = createRng(seed);
       r();
-      const out = new Float64Array(1000);
-      const state = fillRng(r.state(), out);
+      let s = r.state() | 0;
       const ref = createRng(seed);
       ref();
-      for (let i = 0; i < out.length; i++) expect(out[i]).toBe(ref());
-      expect(state).toBe(ref.state());
-      const cont = createRng(state);
+      for (let i = 0; i < 1000; i++) {
+        s = advance(s);
+        expect(draw(s)).toBe(ref());
+      }
+      expect(s >>> 0).toBe(ref.state());
+      const cont = createRng(s >>> 0);
       for (let i = 0; i < 10; i++) expect(cont()).toBe(ref());
     }
+  });
+  it('mulberry32 reference values (seed 0x12345678)', () => {
+    const r = createRng(0x12345678);
+    // Tommy Ettinger's mulberry32, written out in Python with uint32 arithmetic
+    expect(Array.from({ length: 3 }, () => r())).toEqual([
+      0.10615200875326991, 0.941276284167543, 0.9398706152569503,
+    ]);
   });
 });
 

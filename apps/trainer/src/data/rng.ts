@@ -9,42 +9,34 @@ export interface Rng {
   state(): number;
 }
 
-/** mulberry32's state step. */
-function advance(s: number): number {
-  return (s + 0x6d2b79f5) >>> 0;
+// The state is carried as an int32 (the same 32 bits as the uint32 state, which only
+// `state()` converts back): a uint32 above 2^31 is no small integer to V8, whose optimized
+// loops then kept it as a float64 and ran a loop of draws up to 4x slower.
+
+/**
+ * mulberry32's state step, for loops that draw inline: int32 in, int32 out (`s | 0` of a
+ * uint32 state; `>>> 0` gives the uint32 back). `draw(advance(s))` is the next value.
+ */
+export function advance(s: number): number {
+  return (s + 0x6d2b79f5) | 0;
 }
 
-/** mulberry32's draw in [0, 1) from a (just advanced) state. */
-function output(s: number): number {
-  let t = s;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
+/** mulberry32's draw in [0, 1) from a just advanced int32 state (see {@link advance}). */
+export function draw(s: number): number {
+  let t = Math.imul(s ^ (s >>> 15), s | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 }
 
 /** Creates a mulberry32 generator from a uint32 seed/state. */
 export function createRng(seed: number): Rng {
-  let s = seed >>> 0;
+  let s = seed | 0;
   const next = (() => {
     s = advance(s);
-    return output(s);
+    return draw(s);
   }) as Rng;
-  next.state = () => s;
+  next.state = () => s >>> 0;
   return next;
-}
-
-/**
- * Fills `out` with the next `out.length` draws of a mulberry32 generator in state `state`
- * (the values `createRng(state)` would return, in order) and returns the state after them:
- * `createRng(returned)` continues the same stream.
- */
-export function fillRng(state: number, out: Float64Array): number {
-  let s = state >>> 0;
-  for (let i = 0; i < out.length; i++) {
-    s = advance(s);
-    out[i] = output(s);
-  }
-  return s;
 }
 
 /** Mixes integers into one uint32 seed (order sensitive). */

@@ -1,5 +1,5 @@
 import { TrainerError } from '../errors.js';
-import { createRng, fillRng, hashSeed, uniform } from './rng.js';
+import { advance, createRng, draw, hashSeed, uniform } from './rng.js';
 import type { DetectionDataset, Sample } from './types.js';
 
 /** Class names of the built-in synthetic dataset, in class-index order. */
@@ -122,11 +122,9 @@ function luminance(c: readonly number[]): number {
   return 0.299 * c[0] + 0.587 * c[1] + 0.114 * c[2];
 }
 
-let scratch = new Float64Array(0);
-/** A Float64Array of `size` elements reused across calls (its contents are overwritten). */
-function noiseScratch(size: number): Float64Array {
-  if (scratch.length !== size) scratch = new Float64Array(size);
-  return scratch;
+/** `v` clamped to [0, 1] (no value here is NaN or -0, so this equals min(1, max(0, v))). */
+function clamp01(v: number): number {
+  return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
 function render(
@@ -151,11 +149,9 @@ function render(
   const stripe = new Float64Array(2 * n - 1);
   for (let d = 0; d < stripe.length; d++) stripe[d] = stripeAmp * Math.sin(d * stripeFreq);
   const [b0, b1, b2] = base;
-  // the per-pixel noise draws, in pixel-then-channel order, drawn in one go (into a scratch
-  // buffer kept between calls: render is synchronous, and a fresh 220 KB buffer per image
-  // made the garbage collector run a full collection every few training steps)
-  const noise = noiseScratch(n * n * 3);
-  rng = createRng(fillRng(rng.state(), noise));
+  // the per-pixel noise: the generator's next draws in pixel-then-channel order, drawn
+  // inline from its int32 state (no buffer of draws, no call per draw)
+  let s = rng.state() | 0;
   let o = 0;
   for (let y = 0; y < n; y++) {
     const gyy = gy * (y * inv - 0.5);
@@ -163,12 +159,16 @@ function render(
       const g = gx * (x * inv - 0.5) + gyy;
       const st = stripe[x + y];
       // left to right as written: ((base + g) + st) + noise, one rng draw per channel
-      image[o] = b0 + g + st + noiseAmp * (noise[o] - 0.5);
-      image[o + 1] = b1 + g + st + noiseAmp * (noise[o + 1] - 0.5);
-      image[o + 2] = b2 + g + st + noiseAmp * (noise[o + 2] - 0.5);
+      s = advance(s);
+      image[o] = clamp01(b0 + g + st + noiseAmp * (draw(s) - 0.5));
+      s = advance(s);
+      image[o + 1] = clamp01(b1 + g + st + noiseAmp * (draw(s) - 0.5));
+      s = advance(s);
+      image[o + 2] = clamp01(b2 + g + st + noiseAmp * (draw(s) - 0.5));
       o += 3;
     }
   }
+  rng = createRng(s >>> 0);
   const count = 1 + Math.floor(rng() * maxObjects);
   const shapes: Shape[] = [];
   const bgLum = luminance(base);
@@ -197,13 +197,8 @@ function render(
     }
     shapes.push({ cls, ...cand, rgb });
   }
+  // every value is clamped to [0, 1] where it is written (background here, shapes in paint)
   for (const s of shapes) paint(image, n, s, rng);
-  // clamp to [0, 1] (no value here is NaN or -0, so this equals min(1, max(0, v)))
-  for (let i = 0; i < image.length; i++) {
-    const v = image[i];
-    if (v < 0) image[i] = 0;
-    else if (v > 1) image[i] = 1;
-  }
   const boxes = new Float32Array(shapes.length * 4);
   const classes = new Int32Array(shapes.length);
   shapes.forEach((s, i) => {
@@ -238,9 +233,9 @@ function paint(image: Float32Array, n: number, s: Shape, rng: () => number): voi
       if (!inside) continue;
       const o = (y * n + x) * 3;
       const v = shade * (rng() - 0.5);
-      image[o] = s.rgb[0] + v;
-      image[o + 1] = s.rgb[1] + v;
-      image[o + 2] = s.rgb[2] + v;
+      image[o] = clamp01(s.rgb[0] + v);
+      image[o + 1] = clamp01(s.rgb[1] + v);
+      image[o + 2] = clamp01(s.rgb[2] + v);
     }
   }
 }
