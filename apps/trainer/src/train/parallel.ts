@@ -10,11 +10,13 @@
  * from its own copy of the training set, worker 1 making the first part of shard 0 too; the
  * main thread then reads each worker's object count (for the normalizers) and image ids, and
  * that part of its shard from worker 1's shared buffer. Either way the shards hold the same values.
+ * With `shardedUpdate` each thread also sums and applies the gradients of its own share of the
+ * variables (see StepperOptions.shardedUpdate and GradientStepper.sharded).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
-import type { ScheduledOptimizer } from '@burnin/tfjs-adapter';
+import { disposeOptimizerWeights, type ScheduledOptimizer } from '@burnin/tfjs-adapter';
 import type { TrainConfig } from '../config.js';
 import { type Detector, OUTPUT_STRIDE } from '../model/centernet.js';
 import { detectionLoss, imagesToTensor, type LossNormalizers } from '../model/loss.js';
@@ -28,9 +30,12 @@ import {
   InputLayout,
   OUT_EXTRA,
   REQUEST,
+  SYNC,
   shardRanges,
+  updateOwners,
   type WorkerInit,
 } from './shard.js';
+import { optimizerState, slotEntries } from './sharded-update.js';
 
 /** A data-parallel worker failed (crashed, exited, or could not start). */
 export class WorkerError extends TrainerError {
@@ -74,7 +79,26 @@ export interface GradientStepper {
    * A {@link WorkersStep} (the main thread's part of shard 0) needs a stepper created with
    * `ownShards`: the workers make the rest of its batch.
    */
-  compute(batch: StepBatch, whileWaiting?: () => void): Promise<StepResult>;
+  compute(batch: StepBatch, whileWaiting?: () => void, full?: boolean): Promise<StepResult>;
+  /**
+   * Whether the update is sharded over the threads (StepperOptions.shardedUpdate): then
+   * compute() sums only the gradients of the main thread's own variables unless `full` (the
+   * others are null in `grads`), the caller applies `ownGradients(grads)` with the optimizer
+   * and then awaits `afterUpdate()`, and `syncOptimizer()` before reading the optimizer's state.
+   */
+  readonly sharded: boolean;
+  /** `grads` with the variables other threads update set to null (sharded), else `grads`. */
+  ownGradients(grads: tf.NamedTensorMap): tf.NamedTensorMap;
+  /**
+   * Sharded: after the main thread's update, waits for the workers' updates and copies their
+   * variables' new values into the model. Else nothing.
+   */
+  afterUpdate(): Promise<void>;
+  /**
+   * Sharded: copies the workers' optimizer slots (e.g. Adam's moments) of their variables into
+   * the main thread's optimizer, so that its getWeights() is the whole state. Else nothing.
+   */
+  syncOptimizer(): Promise<void>;
   /** Stops and terminates the workers (idempotent). */
   dispose(): Promise<void>;
   /** Test hook: worker `index` (1-based shard) throws at its next step. */
@@ -109,6 +133,8 @@ interface Handle {
   /** Image ids of the worker's own shard (when it makes its own). */
   imageIds: Int32Array;
   out: Float32Array;
+  /** Sharded update: where the worker exports its optimizer slots. */
+  slots: Float32Array;
   input: InputLayout;
   error: WorkerError | null;
   failed: Promise<never>;
@@ -131,6 +157,16 @@ export interface StepperOptions {
    * the set fails createGradientStepper with a WorkerError that carries the loader's message.
    */
   ownShards?: boolean;
+  /**
+   * Shard the update too (ZeRO stage 1 style): each of the T threads sums all shards'
+   * gradients of its share of the variables (consecutive ones, about P / T parameters, see
+   * updateOwners), updates them with its own copy of the optimizer (made from the config,
+   * started from `optimizer`'s state) and publishes their new values; the same operations
+   * on the same values, so the same bits as the main thread updating everything. Ignored
+   * with gradient clipping (`optimizer.clipNorm`: the global norm needs every gradient).
+   * Callers follow the protocol of GradientStepper.sharded.
+   */
+  shardedUpdate?: boolean;
 }
 
 /** Starts the workers (T - 1 of them) and resolves when they are ready. */
@@ -163,6 +199,10 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       threads: 1,
       timing: { shard: 0, extra: 0, wait: 0, io: 0, worker: 0 },
       compute: (batch) => single(batch),
+      sharded: false,
+      ownGradients: (grads) => grads,
+      afterUpdate: async () => {},
+      syncOptimizer: async () => {},
       dispose: async () => {},
       injectWorkerFailure: () => {},
     };
@@ -178,6 +218,26 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
   const norm = new Float64Array(normBuf);
   const handles: Handle[] = [];
   let disposed = false;
+  // the sharded update: each thread's variables, shard 0's gradient buffer, the shared flags
+  const sharded = Boolean(o.shardedUpdate) && optimizer.clipNorm === undefined;
+  const owners = updateOwners(
+    vars.map((v) => v.size),
+    T,
+  );
+  const offsets: number[] = [];
+  vars.reduce((off, v) => {
+    offsets.push(off);
+    return off + v.size;
+  }, 0);
+  const mainOwns = (i: number) => !sharded || (i >= owners[0][0] && i < owners[0][1]);
+  const mainOutBuf = new SharedArrayBuffer(sharded ? P * 4 : 4);
+  const mainOut = new Float32Array(mainOutBuf);
+  const syncBuf = new SharedArrayBuffer(SYNC.size(T) * 4);
+  const sync = new Int32Array(syncBuf);
+  // each shard's gradients (+ OUT_EXTRA: loss, terms, ms); shard 0's only when sharded
+  const outBufs: SharedArrayBuffer[] = [mainOutBuf];
+  for (let k = 1; k < T; k++) outBufs.push(new SharedArrayBuffer((P + OUT_EXTRA) * 4));
+  const initialState = sharded ? await optimizerState(optimizer) : null;
 
   const dispose = async () => {
     if (disposed) return;
@@ -210,7 +270,12 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       ctrl[CTRL.making] = -1;
       const range = ranges[k];
       const imageIds = new SharedArrayBuffer((range[1] - range[0]) * 4);
-      const outBuf = new SharedArrayBuffer((P + OUT_EXTRA) * 4);
+      const outBuf = outBufs[k];
+      // room for two slots (Adam's moments) per parameter of the worker's variables
+      const [from, to] = owners[k];
+      const slotsBuf = new SharedArrayBuffer(
+        sharded ? Math.max(1, 2 * (offsets[to] ?? P) - 2 * (offsets[from] ?? P)) * 4 : 4,
+      );
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {
         index: k,
@@ -229,6 +294,18 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         ...(o.ownShards
           ? { data: { config: cfg, numClasses: o.numClasses, range, imageIds } }
           : {}),
+        ...(sharded
+          ? {
+              update: {
+                config: cfg,
+                owners,
+                outs: outBufs,
+                sync: syncBuf,
+                state: initialState,
+                slots: slotsBuf,
+              },
+            }
+          : {}),
       };
       const worker = new Worker(script, { workerData: init, transferList: [port2] });
       liveWorkers++;
@@ -239,6 +316,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
         ctrl,
         imageIds: new Int32Array(imageIds),
         out: new Float32Array(outBuf),
+        slots: new Float32Array(slotsBuf),
         input,
         error: null,
         failed: Promise.resolve() as unknown as Promise<never>,
@@ -272,15 +350,23 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
   }
 
   /** Resolves when `ctrl[index]` holds `value` (throws the worker's error if it fails). */
-  const waitFor = async (h: Handle, index: number, value: number): Promise<void> => {
+  const waitFor = (h: Handle, index: number, value: number): Promise<void> =>
+    waitOn(h, h.ctrl, index, (cur) => cur === value);
+  /** Resolves when `pass(flags[index])` (throws worker `h`'s error if it fails). */
+  const waitOn = async (
+    h: Handle,
+    flags: Int32Array,
+    index: number,
+    pass: (cur: number) => boolean,
+  ): Promise<void> => {
     const A = Atomics as unknown as {
       waitAsync(a: Int32Array, i: number, v: number, t: number): { async: boolean; value: unknown };
     };
     for (;;) {
       if (h.error) throw h.error;
-      const cur = Atomics.load(h.ctrl, index);
-      if (cur === value) return;
-      const w = A.waitAsync(h.ctrl, index, cur, 1000);
+      const cur = Atomics.load(flags, index);
+      if (pass(cur)) return;
+      const w = A.waitAsync(flags, index, cur, 1000);
       if (w.async) await Promise.race([w.value as Promise<string>, h.failed]);
     }
   };
@@ -336,9 +422,18 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     }
     return true;
   };
-  const compute = async (batch: StepBatch, whileWaiting?: () => void) => {
+  /** Gradient requests so far (CTRL.gen, the sharded update's flags). */
+  let gen = 0;
+  /** Sharded: a compute() whose update afterUpdate() has not finished yet. */
+  let pending = false;
+  const compute = async (batch: StepBatch, whileWaiting?: () => void, full = false) => {
     if (disposed) throw new WorkerError('the training workers were stopped');
+    if (pending)
+      throw new WorkerError(
+        "the previous step's sharded update was not finished (afterUpdate): the threads' weights differ",
+      );
     const t0 = performance.now();
+    gen++;
     let count: number;
     let imageIds: number[];
     let seqs: number[];
@@ -370,19 +465,21 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       count += targets.count;
       imageIds.unshift(...batch.shard0.imageIds);
     }
-    let off = 0;
-    for (const v of vars) {
-      copyValues(v, weights, off);
-      off += v.size;
-    }
+    // the weights the workers read: sharded, after the first step only the main thread's
+    // own variables changed here (each worker wrote its own)
+    vars.forEach((v, i) => {
+      if (gen === 1 || mainOwns(i)) copyValues(v, weights, offsets[i]);
+    });
     const n: LossNormalizers = { heatmap: Math.max(1, count), box: count };
     norm[0] = n.heatmap;
     norm[1] = n.box;
+    for (const h of handles) Atomics.store(h.ctrl, CTRL.gen, gen);
     if ('shards' in batch) seqs = handles.map((h, i) => send(h, batch.shards[i + 1]));
     else {
       const step = batch.step;
       seqs = handles.map((h) => request(h, REQUEST.ownShard, step));
     }
+    if (sharded) pending = true;
     const t1 = performance.now();
     // shard 0 on the main thread
     const x = imagesToTensor(images, S);
@@ -395,15 +492,23 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     const terms = Array.from((termsT as unknown as tf.Tensor1D).dataSync());
     let loss = value.dataSync()[0];
     tf.dispose([x, value, termsT as unknown as tf.Tensor]);
+    // sharded: the gradients of the workers' variables go to them
+    if (sharded) {
+      vars.forEach((v, i) => {
+        if (!mainOwns(i)) copyValues(grads[v.name], mainOut, offsets[i]);
+      });
+      Atomics.store(sync, SYNC.written(0), gen);
+      Atomics.notify(sync, SYNC.written(0));
+    }
+    /** The variables whose gradients are summed here (sharded: the main thread's, or all when `full`). */
+    const sums = (i: number) => full || mainOwns(i);
     // on wasm the workers' gradients are added into shard 0's gradient tensors in place (each
     // is its own fresh tensor: checked), else into a copy of them
     const inPlace = ownsDistinctHeapData(vars.map((v) => grads[v.name]));
     if (!inPlace) {
-      off = 0;
-      for (const v of vars) {
-        copyValues(grads[v.name], flat, off);
-        off += v.size;
-      }
+      vars.forEach((v, i) => {
+        if (sums(i)) copyValues(grads[v.name], flat, offsets[i]);
+      });
       tf.dispose(Object.values(grads));
     }
     const t2 = performance.now();
@@ -413,31 +518,28 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     for (let i = 0; i < handles.length; i++) {
       const h = handles[i];
       const w0 = performance.now();
-      await waitFor(h, CTRL.done, seqs[i]);
+      if (Atomics.load(h.ctrl, CTRL.done) !== seqs[i]) await waitFor(h, CTRL.done, seqs[i]);
       tw += performance.now() - w0;
       const g = h.out;
-      if (inPlace) {
-        off = 0;
-        for (const v of vars) {
-          const view = heapView(grads[v.name]) as Float32Array;
-          for (let j = 0; j < v.size; j++) view[j] += g[off + j];
-          off += v.size;
-        }
-      } else for (let j = 0; j < P; j++) flat[j] += g[j];
+      vars.forEach((v, vi) => {
+        if (!sums(vi)) return;
+        const off = offsets[vi];
+        const view = inPlace ? (heapView(grads[v.name]) as Float32Array) : flat.subarray(off);
+        for (let j = 0; j < v.size; j++) view[j] += g[off + j];
+      });
       loss += g[P];
       terms[0] += g[P + 1];
       terms[1] += g[P + 2];
       timing.worker += g[P + 3];
     }
-    let out: tf.NamedTensorMap = grads;
-    if (!inPlace) {
-      out = {};
-      off = 0;
-      for (const v of vars) {
-        out[v.name] = tensorFromCopy(flat.subarray(off, off + v.size), v.shape);
-        off += v.size;
-      }
-    }
+    const out: tf.NamedTensorMap = {};
+    vars.forEach((v, i) => {
+      if (!sums(i)) {
+        if (inPlace) grads[v.name].dispose();
+        (out as Record<string, tf.Tensor | null>)[v.name] = null;
+      } else if (inPlace) out[v.name] = grads[v.name];
+      else out[v.name] = tensorFromCopy(flat.subarray(offsets[i], offsets[i] + v.size), v.shape);
+    });
     const t4 = performance.now();
     timing.shard += t2 - t1;
     timing.extra += t3 - t2;
@@ -446,10 +548,63 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     return { grads: out, loss, terms, imageIds };
   };
 
+  const ownGradients = (grads: tf.NamedTensorMap): tf.NamedTensorMap => {
+    if (!sharded) return grads;
+    const own: Record<string, tf.Tensor | null> = {};
+    vars.forEach((v, i) => {
+      own[v.name] = mainOwns(i) ? grads[v.name] : null;
+    });
+    return own as tf.NamedTensorMap;
+  };
+
+  const afterUpdate = async () => {
+    if (!pending) return;
+    const t0 = performance.now();
+    for (const h of handles) await waitOn(h, sync, SYNC.updated(h.index), (c) => c >= gen);
+    const t1 = performance.now();
+    tf.tidy(() => {
+      vars.forEach((v, i) => {
+        if (!mainOwns(i))
+          v.assign(tensorFromCopy(weights.subarray(offsets[i], offsets[i] + v.size), v.shape));
+      });
+    });
+    pending = false;
+    timing.wait += t1 - t0;
+    timing.io += performance.now() - t1;
+  };
+
+  const syncOptimizer = async () => {
+    if (!sharded) return;
+    if (pending) throw new WorkerError('syncOptimizer() between compute() and afterUpdate()');
+    const ws = await optimizer.getWeights();
+    try {
+      for (const h of handles) {
+        if (disposed) throw new WorkerError('the training workers were stopped');
+        await waitFor(h, CTRL.done, request(h, REQUEST.exportSlots, 0));
+        const [from, to] = owners[h.index];
+        let off = 0;
+        for (const e of slotEntries(
+          ws,
+          vars.slice(from, to).map((v) => v.name),
+        )) {
+          const values = h.slots.subarray(off, off + e.tensor.size);
+          tf.tidy(() => (e.tensor as tf.Variable).assign(tensorFromCopy(values, e.tensor.shape)));
+          off += e.tensor.size;
+        }
+      }
+    } finally {
+      disposeOptimizerWeights(ws);
+    }
+  };
+
   return {
     threads: T,
     timing,
     compute,
+    sharded,
+    ownGradients,
+    afterUpdate,
+    syncOptimizer,
     dispose,
     injectWorkerFailure: (index: number) => {
       const h = handles[index - 1];

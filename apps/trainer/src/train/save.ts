@@ -9,6 +9,8 @@ import { checkpointTensors, nonFiniteTensors } from './model-state.js';
  * tensors are returned; [] when it was saved. Saving latest.ckpt sets `state.savedStep`.
  */
 export async function saveCheckpoint(ctx: TrainContext, file: string): Promise<string[]> {
+  // the workers' optimizer slots when the update is sharded over the threads
+  await ctx.stepper.syncOptimizer();
   const tensors = await checkpointTensors(ctx.model, ctx.optimizer);
   const bad = nonFiniteTensors(tensors);
   if (bad.length) return bad;

@@ -51,6 +51,11 @@ export const CTRL = {
   making: 11,
   /** Always 0: a slot for short sleeps (Atomics.wait with a timeout). */
   sleep: 12,
+  /**
+   * The step's generation (1, 2, ...: one per gradient request) for the sharded update's
+   * flags (see {@link SYNC}).
+   */
+  gen: 13,
   size: 16,
 } as const;
 
@@ -62,7 +67,52 @@ export const REQUEST = {
   makeShard: 1,
   /** Gradients of the worker's own shard of step CTRL.step (made before). */
   ownShard: 2,
+  /**
+   * Sharded update: write the optimizer slots of the variables the worker updates into
+   * WorkerInit.update.slots (they go into the main thread's optimizer before a checkpoint).
+   */
+  exportSlots: 3,
 } as const;
+
+/**
+ * Int32 flags of the sharded update shared by all threads (thread i = shard i, 0 the main
+ * thread): each holds the generation (CTRL.gen) it last reached, and is notified.
+ */
+export const SYNC = {
+  /** Thread i's gradients of the generation are in its output buffer. */
+  written: (i: number) => 2 * i,
+  /** Thread i has updated its variables and written their new values to the weights buffer. */
+  updated: (i: number) => 2 * i + 1,
+  size: (T: number) => 2 * T,
+} as const;
+
+/**
+ * The variables each of T threads updates in a sharded update: `[from, to)` index ranges of
+ * consecutive variables (model order), thread 0 first, cut where the running parameter count
+ * comes closest to an equal share per thread. A thread may get none (`from === to`) when
+ * there are fewer variables than threads.
+ */
+export function updateOwners(sizes: readonly number[], T: number): [number, number][] {
+  const total = sizes.reduce((a, n) => a + n, 0);
+  const out: [number, number][] = [];
+  let from = 0;
+  let sum = 0;
+  for (let t = 0; t < T; t++) {
+    let to = from;
+    if (t === T - 1) to = sizes.length;
+    else {
+      const target = (total * (t + 1)) / T;
+      // take variables while that brings the running count closer to the target
+      while (to < sizes.length && Math.abs(sum + sizes[to] - target) <= Math.abs(sum - target)) {
+        sum += sizes[to];
+        to++;
+      }
+    }
+    out.push([from, to]);
+    from = to;
+  }
+  return out;
+}
 
 /** Extra floats after the gradients in a worker's output buffer: loss, heatmap, box, ms. */
 export const OUT_EXTRA = 4;
@@ -145,6 +195,34 @@ export interface WorkerInit {
     numClasses: number;
     range: [number, number];
     imageIds: SharedArrayBuffer;
+  };
+  /**
+   * Sharded update: the worker also sums all shards' gradients of its variables
+   * (`owners[index]`), updates them with its own optimizer (made from `config` and started
+   * from `state`, the main thread's optimizer state) and writes their new values to `weights`.
+   */
+  update?: {
+    config: TrainConfig;
+    /** Variable index range each thread updates (see {@link updateOwners}). */
+    owners: [number, number][];
+    /** Each shard's gradient buffer (Float32, the parameters in model order), shard order. */
+    outs: SharedArrayBuffer[];
+    /** Int32 flags, see {@link SYNC}. */
+    sync: SharedArrayBuffer;
+    /**
+     * The main thread's optimizer weights (ScheduledOptimizer.getWeights) to start from; null:
+     * it has not updated yet.
+     */
+    state:
+      | {
+          name: string;
+          shape: number[];
+          dtype: 'float32' | 'int32';
+          values: Float32Array | Int32Array;
+        }[]
+      | null;
+    /** Float32: where REQUEST.exportSlots writes the slot values. */
+    slots: SharedArrayBuffer;
   };
 }
 

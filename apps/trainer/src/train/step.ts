@@ -98,7 +98,7 @@ export async function trainStep(
     loss,
     terms: termValues,
     imageIds: batchImageIds,
-  } = await stepper.compute(batch, options.whileWaiting);
+  } = await stepper.compute(batch, options.whileWaiting, options.check);
   if (options.injectNaN && options.injectNaN.step === step)
     termValues[LOSS_TERMS.indexOf(options.injectNaN.term)] = Number.NaN;
   const terms = Object.fromEntries(LOSS_TERMS.map((n, i) => [n, String(termValues[i])]));
@@ -136,8 +136,10 @@ export async function trainStep(
     }
   }
   const lr = optimizer.schedule(step);
-  optimizer.applyGradients(grads);
+  // sharded over the threads: this thread's variables here, the workers' in the workers
+  optimizer.applyGradients(stepper.ownGradients(grads));
   tf.dispose(gradList);
+  await stepper.afterUpdate();
   if (options.injectNonFinite?.step === step && options.injectNonFinite.target === 'weights') {
     const nan = tf.fill(model.variables[0].shape, Number.NaN);
     model.variables[0].assign(nan);

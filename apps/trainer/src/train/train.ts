@@ -152,6 +152,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       numClasses: classNames.length,
       threads: T,
       ownShards: batches.on === 'workers',
+      shardedUpdate: true,
     });
     const ctx: TrainContext = {
       cfg,

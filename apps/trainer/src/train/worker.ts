@@ -5,11 +5,14 @@
  * variable order, to its output buffer. The shard is either written by the main thread into
  * the input buffer, or (WorkerInit.data) made by the worker itself from its own copy of the
  * training set: right after the gradients of step s it makes its shard of step s + 1, while
- * the main thread sums the gradients and updates the weights.
+ * the main thread sums the gradients and updates the weights. With a sharded update
+ * (WorkerInit.update) the worker first updates its share of the variables itself.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type InitBackendOptions, initBackend, registerTrainingKernels } from '@burnin/backend';
 import '@tensorflow/tfjs-backend-wasm';
+import { disposeOptimizerWeights, type ScheduledOptimizer } from '@burnin/tfjs-adapter';
+import { buildSchedule } from '../config.js';
 import { loadDatasets } from '../data/batches.js';
 import type { DetectionDataset } from '../data/types.js';
 import { createDetector } from '../model/centernet.js';
@@ -18,7 +21,9 @@ import type { BatchTargets } from '../model/targets.js';
 import { copyValues, heapView, tensorFromCopy } from '../model/tensor-data.js';
 import * as tf from '../tf.js';
 import { makeShard } from './prepared-batch.js';
-import { CTRL, InputLayout, REQUEST, readNorm, type WorkerInit } from './shard.js';
+import { optimizerFromConfig } from './setup.js';
+import { CTRL, InputLayout, REQUEST, readNorm, SYNC, type WorkerInit } from './shard.js';
+import { restoreOptimizerState, slotEntries, sumShards, waitFlag } from './sharded-update.js';
 
 const init = workerData as WorkerInit;
 let trainSet: DetectionDataset | null = null;
@@ -42,10 +47,28 @@ interface OwnShard {
   targets: BatchTargets;
 }
 
-function loop(): void {
+async function loop(): Promise<void> {
   const model = createDetector(init.model, init.seed);
   const vars = model.variables;
   const P = vars.reduce((a, v) => a + v.size, 0);
+  const offsets: number[] = [];
+  vars.reduce((off, v) => {
+    offsets.push(off);
+    return off + v.size;
+  }, 0);
+  const up = init.update;
+  let optimizer: ScheduledOptimizer | null = null;
+  if (up) {
+    optimizer = optimizerFromConfig(up.config, buildSchedule(up.config));
+    if (up.state) await restoreOptimizerState(optimizer, up.state);
+  }
+  const [ownFrom, ownTo] = up ? up.owners[init.index] : [0, 0];
+  const owns = (i: number) => i >= ownFrom && i < ownTo;
+  const sync = up ? new Int32Array(up.sync) : new Int32Array(0);
+  const outs = up ? up.outs.map((b) => new Float32Array(b)) : [];
+  const summed = up ? new Float32Array(P) : new Float32Array(0);
+  /** Whether the worker's variables hold weights (then a sharded update loads only the others'). */
+  let loaded = false;
   const ctrl = new Int32Array(init.ctrl);
   const weights = new Float32Array(init.weights);
   const out = new Float32Array(init.out);
@@ -74,17 +97,18 @@ function loop(): void {
   /** Gradients of a shard (images `x`, disposed here) at the shared weights, written to `out`. */
   const gradients = (x: tf.Tensor4D, targets: BatchTargets, t0: number) => {
     tf.tidy(() => {
-      let off = 0;
-      for (const v of vars) {
-        const values = weights.subarray(off, off + v.size);
+      vars.forEach((v, i) => {
+        // a sharded update leaves this worker's own variables as its optimizer made them
+        if (loaded && owns(i)) return;
+        const values = weights.subarray(offsets[i], offsets[i] + v.size);
         // on wasm straight into the variable's memory (the variable is its data's only
         // holder between steps), else a new tensor
         const view = heapView(v);
         if (view) view.set(values);
         else v.assign(tensorFromCopy(values, v.shape));
-        off += v.size;
-      }
+      });
     });
+    loaded = up != null;
     let terms: tf.Tensor1D | null = null;
     const { value, grads } = tf.variableGrads(() => {
       const r = detectionLoss(model, x, targets, init.lossWeights, readNorm(norm));
@@ -104,6 +128,50 @@ function loop(): void {
     out[P + 3] = performance.now() - t0;
   };
 
+  const stopped = () => Atomics.load(ctrl, CTRL.stop) === 1;
+  /**
+   * The sharded update of generation `gen`, after this worker's gradients are written: waits
+   * for every other shard's, sums its own variables' gradients in shard order, updates them
+   * with its optimizer and writes their new values to the weights buffer. False when stopped.
+   */
+  const update = (gen: number): boolean => {
+    const u = up as NonNullable<typeof up>;
+    const k = init.index;
+    Atomics.store(sync, SYNC.written(k), gen);
+    Atomics.notify(sync, SYNC.written(k));
+    for (let j = 0; j < u.owners.length; j++)
+      if (j !== k && !waitFlag(sync, SYNC.written(j), gen, stopped)) return false;
+    const grads: Record<string, tf.Tensor | null> = {};
+    vars.forEach((v, i) => {
+      grads[v.name] = null;
+      if (!owns(i)) return;
+      sumShards(outs, offsets[i], v.size, summed);
+      grads[v.name] = tensorFromCopy(summed.subarray(offsets[i], offsets[i] + v.size), v.shape);
+    });
+    (optimizer as ScheduledOptimizer).applyGradients(grads as tf.NamedTensorMap);
+    tf.dispose(Object.values(grads).filter((g): g is tf.Tensor => g != null));
+    for (let i = ownFrom; i < ownTo; i++) copyValues(vars[i], weights, offsets[i]);
+    Atomics.store(sync, SYNC.updated(k), gen);
+    Atomics.notify(sync, SYNC.updated(k));
+    return true;
+  };
+
+  /** Writes the optimizer slots of the worker's own variables into `up.slots`, in list order. */
+  const exportSlots = async () => {
+    const u = up as NonNullable<typeof up>;
+    const opt = optimizer as ScheduledOptimizer;
+    const ws = await opt.getWeights();
+    const names = vars.slice(ownFrom, ownTo).map((v) => v.name);
+    const slots = new Float32Array(u.slots);
+    let off = 0;
+    for (const e of slotEntries(ws, names)) {
+      if (off + e.tensor.size > slots.length) throw new Error('the slot buffer is too small');
+      copyValues(e.tensor, slots, off);
+      off += e.tensor.size;
+    }
+    disposeOptimizerWeights(ws);
+  };
+
   let seq = 0;
   init.port.postMessage({ type: 'ready' });
   for (;;) {
@@ -114,6 +182,12 @@ function loop(): void {
     const step = Atomics.load(ctrl, CTRL.step);
     if (request === REQUEST.makeShard) {
       if ((own as OwnShard | null)?.step !== step) make(step);
+      continue;
+    }
+    if (request === REQUEST.exportSlots) {
+      await exportSlots();
+      Atomics.store(ctrl, CTRL.done, seq);
+      Atomics.notify(ctrl, CTRL.done);
       continue;
     }
     if (Atomics.load(ctrl, CTRL.resized)) {
@@ -141,13 +215,15 @@ function loop(): void {
     }
     Atomics.store(ctrl, CTRL.done, seq);
     Atomics.notify(ctrl, CTRL.done);
+    if (up && !update(Atomics.load(ctrl, CTRL.gen))) break;
     // the next step's shard while the main thread sums the gradients and updates the weights
     if (request === REQUEST.ownShard && init.data && step + 1 < init.data.config.train.steps)
       make(step + 1);
   }
   model.dispose();
+  optimizer?.dispose();
   init.port.close();
 }
 
 await start();
-loop();
+await loop();
