@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   registerTrainingKernels();
   if (solo) {
     const r = await soloRun(cfg);
-    console.log(`solo ms/step ${r.whole} last half ${r.lastHalf}`);
+    console.log(`solo ms/step ${r.whole} last half ${r.lastHalf} median ${r.median} p90 ${r.p90}`);
     return;
   }
   const cores = availableParallelism();
@@ -80,14 +80,19 @@ async function main(): Promise<void> {
         ]
       : []),
   ];
-  const best = new Map<string, { ms: number; lastHalf: number; cpuMs: number }>();
+  const best = new Map<
+    string,
+    { ms: number; lastHalf: number; median: number; p90: number; cpuMs: number }
+  >();
   // the machine's own ceiling: `most` independent 1-thread runs side by side (own processes),
   // at the full batch and at the largest shard's batch (that one also alone)
   const shardBatch = Math.ceil(B / most);
-  const none = { whole: Infinity, lastHalf: Infinity };
+  const none = { whole: Infinity, lastHalf: Infinity, median: Infinity, p90: Infinity };
   const minSpeed = (a: RunSpeed, b: RunSpeed): RunSpeed => ({
     whole: Math.min(a.whole, b.whole),
     lastHalf: Math.min(a.lastHalf, b.lastHalf),
+    median: Math.min(a.median, b.median),
+    p90: Math.min(a.p90, b.p90),
   });
   let sideBySide: RunSpeed = none;
   let shardSideBySide: RunSpeed = none;
@@ -99,24 +104,28 @@ async function main(): Promise<void> {
     for (const v of variants) {
       const out = mkdtempSync(join(tmpdir(), 'burnin-bench-'));
       const c0 = process.cpuUsage();
+      const stamps: number[] = [];
       const r = await train({
         config: cfg,
         outDir: out,
         log: () => {},
         threads: v.T,
+        onStep: () => stamps.push(performance.now()),
         ...(v.on ? { prefetchOn: v.on } : {}),
       });
       const c = process.cpuUsage(c0);
-      const speed = runSpeed(out, r, cfg);
+      const speed = runSpeed(out, r, cfg, stamps);
       rmSync(out, { recursive: true, force: true });
       const ms = speed.whole;
       // CPU of all threads over the whole run (startup and the final small eval included)
       const cpuMs = (c.user + c.system) / 1000 / steps;
       const prev = best.get(v.label);
       const lastHalf = Math.min(speed.lastHalf, prev?.lastHalf ?? Infinity);
-      if (prev) prev.lastHalf = lastHalf;
+      const median = Math.min(speed.median, prev?.median ?? Infinity);
+      const p90 = Math.min(speed.p90, prev?.p90 ?? Infinity);
+      if (prev) Object.assign(prev, { lastHalf, median, p90 });
       if (!prev || ms < prev.ms) {
-        best.set(v.label, { ms, lastHalf, cpuMs });
+        best.set(v.label, { ms, lastHalf, median, p90, cpuMs });
         const t = r.timing;
         if (v.T > 1 && v.T === most && !v.on && t) {
           const f = (x: number) => (x / steps).toFixed(1);
@@ -142,18 +151,28 @@ async function main(): Promise<void> {
     'ours img/s',
     'ours ms/step',
     'last half',
+    'median step',
+    'p90 step',
     'CPU ms/step',
     'torch ms/step',
     'ours/torch',
   ];
   const rows = variants.map((v) => {
-    const o = best.get(v.label) as { ms: number; lastHalf: number; cpuMs: number };
+    const o = best.get(v.label) as {
+      ms: number;
+      lastHalf: number;
+      median: number;
+      p90: number;
+      cpuMs: number;
+    };
     const t = torch.get(v.T);
     return [
       v.label,
       ((B * 1000) / o.ms).toFixed(1),
       o.ms.toFixed(1),
       o.lastHalf.toFixed(1),
+      o.median.toFixed(2),
+      o.p90.toFixed(1),
       o.cpuMs.toFixed(0),
       t === undefined ? '-' : t.toFixed(1),
       t === undefined ? '-' : `${(o.ms / t).toFixed(2)}x`,
@@ -162,11 +181,11 @@ async function main(): Promise<void> {
   const all = [head, ...rows];
   const w = head.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   for (const r of all) console.log(r.map((c, i) => c.padEnd(w[i])).join('  '));
-  const one = best.get('1') as { ms: number; lastHalf: number };
+  const one = best.get('1') as { ms: number; lastHalf: number; median: number };
   for (const v of variants.slice(1)) {
-    const o = best.get(v.label) as { ms: number; lastHalf: number };
+    const o = best.get(v.label) as { ms: number; lastHalf: number; median: number };
     console.log(
-      `speed-up ${v.label} threads vs 1: ${(one.ms / o.ms).toFixed(2)}x over all ${steps} steps, ${(one.lastHalf / o.lastHalf).toFixed(2)}x over the last half`,
+      `speed-up ${v.label} threads vs 1: ${(one.ms / o.ms).toFixed(2)}x over all ${steps} steps, ${(one.lastHalf / o.lastHalf).toFixed(2)}x over the last half, ${(one.median / o.median).toFixed(2)}x per median step (last half)`,
     );
   }
   for (const T of counts.slice(1)) {
@@ -176,12 +195,13 @@ async function main(): Promise<void> {
       console.log(`torch speed-up ${T} threads vs 1: ${(t1 / tT).toFixed(2)}x`);
   }
   if (Number.isFinite(sideBySide.whole)) {
-    const f = (x: RunSpeed) => `${x.whole.toFixed(1)} (last half ${x.lastHalf.toFixed(1)})`;
+    const f = (x: RunSpeed) =>
+      `${x.whole.toFixed(1)} (last half ${x.lastHalf.toFixed(1)}, median step ${x.median.toFixed(2)}, p90 ${x.p90.toFixed(1)})`;
     console.log(
       `${most} independent 1-thread runs side by side (own processes): ${f(sideBySide)} ms per step each, together ${((most * one.ms) / sideBySide.whole).toFixed(2)}x (last half ${((most * one.lastHalf) / sideBySide.lastHalf).toFixed(2)}x) the images/s of one run alone`,
     );
     console.log(
-      `the same at batch ${shardBatch} (one shard): ${f(shardSideBySide)} ms per step each side by side, ${f(shardAlone)} ms alone; each core of a ${most}-thread step does at least that work, so ${most} threads can reach about ${(one.ms / shardSideBySide.whole).toFixed(2)}x one thread over all ${steps} steps and ${(one.lastHalf / shardSideBySide.lastHalf).toFixed(2)}x over the last half, at most, on this machine`,
+      `the same at batch ${shardBatch} (one shard): ${f(shardSideBySide)} ms per step each side by side, ${f(shardAlone)} ms alone; each core of a ${most}-thread step does at least that work, so ${most} threads can reach about ${(one.ms / shardSideBySide.whole).toFixed(2)}x one thread over all ${steps} steps, ${(one.lastHalf / shardSideBySide.lastHalf).toFixed(2)}x over the last half and ${(one.median / shardSideBySide.median).toFixed(2)}x per median step, at most, on this machine (a step at p90 against the median: side by side ${(shardSideBySide.p90 / shardSideBySide.median).toFixed(2)}x, alone ${(shardAlone.p90 / shardAlone.median).toFixed(2)}x: the slow steps of busy cores are the machine's)`,
     );
   }
   if (split) console.log(split);
@@ -203,14 +223,20 @@ function benchConfig(preset: string, steps: number, batchSize?: number): TrainCo
   });
 }
 
-/** ms/step of a run: over all its steps, and over its second half (warm-up done). */
+/**
+ * ms/step of a run: over all its steps, over its second half (warm-up done), and the median
+ * and 90th percentile of the second half's single steps (between onStep calls; robust to the
+ * machine's occasional slow steps, which the means include).
+ */
 interface RunSpeed {
   whole: number;
   lastHalf: number;
+  median: number;
+  p90: number;
 }
 
 /** {@link RunSpeed} of a finished run in `out` (summary, and metrics.jsonl's windows). */
-function runSpeed(out: string, r: TrainResult, cfg: TrainConfig): RunSpeed {
+function runSpeed(out: string, r: TrainResult, cfg: TrainConfig, stamps: number[]): RunSpeed {
   const B = cfg.train.batchSize;
   const half = cfg.train.steps / 2;
   let ms = 0;
@@ -226,15 +252,29 @@ function runSpeed(out: string, r: TrainResult, cfg: TrainConfig): RunSpeed {
     n += k;
   }
   const whole = (B * 1000) / r.summary.imagesPerSec;
-  return { whole, lastHalf: n > 0 ? ms / n : whole };
+  // single steps of the second half (the last one ends with the final evaluation: left out)
+  const last = stamps.slice(Math.floor(stamps.length / 2), -1);
+  const steps = last
+    .slice(1)
+    .map((t, i) => t - last[i])
+    .sort((a, b) => a - b);
+  const at = (q: number) => (steps.length ? steps[Math.floor(q * (steps.length - 1))] : whole);
+  return { whole, lastHalf: n > 0 ? ms / n : whole, median: at(0.5), p90: at(0.9) };
 }
 
 /** One 1-thread `train()` run (the `--solo` child of {@link sideBySideRuns}). */
 async function soloRun(cfg: TrainConfig): Promise<RunSpeed> {
   const out = mkdtempSync(join(tmpdir(), 'burnin-bench-'));
   try {
-    const r = await train({ config: cfg, outDir: out, log: () => {}, threads: 1 });
-    return runSpeed(out, r, cfg);
+    const stamps: number[] = [];
+    const r = await train({
+      config: cfg,
+      outDir: out,
+      log: () => {},
+      threads: 1,
+      onStep: () => stamps.push(performance.now()),
+    });
+    return runSpeed(out, r, cfg, stamps);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -268,8 +308,16 @@ async function sideBySideRuns(
         });
         p.on('error', reject);
         p.on('close', (code) => {
-          const m = /solo ms\/step ([\d.]+) last half ([\d.]+)/.exec(text);
-          if (code === 0 && m) resolve({ whole: Number(m[1]), lastHalf: Number(m[2]) });
+          const m = /solo ms\/step ([\d.]+) last half ([\d.]+) median ([\d.]+) p90 ([\d.]+)/.exec(
+            text,
+          );
+          if (code === 0 && m)
+            resolve({
+              whole: Number(m[1]),
+              lastHalf: Number(m[2]),
+              median: Number(m[3]),
+              p90: Number(m[4]),
+            });
           else reject(new Error(`bench --solo exited with ${code}: ${text.trim()}`));
         });
       }),
@@ -278,6 +326,8 @@ async function sideBySideRuns(
   return {
     whole: Math.max(...all.map((x) => x.whole)),
     lastHalf: Math.max(...all.map((x) => x.lastHalf)),
+    median: Math.max(...all.map((x) => x.median)),
+    p90: Math.max(...all.map((x) => x.p90)),
   };
 }
 
