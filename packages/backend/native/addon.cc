@@ -178,6 +178,41 @@ napi_value adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// addInto(dst, src): dst[i] += src[i] over two Float32Arrays of one length (any buffer: the
+// wasm heap, a SharedArrayBuffer); each sum rounded to float32, as JavaScript's `+=` on them.
+napi_value add_into(napi_env env, napi_callback_info info) {
+  const char *what = "native addInto";
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 2) {
+    throw_error(env, what, "expected 2 arguments");
+    return nullptr;
+  }
+  float *p[2];
+  size_t n[2];
+  for (int i = 0; i < 2; i++) {
+    bool is_ta = false;
+    napi_typedarray_type type;
+    void *data = nullptr;
+    if (napi_is_typedarray(env, argv[i], &is_ta) != napi_ok || !is_ta ||
+        napi_get_typedarray_info(env, argv[i], &type, &n[i], &data, nullptr, nullptr) != napi_ok ||
+        type != napi_float32_array) {
+      throw_error(env, what, "dst and src must be Float32Arrays");
+      return nullptr;
+    }
+    p[i] = static_cast<float *>(data);
+  }
+  if (n[0] != n[1]) {
+    throw_error(env, what, "dst and src must have the same length");
+    return nullptr;
+  }
+  // the caller passes views that do not overlap (addFloat32Into runs overlapping ones in JS)
+  float *__restrict dst = p[0];
+  const float *__restrict src = p[1];
+  for (size_t j = 0; j < n[0]; j++) dst[j] += src[j];
+  return nullptr;
+}
+
 napi_value isa_name(napi_env env, napi_callback_info) {
   napi_value result;
   if (isa == Isa::none) {
@@ -202,6 +237,7 @@ NAPI_MODULE_INIT() {
       {"conv2dBackpropFilter", nullptr, run<Kind::filter>, nullptr, nullptr, nullptr,
        napi_enumerable, nullptr},
       {"adamUpdate", nullptr, adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"addInto", nullptr, add_into, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

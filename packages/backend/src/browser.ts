@@ -10,6 +10,7 @@ import { type BackendPreference, checkPreference } from './preferences.js';
 import { missingGradients } from './register-gradients.js';
 import { registerTrainingKernels } from './register-training-kernels.js';
 
+export { addFloat32Into } from './add-into.js';
 export { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
 export { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs } from './kernels/adam-update.js';
 export { registerTrainingKernels, trainingKernelNames } from './register-training-kernels.js';

@@ -1,3 +1,4 @@
+export { addFloat32Into } from './add-into.js';
 export { BackendUnavailableError, InvalidBackendOptionError } from './errors.js';
 export {
   type BackendChoice,

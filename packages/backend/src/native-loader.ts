@@ -59,6 +59,7 @@ function load(): NativeLoad {
       conv2dBackpropInput: addon.conv2dBackpropInput,
       conv2dBackpropFilter: addon.conv2dBackpropFilter,
       adamUpdate: addon.adamUpdate,
+      addInto: addon.addInto,
     };
     return { ok: true, kernels, file };
   } catch (error) {

@@ -16,6 +16,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
+import { addFloat32Into } from '@burnin/backend';
 import { disposeOptimizerWeights, type ScheduledOptimizer } from '@burnin/tfjs-adapter';
 import type { TrainConfig } from '../config.js';
 import { type Detector, OUTPUT_STRIDE } from '../model/centernet.js';
@@ -524,8 +525,10 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       vars.forEach((v, vi) => {
         if (!sums(vi)) return;
         const off = offsets[vi];
-        const view = inPlace ? (heapView(grads[v.name]) as Float32Array) : flat.subarray(off);
-        for (let j = 0; j < v.size; j++) view[j] += g[off + j];
+        const view = inPlace
+          ? (heapView(grads[v.name]) as Float32Array)
+          : flat.subarray(off, off + v.size);
+        addFloat32Into(view, g.subarray(off, off + v.size));
       });
       loss += g[P];
       terms[0] += g[P + 1];

@@ -3,6 +3,7 @@
  * thread and the workers share: which optimizer weights belong to which variables, the
  * shard-order gradient sum, the optimizer state as plain arrays, and waiting on a flag.
  */
+import { addFloat32Into } from '@burnin/backend';
 import { disposeOptimizerWeights, type ScheduledOptimizer } from '@burnin/tfjs-adapter';
 import * as tf from '../tf.js';
 import type { WorkerInit } from './shard.js';
@@ -39,11 +40,9 @@ export function sumShards(
   n: number,
   into: Float32Array,
 ): void {
-  into.set(outs[0].subarray(off, off + n), off);
-  for (let s = 1; s < outs.length; s++) {
-    const g = outs[s];
-    for (let j = off; j < off + n; j++) into[j] += g[j];
-  }
+  const sum = into.subarray(off, off + n);
+  sum.set(outs[0].subarray(off, off + n));
+  for (let s = 1; s < outs.length; s++) addFloat32Into(sum, outs[s].subarray(off, off + n));
 }
 
 /**

@@ -27,6 +27,8 @@ export interface NativeConvKernels {
    * b1, 1 - b1, b2, 1 - b2, 1 - b1^t, 1 - b2^t, epsilon, -lr (see kernels/adam-update.ts).
    */
   adamUpdate(heap: ArrayBufferLike, ...args: number[]): void;
+  /** `dst[i] += src[i]` over two Float32Arrays of one length (any backing buffer). */
+  addInto(dst: Float32Array, src: Float32Array): void;
 }
 
 let installed: NativeConvKernels | null = null;
