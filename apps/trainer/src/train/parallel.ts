@@ -165,7 +165,10 @@ export interface StepperOptions {
    * started from `optimizer`'s state) and publishes their new values; the same operations
    * on the same values, so the same bits as the main thread updating everything. Ignored
    * with gradient clipping (`optimizer.clipNorm`: the global norm needs every gradient).
-   * Callers follow the protocol of GradientStepper.sharded.
+   * Callers follow the protocol of GradientStepper.sharded. After the first step only the
+   * main thread's own variables are published from the model: the others are the workers'
+   * (afterUpdate() overwrites them here), so set weights (e.g. restore a checkpoint) before
+   * creating the stepper.
    */
   shardedUpdate?: boolean;
 }
