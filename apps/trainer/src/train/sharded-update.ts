@@ -24,11 +24,6 @@ export function slotEntries(
   return weights.filter((w) => prefixes.some((p) => w.name.startsWith(p)));
 }
 
-/** Total size of tensors. */
-export function sizeOf(entries: readonly NamedTensor[]): number {
-  return entries.reduce((a, e) => a + e.tensor.size, 0);
-}
-
 /**
  * `into[off, off + n)` = the shards' gradients there summed in shard order,
  * `((g0 + g1) + g2) + ...`, each sum rounded to float32: the order (and so the bits) of the
