@@ -5,8 +5,8 @@
  * variable order, to its output buffer. The shard is either written by the main thread into
  * the input buffer, or (WorkerInit.data) made by the worker itself from its own copy of the
  * training set: right after the gradients of step s it makes its shard of step s + 1, while
- * the main thread sums the gradients and updates the weights. With a sharded update
- * (WorkerInit.update) the worker first updates its share of the variables itself.
+ * the main thread finishes the step. With a sharded update (WorkerInit.update) the worker
+ * first sums and applies the gradients of its own share of the variables.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { type InitBackendOptions, initBackend, registerTrainingKernels } from '@burnin/backend';
@@ -216,7 +216,7 @@ async function loop(): Promise<void> {
     Atomics.store(ctrl, CTRL.done, seq);
     Atomics.notify(ctrl, CTRL.done);
     if (up && !update(Atomics.load(ctrl, CTRL.gen))) break;
-    // the next step's shard while the main thread sums the gradients and updates the weights
+    // the next step's shard while the main thread finishes the step
     if (request === REQUEST.ownShard && init.data && step + 1 < init.data.config.train.steps)
       make(step + 1);
   }
