@@ -6,7 +6,7 @@ import { batchAt, datasetsFromConfig } from '../src/data/batches.js';
 import * as tf from '../src/tf.js';
 import { createGradientStepper, liveWorkerCount, prepareBatch } from '../src/train/parallel.js';
 import { optimizerFromConfig } from '../src/train/setup.js';
-import { updateOwners } from '../src/train/shard.js';
+import { paramOffsets, updateOwners } from '../src/train/shard.js';
 import { trainStep } from '../src/train/step.js';
 import { modelFromConfig } from '../src/train/train.js';
 
@@ -32,6 +32,16 @@ describe('updateOwners', () => {
       }
     },
   );
+  it('paramOffsets: each variable starts where the one before ends; the total last', () => {
+    const at = paramOffsets(sizes);
+    expect(at).toHaveLength(sizes.length + 1);
+    expect(at[0]).toBe(0);
+    sizes.forEach((n, i) => {
+      expect(at[i + 1] - at[i]).toBe(n);
+    });
+    expect(at[sizes.length]).toBe(total);
+    expect(paramOffsets([])).toEqual([0]);
+  });
   it('more threads than variables: the last ones update nothing', () => {
     const owners = updateOwners([10, 10], 4);
     expect(owners.map(([a, b]) => b - a).reduce((a, n) => a + n, 0)).toBe(2);

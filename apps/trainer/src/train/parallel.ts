@@ -30,6 +30,7 @@ import {
   type InputCaps,
   InputLayout,
   OUT_EXTRA,
+  paramOffsets,
   REQUEST,
   SYNC,
   shardRanges,
@@ -228,11 +229,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
     vars.map((v) => v.size),
     T,
   );
-  const offsets: number[] = [];
-  vars.reduce((off, v) => {
-    offsets.push(off);
-    return off + v.size;
-  }, 0);
+  const offsets = paramOffsets(vars.map((v) => v.size));
   const mainOwns = (i: number) => !sharded || (i >= owners[0][0] && i < owners[0][1]);
   const mainOutBuf = new SharedArrayBuffer(sharded ? P * 4 : 4);
   const mainOut = new Float32Array(mainOutBuf);
@@ -278,7 +275,7 @@ export async function createGradientStepper(o: StepperOptions): Promise<Gradient
       // room for two slots (Adam's moments) per parameter of the worker's variables
       const [from, to] = owners[k];
       const slotsBuf = new SharedArrayBuffer(
-        sharded ? Math.max(1, 2 * (offsets[to] ?? P) - 2 * (offsets[from] ?? P)) * 4 : 4,
+        sharded ? Math.max(1, 2 * (offsets[to] - offsets[from])) * 4 : 4,
       );
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit = {

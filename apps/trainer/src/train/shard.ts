@@ -87,6 +87,17 @@ export const SYNC = {
 } as const;
 
 /**
+ * Where each variable starts in the flat parameter buffers (model order), and the total
+ * after the last one: `sizes.length + 1` prefix sums, so `[at[i], at[i + 1])` is variable
+ * i's range and `at[to] - at[from]` the parameters of variables `[from, to)`.
+ */
+export function paramOffsets(sizes: readonly number[]): number[] {
+  const at = [0];
+  for (const n of sizes) at.push(at[at.length - 1] + n);
+  return at;
+}
+
+/**
  * The variables each of T threads updates in a sharded update: `[from, to)` index ranges of
  * consecutive variables (model order), thread 0 first, cut where the running parameter count
  * comes closest to an equal share per thread. A thread may get none (`from === to`) when

@@ -22,7 +22,15 @@ import { copyValues, heapView, tensorFromCopy } from '../model/tensor-data.js';
 import * as tf from '../tf.js';
 import { makeShard } from './prepared-batch.js';
 import { optimizerFromConfig } from './setup.js';
-import { CTRL, InputLayout, REQUEST, readNorm, SYNC, type WorkerInit } from './shard.js';
+import {
+  CTRL,
+  InputLayout,
+  paramOffsets,
+  REQUEST,
+  readNorm,
+  SYNC,
+  type WorkerInit,
+} from './shard.js';
 import { restoreOptimizerState, slotEntries, sumShards, waitFlag } from './sharded-update.js';
 
 const init = workerData as WorkerInit;
@@ -50,12 +58,8 @@ interface OwnShard {
 async function loop(): Promise<void> {
   const model = createDetector(init.model, init.seed);
   const vars = model.variables;
-  const P = vars.reduce((a, v) => a + v.size, 0);
-  const offsets: number[] = [];
-  vars.reduce((off, v) => {
-    offsets.push(off);
-    return off + v.size;
-  }, 0);
+  const offsets = paramOffsets(vars.map((v) => v.size));
+  const P = offsets[vars.length];
   const up = init.update;
   let optimizer: ScheduledOptimizer | null = null;
   if (up) {
