@@ -5,6 +5,7 @@ import {
   registerKernel,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
+import { registerFasterGradients } from './faster-gradients.js';
 import { wasmAdamUpdateKernel } from './kernels/adam-update.js';
 import { wasmFusedBatchNormConfig } from './kernels/batch-norm.js';
 import { wasmCastKernel } from './kernels/cast.js';
@@ -136,8 +137,11 @@ function install(config: KernelConfig): void {
  * nothing. Call it after importing `@tensorflow/tfjs-backend-wasm`: that module registers its
  * own kernels when first imported and would replace ours (`initBackend` takes care of the
  * order). The cpu backend is imported here, so its registration always precedes ours.
+ * It also replaces tfjs-core's `Sum`, `Mean` and `Relu` gradients with faster ones of the same
+ * bits (no ones tensor; one `BurninReluGrad` kernel), see `faster-gradients.ts`.
  */
 export function registerTrainingKernels(): void {
   for (const config of WASM_TRAINING_KERNELS) install(config);
   for (const config of CPU_TRAINING_KERNELS) install(config);
+  registerFasterGradients();
 }
