@@ -31,6 +31,14 @@ const CORES =
   typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 const JSON_PREFIX = 'BENCH_JSON ';
 
+/**
+ * Untimed training steps before the timed ones, for ours and the torch twin alike. V8 compiles
+ * tfjs's JavaScript (layers, autodiff, engine) as it runs: a tiny-CNN epoch takes ~90 ms first,
+ * ~45 next and settles at ~30-35 after about 10 epochs (80 steps). A real run is thousands of
+ * steps: the bench reports the settled speed.
+ */
+const WARMUP_STEPS = { tiny: 80, detection: 40 };
+
 const WORKLOADS = {
   tiny: { input: [32, 32, 3], output: [4], samples: 256, batch: 32 },
   detection: { input: [128, 128, 3], output: [32, 32, 7], samples: 64, batch: 8 },
@@ -99,7 +107,8 @@ async function child(kind) {
   } else {
     const model = build(tfl, optimizer());
     const batches = Number(option('--batches', 1));
-    out.ms = await measure(tf, model, w, batches, flag('--warmup'), Number(option('--repeats', 1)));
+    const warmup = Number(option('--warmup', 0));
+    out.ms = await measure(tf, model, w, batches, warmup, Number(option('--repeats', 1)));
   }
   out.maxRssMB = process.resourceUsage().maxRSS / 1024;
   console.log(JSON_PREFIX + JSON.stringify(out));
@@ -163,8 +172,9 @@ function detectionModel(tfl, optimizer) {
 }
 
 /**
- * ms per epoch of `samples` samples with model.fit: optionally one untimed warm-up pass over the
- * same `batches` batches (as the torch twin's warm-up epoch), then `repeats` timed passes of
+ * ms per epoch of `samples` samples with model.fit: `warmup` untimed passes over the same
+ * `batches` batches (V8 compiles tfjs's JavaScript over the first ~80 steps; the torch twin warms
+ * up for as many steps), then `repeats` timed passes of
  * `batches` batches (fewer than an epoch for the slow cpu backends), scaled to the epoch; the
  * median pass.
  */
@@ -174,7 +184,7 @@ async function measure(tf, model, w, batches, warmup, repeats) {
   const ys = tf.randomUniform([n, ...w.output]);
   const fit = () =>
     model.fit(xs, ys, { batchSize: w.batch, epochs: 1, verbose: 0, shuffle: false });
-  if (warmup) await fit();
+  for (let i = 0; i < warmup; i++) await fit();
   const times = [];
   for (let i = 0; i < repeats; i++) {
     const start = performance.now();
@@ -194,7 +204,9 @@ async function measure(tf, model, w, batches, warmup, repeats) {
 async function profileStep(tf, model, w, steps) {
   const x = tf.randomUniform([w.batch, ...w.input]);
   const y = tf.randomUniform([w.batch, ...w.output]);
-  for (let i = 0; i < 2; i++) await model.trainOnBatch(x, y); // warm-up
+  for (let i = 0; i < WARMUP_STEPS[w === WORKLOADS.tiny ? 'tiny' : 'detection']; i++) {
+    await model.trainOnBatch(x, y); // warm-up, as many steps as the timed runs'
+  }
   const plain = [];
   for (let i = 0; i < steps; i++) {
     const t = performance.now();
@@ -284,8 +296,20 @@ function nodeChild(kind, extra) {
 
 function torchChild(python, threads, workload) {
   const script = path.join(HERE, 'torch_tiny_cnn.py');
-  const epochs = quick ? '2' : '3';
-  const cmdArgs = [script, String(threads), '--model', workload, '--epochs', epochs];
+  const epochs = quick ? '2' : workload === 'tiny' ? '5' : '3';
+  const warmup = String(
+    WARMUP_STEPS[workload] / (WORKLOADS[workload].samples / WORKLOADS[workload].batch),
+  );
+  const cmdArgs = [
+    script,
+    String(threads),
+    '--model',
+    workload,
+    '--epochs',
+    epochs,
+    '--warmup',
+    warmup,
+  ];
   return run(python, cmdArgs, (stdout) => {
     const ms = stdout.match(/^torch ms\/epoch ([\d.]+)/m);
     if (ms == null) return null;
@@ -317,15 +341,15 @@ async function parent() {
       name: 'cpu (stock)',
       kind: 'cpu-stock',
       threads: 1,
-      plan: { tiny: { batches: 1, warmup: false, everyRound: false } },
+      plan: { tiny: { batches: 1, warmup: 0, everyRound: false } },
     },
     {
       name: 'cpu + burnin kernels',
       kind: 'cpu',
       threads: 1,
       plan: {
-        tiny: { batches: 2, warmup: true, everyRound: true },
-        detection: { batches: 1, warmup: false, everyRound: false },
+        tiny: { batches: 2, warmup: 1, everyRound: true },
+        detection: { batches: 1, warmup: 0, everyRound: false },
       },
     },
     {
@@ -334,8 +358,8 @@ async function parent() {
       kind: 'wasm',
       threads: 1,
       plan: {
-        tiny: { batches: 8, warmup: true, everyRound: true, repeats: 3 },
-        detection: { batches: 2, warmup: true, everyRound: true, repeats: 3 },
+        tiny: { batches: 8, warmup: WARMUP_STEPS.tiny / 8, everyRound: true, repeats: 5 },
+        detection: { batches: 2, warmup: WARMUP_STEPS.detection / 2, everyRound: true, repeats: 3 },
       },
     },
   ];
@@ -361,8 +385,8 @@ async function parent() {
       kind: 'tensorflow',
       threads: CORES,
       plan: {
-        tiny: { batches: 8, warmup: true, everyRound: true },
-        detection: { batches: 8, warmup: true, everyRound: true },
+        tiny: { batches: 8, warmup: WARMUP_STEPS.tiny / 8, everyRound: true },
+        detection: { batches: 8, warmup: WARMUP_STEPS.detection / 8, everyRound: true },
       },
     });
   }
@@ -397,7 +421,7 @@ async function parent() {
                 String(config.requested ?? config.threads),
                 '--batches',
                 String(plan.batches),
-                ...(plan.warmup ? ['--warmup'] : []),
+                ...(plan.warmup ? ['--warmup', String(plan.warmup)] : []),
                 ...(plan.repeats ? ['--repeats', String(plan.repeats)] : []),
                 ...(config.extra ?? []),
               ]);

@@ -3,7 +3,7 @@
 # Copyright (c) the burnin authors. Written for this repository (see packages/backend/LICENSE).
 """PyTorch CPU twins of bench.mjs' two workloads, for `torch ms/epoch` at a thread count.
 
-  python3 torch_tiny_cnn.py [threads] [--model tiny|detection] [--epochs E]
+  python3 torch_tiny_cnn.py [threads] [--model tiny|detection] [--epochs E] [--warmup W]
 
 tiny (default): exactly bench.mjs' tinyCnn: 32x32x3, conv8 3x3 'valid' relu, maxpool 2,
   conv16 3x3 'valid' relu, batch norm (Keras eps 1e-3, momentum 0.99), maxpool 2, flatten
@@ -15,7 +15,7 @@ detection: bench.mjs' detectionModel: 128x128x3, batch 8, 64 samples; three conv
   nearest 2x upsample, concat with the stride-4 features, conv3x3 32 relu, 1x1 heads (3
   sigmoid, 2, 2) concatenated; MSE against [7, 32, 32] targets.
 
-One untimed warm-up epoch, then E timed epochs (default 3). Prints '# ...' lines, then
+W untimed warm-up epochs (default 1), then E timed epochs (default 3). Prints '# ...' lines, then
 'torch ms/epoch N' (median of the timed epochs) as the last line.
 """
 
@@ -91,7 +91,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("threads", nargs="?", type=int, default=2)
     ap.add_argument("--model", choices=sorted(WORKLOADS), default="tiny")
-    ap.add_argument("--epochs", type=int, default=3, help="timed epochs after one warm-up epoch")
+    ap.add_argument("--epochs", type=int, default=3, help="timed epochs after the warm-up epochs")
+    ap.add_argument("--warmup", type=int, default=1, help="untimed warm-up epochs")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -109,7 +110,8 @@ def main():
             opt.step()
         return loss.item()
 
-    epoch()
+    for _ in range(a.warmup):
+        epoch()
     times = []
     for _ in range(a.epochs):
         t = time.perf_counter()
