@@ -12,6 +12,7 @@
 #include <string>
 
 #include "geometry.h"
+#include "pool.h"
 
 namespace burnin_native {
 #define DECLARE(isa)                                                                   \
@@ -213,6 +214,23 @@ napi_value add_into(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// setThreads(n): the threads the conv kernels may use (the calling thread included), an integer
+// 1 .. 64; returns it.
+napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  double n = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 1 ||
+      napi_get_value_double(env, argv[0], &n) != napi_ok || !(n >= 1 && n <= 64) ||
+      n != static_cast<int>(n)) {
+    throw_error(env, "native setThreads", "expected one integer from 1 to 64");
+    return nullptr;
+  }
+  napi_value result;
+  napi_create_int32(env, set_pool_threads(static_cast<int>(n)), &result);
+  return result;
+}
+
 napi_value isa_name(napi_env env, napi_callback_info) {
   napi_value result;
   if (isa == Isa::none) {
@@ -238,6 +256,7 @@ NAPI_MODULE_INIT() {
        napi_enumerable, nullptr},
       {"adamUpdate", nullptr, adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"addInto", nullptr, add_into, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

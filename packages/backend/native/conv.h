@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "geometry.h"
+#include "pool.h"
 
 #ifndef VW
 #error "define VW (vector lanes) and ISA (namespace) before including conv.h"
@@ -116,9 +117,15 @@ template <int NV>
 static void conv_rows(const float *x, const float *wp, float *y, const Geometry &g, int OCp,
                       const float *zeros, int co0) {
   constexpr int P = rows<NV>();
-  for (int n = 0; n < g.N; n++)
-    for (int oy = 0; oy < g.OH; oy++)
-      for (int ox0 = 0; ox0 < g.OW; ox0 += P) conv_tile<NV>(x, wp, y, g, OCp, zeros, n, oy, ox0, co0);
+  // output rows (n, oy) are independent: spread over the pool in chunks
+  const int rows_total = g.N * g.OH;
+  const int chunk = chunk_size(rows_total);
+  parallel_for((rows_total + chunk - 1) / chunk, [&](int task) {
+    const int end = (task + 1) * chunk < rows_total ? (task + 1) * chunk : rows_total;
+    for (int r = task * chunk; r < end; r++)
+      for (int ox0 = 0; ox0 < g.OW; ox0 += P)
+        conv_tile<NV>(x, wp, y, g, OCp, zeros, r / g.OH, r % g.OH, ox0, co0);
+  });
 }
 
 // Runs `body<NV>(co0)` over the output channels in groups of NV_MAX vectors, then the rest.
@@ -187,8 +194,13 @@ template <int NV>
 static void bpi_rows(const float *dy, const float *wt, float *dx, const Geometry &g, int ICp,
                      const float *zeros, int ci0) {
   constexpr int P = rows<NV>();
-  for (int n = 0; n < g.N; n++)
-    for (int iy = 0; iy < g.H; iy++)
+  // input rows (n, iy) are independent: spread over the pool in chunks
+  const int rows_total = g.N * g.H;
+  const int chunk = chunk_size(rows_total);
+  parallel_for((rows_total + chunk - 1) / chunk, [&](int task) {
+    const int end = (task + 1) * chunk < rows_total ? (task + 1) * chunk : rows_total;
+    for (int row = task * chunk; row < end; row++) {
+      const int n = row / g.H, iy = row % g.H;
       for (int r = 0; r < g.sw && r < g.W; r++) {
         const int pixels = (g.W - r + g.sw - 1) / g.sw;  // ix = r, r + sw, ...
         for (int j = 0; j < pixels; j += P) {
@@ -196,6 +208,8 @@ static void bpi_rows(const float *dy, const float *wt, float *dx, const Geometry
           bpi_tile<NV>(dy, wt, dx, g, ICp, zeros, n, iy, r + j * g.sw, g.sw, count, ci0);
         }
       }
+    }
+  });
 }
 
 void conv2d_backprop_input(const float *dy, const float *w, float *dx, const Geometry &g) {
@@ -320,25 +334,28 @@ template <int NV>
 static void bpf_channels(const float *x, const float *d, float *dw, const Geometry &g, int OCp,
                          int co0) {
   constexpr int CB = channel_block<NV>();
+  // Each block of filter taps sums over every pixel in order, into its own dw entries: the
+  // blocks are the pool's tasks (splitting the pixels would change the order of the sums).
   if (g.dw == 1) {
     // J split into equal blocks of at most bpf_block_max (J = 27: 9 + 9 + 9)
     const int J = g.FW * g.C;
     const int blocks = (J + bpf_block_max<NV>() - 1) / bpf_block_max<NV>();
     const int size = (J + blocks - 1) / blocks;
-    for (int ky = 0; ky < g.FH; ky++)
-      for (int j = 0; j < J; j += size)
-        bpf_row_block<NV>(J - j < size ? J - j : size, x, d, dw, g, OCp, ky, j, co0);
+    parallel_for(g.FH * blocks, [&](int task) {
+      const int ky = task / blocks, j = (task % blocks) * size;
+      if (j < J) bpf_row_block<NV>(J - j < size ? J - j : size, x, d, dw, g, OCp, ky, j, co0);
+    });
     return;
   }
-  for (int ky = 0; ky < g.FH; ky++)
-    for (int kx = 0; kx < g.FW; kx++) {
+  parallel_for(g.FH * g.FW, [&](int task) {
+      const int ky = task / g.FW, kx = task % g.FW;
       int ci = 0;
       for (; ci + CB <= g.C; ci += CB) bpf_tile<CB, NV>(x, d, dw, g, OCp, ky, kx, ci, co0);
       if (CB > 4)
         for (; ci + 4 <= g.C; ci += 4) bpf_tile<(CB > 4 ? 4 : 1), NV>(x, d, dw, g, OCp, ky, kx, ci, co0);
       for (; ci + 2 <= g.C; ci += 2) bpf_tile<2, NV>(x, d, dw, g, OCp, ky, kx, ci, co0);
       for (; ci < g.C; ci++) bpf_tile<1, NV>(x, d, dw, g, OCp, ky, kx, ci, co0);
-    }
+  });
 }
 
 void conv2d_backprop_filter(const float *x, const float *dy, float *dw, const Geometry &g) {

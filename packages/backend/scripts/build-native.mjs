@@ -41,6 +41,7 @@ const flags = [
   '-O3',
   '-std=c++17',
   '-fPIC',
+  '-pthread',
   '-fno-exceptions',
   '-fno-rtti',
   '-fvisibility=hidden',
@@ -52,6 +53,7 @@ const flags = [
 ];
 const units = [
   ['addon.cc', []],
+  ['pool.cc', []],
   // baseline x86-64 (SSE2, no FMA) and no contraction: the float32 rounding of tfjs's Adam
   ['adam.cc', ['-ffp-contract=off', '-fno-math-errno']],
   ['conv-avx512.cc', ['-mavx512f', '-mfma']],
@@ -67,7 +69,7 @@ try {
   mkdirSync(outDir, { recursive: true });
   execFileSync(
     cxx,
-    ['-shared', '-s', '-static-libstdc++', '-static-libgcc', '-o', out, ...objects],
+    ['-shared', '-s', '-static-libstdc++', '-static-libgcc', '-pthread', '-o', out, ...objects],
     { stdio: 'inherit' },
   );
   console.log(`build-native: wrote ${out}`);

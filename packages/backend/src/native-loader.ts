@@ -60,6 +60,7 @@ function load(): NativeLoad {
       conv2dBackpropFilter: addon.conv2dBackpropFilter,
       adamUpdate: addon.adamUpdate,
       addInto: addon.addInto,
+      setThreads: addon.setThreads,
     };
     return { ok: true, kernels, file };
   } catch (error) {

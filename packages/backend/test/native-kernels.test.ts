@@ -275,6 +275,43 @@ describe.runIf(linuxX64)('native conv kernels: the addon itself', () => {
     );
   });
 
+  it('give the same bits on 1, 2, 3 and 7 threads, and in two worker_threads at once', () => {
+    const file = new URL('./fixtures/native-digest.mjs', import.meta.url);
+    const run = (threads: number, concurrent = 0) =>
+      JSON.parse(
+        execFileSync(process.execPath, [file.pathname], {
+          env: {
+            ...process.env,
+            BURNIN_NATIVE_THREADS: String(threads),
+            BURNIN_NATIVE_CONCURRENT: String(concurrent),
+          },
+          encoding: 'utf8',
+        }),
+      );
+    const one = run(1);
+    expect(one.threads).toBe(1);
+    expect(one.digests.length).toBeGreaterThan(20);
+    for (const threads of [2, 3, 7]) {
+      const many = run(threads);
+      expect(many.threads).toBe(threads);
+      expect(many.digests).toEqual(one.digests);
+    }
+    // the pool is shared by the process: a second caller that finds it busy runs on its own
+    const both = run(2, 2);
+    expect(both.digests).toEqual(one.digests);
+    expect(both.others).toEqual([one.digests, one.digests]);
+  });
+
+  it('setThreads takes an integer from 1 to 64', () => {
+    expect(native.ok).toBe(true);
+    if (!native.ok) return;
+    const k = native.kernels;
+    for (const bad of [0, -1, 1.5, 65, Number.NaN]) {
+      expect(() => k.setThreads(bad)).toThrow(/expected one integer from 1 to 64/);
+    }
+    expect(k.setThreads(1)).toBe(1);
+  });
+
   it('the AVX2 build gives bit-identical results to the AVX-512 one', () => {
     // Each child runs the three kernels on the same data and prints digests of the outputs.
     const file = new URL('./fixtures/native-digest.mjs', import.meta.url);

@@ -29,6 +29,12 @@ export interface NativeConvKernels {
   adamUpdate(heap: ArrayBufferLike, ...args: number[]): void;
   /** `dst[i] += src[i]` over two Float32Arrays of one length (any backing buffer). */
   addInto(dst: Float32Array, src: Float32Array): void;
+  /**
+   * The threads the three conv kernels use when this JavaScript thread calls them (itself
+   * included), an integer from 1 to 64 (default 1); returns it. Each output element is computed
+   * by one thread in a fixed order, so every count gives the same bits.
+   */
+  setThreads(threads: number): number;
 }
 
 let installed: NativeConvKernels | null = null;
