@@ -1,8 +1,9 @@
 // Training-speed benchmark: ms per epoch of a tiny CNN and of a CenterNet-style detection model
 // on the stock cpu backend, cpu with our kernels, wasm with our kernels at 1 thread and at all
-// cores, wasm at 1 thread with @burnin/tfjs-adapter's fused Adam (the optimizer the trainer
-// uses; tfjs's own Adam runs ~18 kernels per variable), tfjs-node (when it loads) and the PyTorch CPU twins (bench/torch_tiny_cnn.py, when
-// `import torch` works) at 1 thread and at all cores. Every measurement runs in its own child
+// cores (both routes: native convolutions on every core, and XNNPACK's pool), wasm with
+// @burnin/tfjs-adapter's fused Adam (the optimizer the trainer uses; tfjs's own Adam runs ~18
+// kernels per variable) at 1 thread and at all cores, tfjs-node (when it loads) and the PyTorch
+// CPU twins (bench/torch_tiny_cnn.py, when `import torch` works) at 1 thread and at all cores. Every measurement runs in its own child
 // process (the wasm backend initialises once per process, with one thread count; each child
 // reports its own peak RSS); configurations are interleaved round by round (the machine may be
 // shared) and the tables report medians and ratios from this one run, then the kernel split of
@@ -83,13 +84,15 @@ async function child(kind) {
   } else if (kind === 'wasm') {
     // `threads` is passed through when this @burnin/backend build has the option (parent checks
     // dist/index.d.ts); older builds ignore it and run single-threaded.
-    await burnin.initBackend('wasm', {
+    const choice = await burnin.initBackend('wasm', {
       threads: requested,
       log: (line) => {
         out.log = line;
       },
     });
-    out.threads = wasm.getThreadsCount();
+    // The threads it computes with: the native convolutions' beside the single-threaded build
+    // (older builds without `threads` in the result: the wasm build's).
+    out.threads = choice?.threads ?? wasm.getThreadsCount();
     out.multithread = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
   } else {
     throw new Error(`unknown --child ${kind}`);
@@ -261,9 +264,10 @@ function median(v) {
 }
 
 /** Runs `cmd args`, returns { json, stdout } or { error }. */
-function run(cmd, cmdArgs, parse) {
+function run(cmd, cmdArgs, parse, env) {
   const r = spawnSync(cmd, cmdArgs, {
     cwd: process.cwd(),
+    env: env == null ? process.env : { ...process.env, ...env },
     encoding: 'utf8',
     maxBuffer: 64 << 20,
     timeout: 15 * 60_000,
@@ -276,7 +280,7 @@ function run(cmd, cmdArgs, parse) {
   return parsed == null ? { error: `no result in output: ${r.stdout.slice(-160)}` } : parsed;
 }
 
-function nodeChild(kind, extra) {
+function nodeChild(kind, extra, env) {
   // Keep only the --import hook (not e.g. --cpu-prof) for the children.
   const execArgs = [];
   for (let i = 0; i < process.execArgv.length; i++) {
@@ -291,6 +295,7 @@ function nodeChild(kind, extra) {
       const line = stdout.split('\n').find((l) => l.startsWith(JSON_PREFIX));
       return line == null ? null : JSON.parse(line.slice(JSON_PREFIX.length));
     },
+    env,
   );
 }
 
@@ -332,7 +337,7 @@ async function parent() {
 
   const allThreads = threadsOption ? CORES : 1;
   const allLabel = threadsOption
-    ? `wasm + burnin kernels, ${CORES} threads`
+    ? `wasm + burnin kernels, ${CORES} threads (native convolutions on every core)`
     : `wasm + burnin kernels, "all cores" (threads option not available: 1 thread)`;
   // Per workload: timed batches, whether to warm up, whether to run in every round (the slow cpu
   // backends run once; stock cpu skips the detection model: over a minute per batch).
@@ -372,13 +377,37 @@ async function parent() {
       threads: allThreads,
       requested: CORES,
     });
+    if (threadsOption) {
+      // The other route to every core: tfjs-backend-wasm's threaded build (XNNPACK's pool),
+      // which initBackend takes where the native kernels do not load.
+      configs.push({
+        ...wasm1,
+        name: `wasm + burnin kernels, ${CORES} threads (XNNPACK pool, BURNIN_NATIVE=0)`,
+        key: 'wasmAllXnnpack',
+        threads: CORES,
+        requested: CORES,
+        env: { BURNIN_NATIVE: '0' },
+        profile: false,
+      });
+    }
   }
   configs.push({
     ...wasm1,
     name: 'wasm + burnin kernels + fused Adam (@burnin/tfjs-adapter), 1 thread',
     key: 'wasmFused',
     extra: ['--fused-adam'],
+    profile: false,
   });
+  if (CORES > 1 && threadsOption) {
+    configs.push({
+      ...wasm1,
+      name: `wasm + burnin kernels + fused Adam (@burnin/tfjs-adapter), ${CORES} threads`,
+      key: 'wasmFusedAll',
+      threads: CORES,
+      requested: CORES,
+      extra: ['--fused-adam'],
+    });
+  }
   if (probe.tensorflow === 'ok') {
     configs.push({
       name: 'tfjs-node',
@@ -414,17 +443,21 @@ async function parent() {
         const r =
           config.kind === 'torch'
             ? torchChild(python, config.threads, workload)
-            : nodeChild(config.kind, [
-                '--workload',
-                workload,
-                '--threads',
-                String(config.requested ?? config.threads),
-                '--batches',
-                String(plan.batches),
-                ...(plan.warmup ? ['--warmup', String(plan.warmup)] : []),
-                ...(plan.repeats ? ['--repeats', String(plan.repeats)] : []),
-                ...(config.extra ?? []),
-              ]);
+            : nodeChild(
+                config.kind,
+                [
+                  '--workload',
+                  workload,
+                  '--threads',
+                  String(config.requested ?? config.threads),
+                  '--batches',
+                  String(plan.batches),
+                  ...(plan.warmup ? ['--warmup', String(plan.warmup)] : []),
+                  ...(plan.repeats ? ['--repeats', String(plan.repeats)] : []),
+                  ...(config.extra ?? []),
+                ],
+                config.env,
+              );
         if (r.error) {
           failures.set(key, r.error);
           process.stderr.write(`round ${round + 1} ${workload} ${config.name}: ${r.error}\n`);
@@ -439,21 +472,25 @@ async function parent() {
     }
   }
 
-  // Kernel split of one training step on wasm, at 1 thread and at all cores.
+  // Kernel split of one training step on wasm: 1 thread, all cores, fused Adam at all cores.
   const profiles = [];
   if (!flag('--no-profile')) {
     for (const workload of Object.keys(WORKLOADS)) {
-      for (const config of configs.filter((c) => c.kind === 'wasm')) {
-        const r = nodeChild('wasm', [
-          '--workload',
-          workload,
-          '--threads',
-          String(config.requested ?? config.threads),
-          '--profile',
-          '--steps',
-          quick ? '2' : '4',
-          ...(config.extra ?? []),
-        ]);
+      for (const config of configs.filter((c) => c.kind === 'wasm' && c.profile !== false)) {
+        const r = nodeChild(
+          'wasm',
+          [
+            '--workload',
+            workload,
+            '--threads',
+            String(config.requested ?? config.threads),
+            '--profile',
+            '--steps',
+            quick ? '2' : '4',
+            ...(config.extra ?? []),
+          ],
+          config.env,
+        );
         if (r.error) process.stderr.write(`profile ${workload} ${config.name}: ${r.error}\n`);
         else profiles.push({ workload, config, ...r });
       }

@@ -1,8 +1,10 @@
 // Thread scaling of the wasm backend: a [8,96,96,32] 3x3 conv, a 512x512 matMul and one
 // training step (tfjs-layers, Adam, MSE, batch 32) of the README's tiny CNN, at threads 1 and at
-// every core. tfjs-backend-wasm initialises once per process, so each configuration runs in its
-// own child process; rounds alternate the configurations, and each child reports the median of
-// its repetitions. Prints the median over rounds and the ratio.
+// every core by both routes: the native convolutions on every core beside the single-threaded
+// build (where they load) and tfjs-backend-wasm's threaded build (XNNPACK's pool, BURNIN_NATIVE=0).
+// tfjs-backend-wasm initialises once per process, so each configuration runs in its own child
+// process; rounds alternate the configurations, and each child reports the median of its
+// repetitions. Prints the median over rounds and the speed-up over threads 1.
 //
 //   pnpm build && node bench/threads.mjs [--rounds 3]
 //   node --import ./bench/resolve-hook.mjs bench/threads.mjs --child 2   (one configuration)
@@ -81,7 +83,7 @@ async function child(threads) {
   process.stdout.write(`${JSON.stringify({ choice, conv, matMul, trainStep })}\n`);
 }
 
-function runChild(threads) {
+function runChild({ threads, env }) {
   const out = spawnSync(
     process.execPath,
     [
@@ -91,7 +93,7 @@ function runChild(threads) {
       '--child',
       String(threads),
     ],
-    { encoding: 'utf8', timeout: 300_000 },
+    { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } },
   );
   if (out.status !== 0) throw new Error(`child threads=${threads} failed: ${out.stderr}`);
   return JSON.parse(out.stdout.trim().split('\n').at(-1));
@@ -100,14 +102,20 @@ function runChild(threads) {
 async function main() {
   const rounds = Number(arg('--rounds', '3'));
   const cores = os.availableParallelism();
-  const configs = cores > 1 ? [1, cores] : [1];
+  const configs = [{ label: 'threads: 1', threads: 1, env: {} }];
+  if (cores > 1) {
+    configs.push(
+      { label: `threads: ${cores}`, threads: cores, env: {} },
+      { label: `threads: ${cores}, BURNIN_NATIVE=0`, threads: cores, env: { BURNIN_NATIVE: '0' } },
+    );
+  }
   const results = new Map(configs.map((c) => [c, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const threads of r % 2 ? [...configs].reverse() : configs) {
-      const result = runChild(threads);
-      results.get(threads).push(result);
+    for (const config of r % 2 ? [...configs].reverse() : configs) {
+      const result = runChild(config);
+      results.get(config).push(result);
       console.error(
-        `round ${r + 1}/${rounds} threads ${threads} (${result.choice.threads} running): conv ${result.conv.toFixed(1)} ms, matMul ${result.matMul.toFixed(1)} ms, train step ${result.trainStep.toFixed(1)} ms`,
+        `round ${r + 1}/${rounds} ${config.label} (${result.choice.reason}): conv ${result.conv.toFixed(1)} ms, matMul ${result.matMul.toFixed(1)} ms, train step ${result.trainStep.toFixed(1)} ms`,
       );
     }
   }
@@ -123,14 +131,15 @@ async function main() {
     ['matMul 512x512', 'matMul'],
     ['tiny CNN train step (batch 32)', 'trainStep'],
   ];
-  const running = configs.map((c) => results.get(c)[0].choice.threads);
-  const header = configs.map((c, i) => `threads: ${c} (${running[i]} running), ms`);
-  console.log(`| op | ${header.join(' | ')} |${configs.length > 1 ? ' speed-up |' : ''}`);
-  console.log(`|---|${configs.map(() => '---:').join('|')}|${configs.length > 1 ? '---:|' : ''}`);
+  for (const c of configs) console.log(`${c.label}: ${results.get(c)[0].choice.reason}`);
+  const header = configs.map((c) => `${c.label}, ms`);
+  const speedUps = configs.slice(1).map((c) => `speed-up, ${c.label}`);
+  console.log(`\n| op | ${[...header, ...speedUps].join(' | ')} |`);
+  console.log(`|---|${[...header, ...speedUps].map(() => '---:').join('|')}|`);
   for (const [label, key] of ops) {
     const meds = configs.map((c) => median(results.get(c).map((r) => r[key])));
-    const ratio = meds.length > 1 ? ` ${(meds[0] / meds[1]).toFixed(2)}x |` : '';
-    console.log(`| ${label} | ${meds.map((m) => m.toFixed(1)).join(' | ')} |${ratio}`);
+    const ratios = meds.slice(1).map((m) => `${(meds[0] / m).toFixed(2)}x`);
+    console.log(`| ${label} | ${[...meds.map((m) => m.toFixed(1)), ...ratios].join(' | ')} |`);
   }
 }
 

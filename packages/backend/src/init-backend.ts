@@ -33,8 +33,9 @@ export interface BackendChoice {
   name: string;
   reason: string;
   /**
-   * Threads the backend computes with: wasm's `getThreadsCount()`, 1 for cpu, and for
-   * tfjs-node(-gpu) the core count libtensorflow's thread pools default to.
+   * Threads the backend computes with: for wasm the native convolutions' threads beside the
+   * single-threaded build, else `getThreadsCount()`; 1 for cpu; for tfjs-node(-gpu) the core
+   * count libtensorflow's thread pools default to.
    */
   threads: number;
 }
@@ -54,10 +55,13 @@ export interface InitBackendOptions {
   loadTensorflowGpu?: () => Promise<unknown>;
   /**
    * Threads for the wasm backend: `'auto'` (default) = `os.availableParallelism()` in Node
-   * (`navigator.hardwareConcurrency` elsewhere), or an integer >= 1. More than one uses
+   * (`navigator.hardwareConcurrency` elsewhere), or an integer >= 1. In Node where the native
+   * conv kernels load (x86-64 Linux), the single-threaded SIMD build runs with the native
+   * convolutions on that many threads (at most 64; same bits on any count; a later call sets
+   * the new count). Elsewhere, or with `BURNIN_NATIVE=0`, more than one uses
    * tfjs-backend-wasm's threaded SIMD build (XNNPACK's thread pool, at most 8 threads in tfjs
-   * 4.22's build); 1 uses the single-threaded SIMD build. tfjs-backend-wasm initialises once
-   * per process: a later call keeps the first count and says so in its log line.
+   * 4.22's build), which initialises once per process: a later call keeps the first count and
+   * says so in its log line. 1 uses the single-threaded SIMD build.
    */
   threads?: ThreadsOption;
 }
@@ -178,18 +182,37 @@ async function tryTensorflow(
   return { ok: true, detail: `${which.detail}, ${plural(cores)}${ignored})`, threads: cores };
 }
 
+/** The most threads the native conv kernels take (their addon's limit). */
+const NATIVE_MAX_THREADS = 64;
+
 /**
- * `, native AVX-512 convolutions` when the native conv kernels load (single-threaded wasm build
- * only: they read the heap as an ArrayBuffer), else a note on why not where that is unexpected.
+ * Sets the native conv kernels' threads for this JavaScript thread where they load (they need
+ * the single-threaded wasm build: they read its heap as an ArrayBuffer) and returns the detail
+ * for the log line: `, native AVX-512 convolutions` (on 1 thread) or `, native AVX-512
+ * convolutions on 2 threads`; else a note on why there are none where that is unexpected.
  */
-function nativeDetail(count: number): string {
-  if (count > 1) return '';
+function nativeThreads(count: number): { detail: string; threads: number } {
   const native = loadNativeConvKernels();
-  if (native.ok)
-    return `, native ${native.kernels.isa === 'avx512' ? 'AVX-512' : 'AVX2'} convolutions`;
-  const expected =
-    native.reason === 'BURNIN_NATIVE=0' || native.reason.startsWith('no native kernels');
-  return expected ? '' : `; ${native.reason}`;
+  if (!native.ok) {
+    const expected =
+      native.reason === 'BURNIN_NATIVE=0' || native.reason.startsWith('no native kernels');
+    return { detail: expected ? '' : `; ${native.reason}`, threads: 1 };
+  }
+  const n = native.kernels.setThreads(Math.min(count, NATIVE_MAX_THREADS));
+  const name = native.kernels.isa === 'avx512' ? 'AVX-512' : 'AVX2';
+  const capped =
+    count > NATIVE_MAX_THREADS
+      ? `; threads: ${count} is more than their ${NATIVE_MAX_THREADS}`
+      : '';
+  return {
+    detail: `, native ${name} convolutions${n > 1 ? ` on ${plural(n)}` : ''}${capped}`,
+    threads: n,
+  };
+}
+
+/** Whether the native conv kernels load here (Node, x86-64 Linux, not BURNIN_NATIVE=0). */
+function nativeLoads(): boolean {
+  return isNode() && loadNativeConvKernels().ok;
 }
 
 async function tryWasm(threads: { count: number; explicit: boolean }): Promise<Attempt> {
@@ -207,9 +230,18 @@ async function tryWasm(threads: { count: number; explicit: boolean }): Promise<A
   const build = simd ? 'SIMD' : 'no SIMD';
   const before = initializedThreads(api);
   if (before != null) {
-    // tfjs-backend-wasm initialises once per process: the first thread count stays.
+    // tfjs-backend-wasm initialises once per process: the first thread count stays (the native
+    // conv kernels beside a single-threaded build take the new count).
     if (!(await trySetBackend('wasm'))) {
       return { ok: false, reason: 'the wasm backend failed to initialize' };
+    }
+    if (before === 1 && nativeLoads()) {
+      const native = nativeThreads(threads.count);
+      return {
+        ok: true,
+        detail: `wasm (${build}, 1 thread${native.detail})`,
+        threads: native.threads,
+      };
     }
     const note =
       before === threads.count || (!threads.explicit && before > 1)
@@ -217,22 +249,25 @@ async function tryWasm(threads: { count: number; explicit: boolean }): Promise<A
         : `; threads: ${threads.count} does not apply: the wasm backend was initialised earlier in this process and keeps ${plural(before)}`;
     return {
       ok: true,
-      detail: `wasm (${build}, ${plural(before)}${nativeDetail(before)}${note})`,
+      detail: `wasm (${build}, ${plural(before)}${before === 1 ? nativeThreads(1).detail : ''}${note})`,
       threads: before,
     };
   }
   let note = '';
-  if (threads.count > 1 && simd && isNode()) {
+  // More than one thread: where the native conv kernels load, the single-threaded build with
+  // them on every thread (measured faster than XNNPACK's pool: bench.mjs); else the threaded
+  // build.
+  if (threads.count > 1 && simd && isNode() && !nativeLoads()) {
     const threaded = await startThreadedWasm(api, threads.count);
     if (threaded.ok) {
       const count = api.getThreadsCount();
       return { ok: true, detail: `wasm (${build}, ${plural(count)})`, threads: count };
     }
     note = `; ${threaded.reason}`;
-  } else if (threads.count > 1 && simd) {
+  } else if (threads.count > 1 && simd && !isNode()) {
     // Outside Node tfjs decides (threads need cross-origin isolation in browsers).
     api.setThreadsCount(threads.count);
-  } else if (threads.count > 1) {
+  } else if (threads.count > 1 && !simd) {
     note = '; the threaded build needs SIMD';
   }
   // The single-threaded SIMD (or plain) build, exactly as tfjs starts it in Node.
@@ -241,11 +276,15 @@ async function tryWasm(threads: { count: number; explicit: boolean }): Promise<A
     return { ok: false, reason: 'the wasm backend failed to initialize' };
   }
   const count = initializedThreads(api) ?? 1;
-  return {
-    ok: true,
-    detail: `wasm (${build}, ${plural(count)}${nativeDetail(count)}${note})`,
-    threads: count,
-  };
+  if (count === 1 && isNode()) {
+    const native = nativeThreads(note === '' && simd ? threads.count : 1);
+    return {
+      ok: true,
+      detail: `wasm (${build}, 1 thread${native.detail}${note})`,
+      threads: native.threads,
+    };
+  }
+  return { ok: true, detail: `wasm (${build}, ${plural(count)}${note})`, threads: count };
 }
 
 async function tryCpu(): Promise<Attempt> {

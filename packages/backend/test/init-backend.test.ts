@@ -9,6 +9,7 @@ import {
   InvalidBackendOptionError,
   initBackend,
 } from '../src/index.js';
+import { loadNativeConvKernels } from '../src/native-loader.js';
 
 function notFoundModule(name: string): () => Promise<never> {
   return () => {
@@ -21,8 +22,16 @@ const notFound = notFoundModule('@tensorflow/tfjs-node');
 const gpuNotFound = notFoundModule('@tensorflow/tfjs-node-gpu');
 const cores = os.availableParallelism();
 const coresText = `${cores} thread${cores === 1 ? '' : 's'}`;
-/** What the first wasm init in this process gets: every core, at most 8 (tfjs' build). */
-const wasmThreads = Math.min(cores, 8);
+const native = loadNativeConvKernels();
+/**
+ * What the first wasm init in this process gets: the single-threaded build with the native
+ * convolutions on every core (at most 64) where they load, else XNNPACK's pool on every core
+ * (at most 8: tfjs' build).
+ */
+const wasmThreads = native.ok ? Math.min(cores, 64) : Math.min(cores, 8);
+const wasmDetail = native.ok
+  ? `1 thread, native ${native.kernels.isa === 'avx512' ? 'AVX-512' : 'AVX2'} convolutions${wasmThreads > 1 ? ` on ${wasmThreads} threads` : ''}`
+  : `${wasmThreads} thread${wasmThreads === 1 ? '' : 's'}`;
 
 function registersTensorflow(calls?: string[], name = 'load'): () => Promise<void> {
   return async () => {
@@ -51,7 +60,7 @@ describe('initBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(lines).toEqual([`burnin: ${choice.reason}`]);
     expect(choice.reason).toBe(
-      `tfjs-node not installed: falling back to wasm (SIMD, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'})`,
+      `tfjs-node not installed: falling back to wasm (SIMD, ${wasmDetail})`,
     );
     expect(choice.threads).toBe(wasmThreads);
     expect(tf.tidy(() => tf.add(1, 2).dataSync()[0])).toBe(3);
@@ -244,7 +253,10 @@ describe('initBackend: tfjs-node-gpu, named backends', () => {
   });
 
   it.each([
-    ['wasm', /^using wasm \(SIMD, \d+ threads?\) as requested$/],
+    [
+      'wasm',
+      /^using wasm \(SIMD, \d+ threads?(, native AVX(-512|2) convolutions( on \d+ threads)?)?\) as requested$/,
+    ],
     ['cpu', /^using cpu \(pure JavaScript, slow, 1 thread\) as requested$/],
   ] as const)("'%s' activates that backend", async (preference, reason) => {
     const { lines, log } = collect();

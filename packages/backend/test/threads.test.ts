@@ -18,6 +18,10 @@ const native = loadNativeConvKernels();
 const nativeNote = native.ok
   ? `, native ${native.kernels.isa === 'avx512' ? 'AVX-512' : 'AVX2'} convolutions`
   : '';
+/** Threads the native convolutions run on at threads: cores (their addon takes at most 64). */
+const nativeAll = Math.min(cores, 64);
+const nativeAllNote =
+  native.ok && nativeAll > 1 ? `${nativeNote} on ${nativeAll} threads` : nativeNote;
 
 interface ChildResult {
   choice: { name: string; reason: string; threads: number };
@@ -106,9 +110,11 @@ describe('wasm threads (one child process per configuration)', () => {
     results.one = await runChild({ threads: 1 });
     results.oneWasm = await runChild({ threads: 1, nativeOff: true });
     results.all = await runChild({ threads: cores });
+    results.allWasm = await runChild({ threads: cores, nativeOff: true });
     results.auto = await runChild({});
     results.again = await runChild({ threads: cores, again: 1 });
-    results.broken = await runChild({ threads: 2, sabotage: true });
+    results.againWasm = await runChild({ threads: cores, again: 1, nativeOff: true });
+    results.broken = await runChild({ threads: 2, sabotage: true, nativeOff: true });
   }, 240_000);
 
   it('threads: 1 is the single-threaded SIMD build (with the native convolutions where they load)', () => {
@@ -131,20 +137,38 @@ describe('wasm threads (one child process per configuration)', () => {
     expect(oneWasm.matMul).toEqual(raw.matMul);
   });
 
-  it(`threads: ${cores} (every core) runs ${allCores} thread(s) with the same outputs`, () => {
-    const { all, one } = results;
-    expect(all.threadsCount).toBe(allCores);
-    expect(all.choice.threads).toBe(allCores);
-    expect(all.lines).toEqual([
+  it.runIf(native.ok)(
+    `threads: ${cores} (every core) runs the native convolutions on ${nativeAll} thread(s) beside the single-threaded build, with the same bits`,
+    () => {
+      const { all, one } = results;
+      expect(all.threadsCount).toBe(1);
+      expect(all.multithreadFlag).toBe(false);
+      expect(all.choice.threads).toBe(nativeAll);
+      expect(all.lines).toEqual([
+        `burnin: using wasm (SIMD, 1 thread${nativeAllNote}) as requested`,
+      ]);
+      // The native kernels split their work so that every sum keeps its order.
+      expect(all.conv).toEqual(one.conv);
+      expect(all.matMul).toEqual(one.matMul);
+    },
+  );
+
+  it(`threads: ${cores} with BURNIN_NATIVE=0 runs XNNPACK's pool on ${allCores} thread(s) with the same outputs`, () => {
+    const { allWasm, oneWasm } = results;
+    expect(allWasm.threadsCount).toBe(allCores);
+    expect(allWasm.choice.threads).toBe(allCores);
+    expect(allWasm.lines).toEqual([
       `burnin: using wasm (SIMD, ${allCores} thread${allCores === 1 ? '' : 's'}) as requested`,
     ]);
-    expect(maxAbsDiff(all.conv, one.conv)).toBeLessThan(1e-5);
-    expect(maxAbsDiff(all.matMul, one.matMul)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(allWasm.conv, oneWasm.conv)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(allWasm.matMul, oneWasm.matMul)).toBeLessThan(1e-5);
   });
 
   it("'auto' (the default) uses every core", () => {
-    expect(results.auto.threadsCount).toBe(allCores);
-    expect(results.auto.choice.threads).toBe(allCores);
+    const { auto, all } = results;
+    expect(auto.choice).toEqual(all.choice);
+    expect(auto.threadsCount).toBe(all.threadsCount);
+    expect(auto.choice.threads).toBe(native.ok ? nativeAll : allCores);
   });
 
   it('leaves no global patch behind (os.cpus, globalThis.Worker)', () => {
@@ -157,30 +181,43 @@ describe('wasm threads (one child process per configuration)', () => {
     for (const result of Object.values(results)) expect(result.exitMs).toBeLessThan(1000);
   });
 
-  it('a second initBackend keeps the first thread count and says so in its one line', () => {
-    const { again } = results;
-    expect(again.again?.threads).toBe(allCores);
-    expect(again.againLines).toHaveLength(1);
-    if (allCores === 1) {
-      expect(again.againLines?.[0]).toBe(
+  it.runIf(native.ok)(
+    'a second initBackend sets the native convolutions to its own count (the build stays single-threaded)',
+    () => {
+      const { again } = results;
+      expect(again.again).toEqual({
+        name: 'wasm',
+        reason: `using wasm (SIMD, 1 thread${nativeNote}) as requested`,
+        threads: 1,
+      });
+      expect(again.againLines).toEqual([
         `burnin: using wasm (SIMD, 1 thread${nativeNote}) as requested`,
-      );
+      ]);
+    },
+  );
+
+  it("a second initBackend keeps the threaded build's first thread count and says so in its one line", () => {
+    const { againWasm } = results;
+    expect(againWasm.again?.threads).toBe(allCores);
+    expect(againWasm.againLines).toHaveLength(1);
+    if (allCores === 1) {
+      expect(againWasm.againLines?.[0]).toBe('burnin: using wasm (SIMD, 1 thread) as requested');
     } else {
-      expect(again.againLines?.[0]).toBe(
+      expect(againWasm.againLines?.[0]).toBe(
         `burnin: using wasm (SIMD, ${allCores} threads; threads: 1 does not apply: the wasm backend was initialised earlier in this process and keeps ${allCores} threads) as requested`,
       );
     }
   });
 
   it('falls back to the single-threaded SIMD build, with one line, when workers cannot start', () => {
-    const { broken, one } = results;
+    const { broken, oneWasm } = results;
     expect(broken.backend).toBe('wasm');
     expect(broken.threadsCount).toBe(1);
     expect(broken.multithreadFlag).toBe(false);
     expect(broken.lines).toEqual([
-      `burnin: using wasm (SIMD, 1 thread${nativeNote}; the threaded build failed to start: a pthread worker could not be created (worker_threads disabled by the test)) as requested`,
+      `burnin: using wasm (SIMD, 1 thread; the threaded build failed to start: a pthread worker could not be created (worker_threads disabled by the test)) as requested`,
     ]);
-    expect(broken.conv).toEqual(one.conv);
-    expect(broken.matMul).toEqual(one.matMul);
+    expect(broken.conv).toEqual(oneWasm.conv);
+    expect(broken.matMul).toEqual(oneWasm.matMul);
   });
 });
