@@ -12,6 +12,7 @@
 #include <string>
 
 #include "geometry.h"
+#include "matmul-shape.h"
 #include "pool.h"
 
 namespace burnin_native {
@@ -20,6 +21,7 @@ namespace burnin_native {
   void conv2d(const float *x, const float *w, float *y, const Geometry &g);            \
   void conv2d_backprop_input(const float *dy, const float *w, float *dx, const Geometry &g); \
   void conv2d_backprop_filter(const float *x, const float *dy, float *dw, const Geometry &g); \
+  void batch_matmul(const float *a, const float *b, float *c, const MatMulShape &s);          \
   }
 DECLARE(avx512)
 DECLARE(avx2)
@@ -153,6 +155,49 @@ template <Kind K> napi_value run(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// batchMatMul(heap, a, b, c, batch, M, K, N, batchA, batchB, transposeA, transposeB): byte
+// offsets of a, b and the output c [batch, M, N] in the heap, then the shape (matmul-shape.h;
+// batchA and batchB are 1 or batch, the transposes 0 or 1).
+napi_value batch_matmul(napi_env env, napi_callback_info info) {
+  const char *what = "native batchMatMul";
+  if (isa == Isa::none) {
+    throw_error(env, "native batchMatMul: this CPU has neither AVX-512 nor AVX2 + FMA");
+    return nullptr;
+  }
+  Call call;
+  if (!read_call(env, info, what, 11, &call)) return nullptr;
+  const double *v = call.v;
+  int f[8];
+  for (int i = 0; i < 8; i++) {
+    const double d = v[3 + i];
+    const double most = i >= 6 ? 1 : 1e8;
+    if (!(d >= (i >= 6 ? 0 : 1) && d <= most) || d != static_cast<long long>(d)) {
+      throw_error(env, what, "bad shape");
+      return nullptr;
+    }
+    f[i] = static_cast<int>(d);
+  }
+  const MatMulShape s{f[0], f[1], f[2], f[3], f[4], f[5], f[6] == 1, f[7] == 1};
+  if ((s.batchA != 1 && s.batchA != s.batch) || (s.batchB != 1 && s.batchB != s.batch)) {
+    throw_error(env, what, "batchA and batchB must be 1 or batch");
+    return nullptr;
+  }
+  const double sizes[3] = {double(s.batchA) * s.M * s.K, double(s.batchB) * s.K * s.N,
+                           double(s.batch) * s.M * s.N};
+  float *p[3];
+  for (int i = 0; i < 3; i++) {
+    p[i] = heap_floats(call, v[i], sizes[i]);
+    if (p[i] == nullptr) {
+      throw_error(env, what, "a tensor lies outside the heap");
+      return nullptr;
+    }
+  }
+  // lanes run over the output columns: 8-lane vectors where N is 8 modulo 16 (as the convs)
+  const bool wide = isa == Isa::avx512 && s.N % 16 != 8;
+  (wide ? avx512::batch_matmul : avx2::batch_matmul)(p[0], p[1], p[2], s);
+  return nullptr;
+}
+
 // adamUpdate(heap, w, m, v, g, w1, m1, v1, n, b1, c1, b2, c2, d1, d2, eps, negLr): byte
 // offsets of the seven float32 arrays of n elements, then the eight float32 constants.
 napi_value adam(napi_env env, napi_callback_info info) {
@@ -214,7 +259,7 @@ napi_value add_into(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// setThreads(n): the threads the conv kernels may use (the calling thread included), an integer
+// setThreads(n): the threads the conv and matmul kernels may use (the calling thread included), an integer
 // 1 .. 64; returns it.
 napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -254,6 +299,7 @@ NAPI_MODULE_INIT() {
        napi_enumerable, nullptr},
       {"conv2dBackpropFilter", nullptr, run<Kind::filter>, nullptr, nullptr, nullptr,
        napi_enumerable, nullptr},
+      {"batchMatMul", nullptr, batch_matmul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adamUpdate", nullptr, adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"addInto", nullptr, add_into, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -166,17 +166,20 @@ static void bpi_tile(const float *dy, const float *wt, float *dx, const Geometry
     const int ty = iy + g.padT - ky * g.dh;
     if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.OH) continue;
     const int oy = ty / g.sh;
+    const float *row = dy + (static_cast<size_t>(n) * g.OH + oy) * g.OW * g.OC;
     for (int kx = 0; kx < g.FW; kx++) {
       const int tx0 = ix0 + g.padL - kx * g.dw;
-      // every pixel of the tile has the same residue modulo sw (step == sw); stride 1 skips the
-      // integer divisions (they cost more than the taps' FMAs on small channel counts)
-      const bool unit = g.sw == 1;
-      if (!unit && ((tx0 % g.sw) + g.sw) % g.sw != 0) continue;
-      const float *row = dy + (static_cast<size_t>(n) * g.OH + oy) * g.OW * g.OC;
+      // Every pixel of the tile has the same residue modulo sw (step == sw), so pixel p reads
+      // output column ox0 + p: one exact division per tap, none per pixel (integer divisions
+      // cost more than the taps' FMAs on small channel counts).
+      int ox0 = tx0;
+      if (g.sw != 1) {
+        if (tx0 % g.sw != 0) continue;
+        ox0 = tx0 / g.sw;
+      }
       for (int p = 0; p < P; p++) {
-        const int tx = tx0 + p * step;
-        const int ox = unit ? tx : tx / g.sw;
-        src[p] = (p < count && tx >= 0 && ox < g.OW) ? row + static_cast<size_t>(ox) * g.OC : zeros;
+        const int ox = ox0 + p;
+        src[p] = (p < count && ox >= 0 && ox < g.OW) ? row + static_cast<size_t>(ox) * g.OC : zeros;
       }
       accumulate<P, NV>(acc, src, wt + static_cast<size_t>(ky * g.FW + kx) * g.OC * ICp + ci0,
                         g.OC, ICp);

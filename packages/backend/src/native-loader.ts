@@ -58,6 +58,7 @@ function load(): NativeLoad {
       conv2d: addon.conv2d,
       conv2dBackpropInput: addon.conv2dBackpropInput,
       conv2dBackpropFilter: addon.conv2dBackpropFilter,
+      batchMatMul: addon.batchMatMul,
       adamUpdate: addon.adamUpdate,
       addInto: addon.addInto,
       setThreads: addon.setThreads,

@@ -7,6 +7,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import { registerFasterGradients } from './faster-gradients.js';
 import { wasmAdamUpdateKernel } from './kernels/adam-update.js';
+import { wasmBatchMatMulKernel, wasmFusedMatMulKernel } from './kernels/batch-mat-mul.js';
 import { wasmFusedBatchNormConfig } from './kernels/batch-norm.js';
 import { wasmCastKernel } from './kernels/cast.js';
 import { wasmConv2DKernel, wasmFusedConv2DKernel } from './kernels/conv2d.js';
@@ -43,7 +44,8 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
 
 /**
  * Kernels the wasm backend lacks for training (it has no gradient kernels for conv filters,
- * depthwise convs or `tf.gather`), faster `Conv2D` / `FusedConv2D` (native), `Conv2DBackpropInput`,
+ * depthwise convs or `tf.gather`), faster `Conv2D` / `FusedConv2D` and `BatchMatMul` /
+ * `_FusedMatMul` (native), `Conv2DBackpropInput`,
  * `Tile`, `GatherV2` (model.fit's batching), `Slice` / `SplitV` / `Concat` (block copies),
  * `FusedBatchNorm`, `Add` / `Sub` / `Multiply` / `RealDiv` with a repeating operand (bias adds,
  * batch-norm scales) and leading-axes float32 `Sum` / `Mean` (other cases delegate to
@@ -55,6 +57,8 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmConv2DKernel,
   wasmFusedConv2DKernel,
+  wasmBatchMatMulKernel,
+  wasmFusedMatMulKernel,
   wasmAdamUpdateKernel,
   conv2DBackpropFilterKernel.wasm,
   wasmConv2DBackpropInputKernel,

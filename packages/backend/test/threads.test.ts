@@ -117,7 +117,7 @@ describe('wasm threads (one child process per configuration)', () => {
     results.broken = await runChild({ threads: 2, sabotage: true, nativeOff: true });
   }, 240_000);
 
-  it('threads: 1 is the single-threaded SIMD build (with the native convolutions where they load)', () => {
+  it('threads: 1 is the single-threaded SIMD build (with the native convolutions and products where they load)', () => {
     const { one, raw } = results;
     expect(one.threadsCount).toBe(1);
     expect(one.choice).toEqual({
@@ -126,8 +126,9 @@ describe('wasm threads (one child process per configuration)', () => {
       threads: 1,
     });
     expect(one.multithreadFlag).toBe(false);
+    // (the native kernels sum in their own order: the last bits differ from XNNPACK's)
     expect(maxAbsDiff(one.conv, raw.conv)).toBeLessThan(1e-5);
-    expect(one.matMul).toEqual(raw.matMul);
+    expect(maxAbsDiff(one.matMul, raw.matMul)).toBeLessThan(1e-5);
   });
 
   it('threads: 1 with BURNIN_NATIVE=0 is bit-identical to a plain tf.setBackend', () => {

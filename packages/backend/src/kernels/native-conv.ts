@@ -23,6 +23,11 @@ export interface NativeConvKernels {
   conv2dBackpropInput(heap: ArrayBufferLike, ...args: number[]): void;
   conv2dBackpropFilter(heap: ArrayBufferLike, ...args: number[]): void;
   /**
+   * `c = op(a) x op(b)` per batch item: byte offsets of a, b and c, then batch, M, K, N,
+   * batchA, batchB (1 or batch: how many matrices a and b hold), transposeA, transposeB (0 / 1).
+   */
+  batchMatMul(heap: ArrayBufferLike, ...args: number[]): void;
+  /**
    * One Adam update: byte offsets of w, m, v, g, w1, m1, v1 (float32, n elements each), n, then
    * b1, 1 - b1, b2, 1 - b2, 1 - b1^t, 1 - b2^t, epsilon, -lr (see kernels/adam-update.ts).
    */
@@ -30,7 +35,7 @@ export interface NativeConvKernels {
   /** `dst[i] += src[i]` over two Float32Arrays of one length (any backing buffer). */
   addInto(dst: Float32Array, src: Float32Array): void;
   /**
-   * The threads the three conv kernels use when this JavaScript thread calls them (itself
+   * The threads the conv and matmul kernels use when this JavaScript thread calls them (itself
    * included), an integer from 1 to 64 (default 1); returns it. Each output element is computed
    * by one thread in a fixed order, so every count gives the same bits.
    */
@@ -59,7 +64,7 @@ export function nativeConvKernels(): NativeConvKernels | null {
 }
 
 /** How often each native kernel ran (for tests and benchmarks). */
-export const nativeStats = { forward: 0, filter: 0, input: 0, adam: 0 };
+export const nativeStats = { forward: 0, filter: 0, input: 0, adam: 0, matMul: 0 };
 
 /**
  * Runs a native conv kernel on the wasm heap: 'forward' takes (x, filter) and makes y,
