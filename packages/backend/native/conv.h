@@ -179,6 +179,17 @@ struct Taps {
   std::vector<int> k, o;
 };
 
+// oy * sh = iy + padT - ky * dh: the taps of input row iy (ys.k and ys.o hold FH entries).
+static inline void row_taps(const Geometry &g, int iy, Taps &ys) {
+  ys.count = 0;
+  for (int ky = 0; ky < g.FH; ky++) {
+    const int ty = iy + g.padT - ky * g.dh;
+    if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.OH) continue;
+    ys.k[ys.count] = ky;
+    ys.o[ys.count++] = ty / g.sh;
+  }
+}
+
 template <int NV>
 static void bpi_tile(const float *dy, const float *wt, float *dx, const Geometry &g, int ICp,
                      const float *zeros, int n, int iy, const Taps &ys, const Taps &xs, int ix0,
@@ -224,14 +235,7 @@ static void bpi_rows(const float *dy, const float *wt, float *dx, const Geometry
     ys.o.resize(g.FH);
     for (int row = task * chunk; row < end; row++) {
       const int n = row / g.H, iy = row % g.H;
-      // oy * sh = iy + padT - ky * dh: the taps of this row (no division inside the tiles)
-      ys.count = 0;
-      for (int ky = 0; ky < g.FH; ky++) {
-        const int ty = iy + g.padT - ky * g.dh;
-        if (ty < 0 || ty % g.sh != 0 || ty / g.sh >= g.OH) continue;
-        ys.k[ys.count] = ky;
-        ys.o[ys.count++] = ty / g.sh;
-      }
+      row_taps(g, iy, ys);
       for (int r = 0; r < g.sw && r < g.W; r++) {
         const int pixels = (g.W - r + g.sw - 1) / g.sw;  // ix = r, r + sw, ...
         for (int j = 0; j < pixels; j += P) {
@@ -244,15 +248,100 @@ static void bpi_rows(const float *dy, const float *wt, float *dx, const Geometry
   });
 }
 
+// The input gradient for few input channels (C <= SMALL_C): lanes over the input pixels of one
+// row and column residue instead of over the channels (3 channels would leave 13 of 16 lanes
+// idle). dy is first laid out as planar rows `dyt` [n, oy, oc] of `L` floats each, output column
+// ox at `lead + ox` and zeros around it, so that pixel j of a residue reads tap b's dy at
+// `xs.o[b] + j`, consecutive over j. Every output still sums over ky, kx, then oc in order,
+// with the same products (zeros where ox falls outside dy) as bpi_tile: the same bits.
+constexpr int SMALL_C = VW / 4;
+constexpr int SMALL_JV = 4;  // pixel vectors per tile
+
+template <int C>
+static void bpi_small_tile(const float *dyt, const float *w, float *dx, const Geometry &g, int L,
+                           int lead, int n, int iy, const Taps &ys, const Taps &xs, int r, int j0,
+                           int count) {
+  vf acc[C][SMALL_JV];
+  for (int c = 0; c < C; c++)
+    for (int v = 0; v < SMALL_JV; v++) acc[c][v] = vf{};
+  for (int a = 0; a < ys.count; a++) {
+    const float *plane = dyt + (static_cast<size_t>(n) * g.OH + ys.o[a]) * g.OC * L + lead + j0;
+    for (int b = 0; b < xs.count; b++) {
+      const float *d = plane + xs.o[b];
+      const float *wk = w + static_cast<size_t>(ys.k[a] * g.FW + xs.k[b]) * C * g.OC;
+      for (int oc = 0; oc < g.OC; oc++, d += L) {
+        vf dv[SMALL_JV];
+        for (int v = 0; v < SMALL_JV; v++) dv[v] = load(d + v * VW);
+        for (int c = 0; c < C; c++) {
+          const vf s = splat(wk[c * g.OC + oc]);
+          for (int v = 0; v < SMALL_JV; v++) acc[c][v] += dv[v] * s;
+        }
+      }
+    }
+  }
+  float out[C][SMALL_JV * VW];
+  for (int c = 0; c < C; c++)
+    for (int v = 0; v < SMALL_JV; v++) store(out[c] + v * VW, acc[c][v]);
+  float *row = dx + (static_cast<size_t>(n) * g.H + iy) * g.W * C;
+  for (int j = 0; j < count; j++) {
+    float *dst = row + static_cast<size_t>(r + (j0 + j) * g.sw) * C;
+    for (int c = 0; c < C; c++) dst[c] = out[c][j];
+  }
+}
+
+template <int C>
+static void bpi_small(const float *dy, const float *w, float *dx, const Geometry &g,
+                      const std::vector<Taps> &columns) {
+  constexpr int T = SMALL_JV * VW;
+  // the columns any tile reads: o + j for every residue's taps, j < its pixels rounded up to T
+  int lo = 0, hi = g.OW;
+  for (int r = 0; r < g.sw && r < g.W; r++) {
+    const int pixels = (g.W - r + g.sw - 1) / g.sw;
+    for (int b = 0; b < columns[r].count; b++) {
+      const int o = columns[r].o[b];
+      if (o < lo) lo = o;
+      if (o + up(pixels, T) > hi) hi = o + up(pixels, T);
+    }
+  }
+  const int lead = -lo, L = hi - lo;
+  std::vector<float> dyt(static_cast<size_t>(g.N) * g.OH * g.OC * L, 0.f);
+  const int planes = g.N * g.OH;
+  parallel_for(planes, [&](int p) {
+    const float *src = dy + static_cast<size_t>(p) * g.OW * g.OC;
+    float *dst = dyt.data() + static_cast<size_t>(p) * g.OC * L + lead;
+    for (int ox = 0; ox < g.OW; ox++)
+      for (int oc = 0; oc < g.OC; oc++) dst[static_cast<size_t>(oc) * L + ox] = src[ox * g.OC + oc];
+  });
+  const int rows_total = g.N * g.H;
+  const int chunk = chunk_size(rows_total);
+  parallel_for((rows_total + chunk - 1) / chunk, [&](int task) {
+    const int end = (task + 1) * chunk < rows_total ? (task + 1) * chunk : rows_total;
+    Taps ys;
+    ys.k.resize(g.FH);
+    ys.o.resize(g.FH);
+    for (int row = task * chunk; row < end; row++) {
+      const int n = row / g.H, iy = row % g.H;
+      row_taps(g, iy, ys);
+      for (int r = 0; r < g.sw && r < g.W; r++) {
+        const int pixels = (g.W - r + g.sw - 1) / g.sw;
+        for (int j0 = 0; j0 < pixels; j0 += T)
+          bpi_small_tile<C>(dyt.data(), w, dx, g, L, lead, n, iy, ys, columns[r], r, j0,
+                            pixels - j0 < T ? pixels - j0 : T);
+      }
+    }
+  });
+}
+
+template <int C = 1>
+static void bpi_small_dispatch(const float *dy, const float *w, float *dx, const Geometry &g,
+                               const std::vector<Taps> &columns) {
+  if constexpr (C <= SMALL_C) {
+    if (g.C == C) return bpi_small<C>(dy, w, dx, g, columns);
+    bpi_small_dispatch<C + 1>(dy, w, dx, g, columns);
+  }
+}
+
 void conv2d_backprop_input(const float *dy, const float *w, float *dx, const Geometry &g) {
-  const int ICp = up(g.C, VW);
-  std::vector<float> wt(static_cast<size_t>(g.FH) * g.FW * g.OC * ICp, 0.f);
-  for (int t = 0; t < g.FH * g.FW; t++)
-    for (int ic = 0; ic < g.C; ic++)
-      for (int oc = 0; oc < g.OC; oc++)
-        wt[(static_cast<size_t>(t) * g.OC + oc) * ICp + ic] =
-            w[(static_cast<size_t>(t) * g.C + ic) * g.OC + oc];
-  std::vector<float> zeros(g.OC + VW, 0.f);
   // ox * sw = ix + padL - kx * dw: for the pixels ix = r + j * sw of residue r, the taps whose
   // output column is whole, at ox = (r + padL - kx * dw) / sw + j (an exact division)
   std::vector<Taps> columns(g.sw);
@@ -266,6 +355,15 @@ void conv2d_backprop_input(const float *dy, const float *w, float *dx, const Geo
     }
     t.count = static_cast<int>(t.k.size());
   }
+  if (g.C <= SMALL_C) return bpi_small_dispatch(dy, w, dx, g, columns);
+  const int ICp = up(g.C, VW);
+  std::vector<float> wt(static_cast<size_t>(g.FH) * g.FW * g.OC * ICp, 0.f);
+  for (int t = 0; t < g.FH * g.FW; t++)
+    for (int ic = 0; ic < g.C; ic++)
+      for (int oc = 0; oc < g.OC; oc++)
+        wt[(static_cast<size_t>(t) * g.OC + oc) * ICp + ic] =
+            w[(static_cast<size_t>(t) * g.C + ic) * g.OC + oc];
+  std::vector<float> zeros(g.OC + VW, 0.f);
 #define BPI_BODY(nv, ci0) bpi_rows<nv>(dy, wt.data(), dx, g, ICp, zeros.data(), columns, ci0)
   FOR_CHANNEL_GROUPS(ICp / VW, BPI_BODY);
 #undef BPI_BODY

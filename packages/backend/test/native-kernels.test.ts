@@ -44,13 +44,18 @@ beforeAll(async () => {
 });
 
 // The shared grid, register-tile remainders (channels not a multiple of 8 or 16, more than 48
-// output channels), dilation, and the demo detector's convolutions (batch 8).
+// output channels), few input channels over wide rows, dilation, and the demo detector's
+// convolutions (batch 8).
 const cases: ConvCase[] = [
   ...CONV_GRID,
   { x: [1, 5, 5, 9], f: [3, 3, 9, 17], strides: 1, pad: 'same' },
   { x: [3, 17, 19, 7], f: [3, 3, 7, 9], strides: 2, pad: 'same' },
   { x: [2, 9, 11, 20], f: [3, 3, 20, 70], strides: 1, pad: 'same' },
   { x: [1, 10, 13, 33], f: [3, 3, 33, 40], strides: 2, pad: 'valid' },
+  // few input channels: the input gradient's lanes run over pixels, 64 per tile
+  { x: [2, 5, 70, 1], f: [3, 3, 1, 6], strides: 3, pad: 'same' },
+  { x: [1, 9, 140, 4], f: [3, 3, 4, 20], strides: 2, pad: 'valid' },
+  { x: [1, 6, 67, 2], f: [5, 4, 2, 3], strides: 1, pad: 'same' },
   ...DEMO_FILTER_CASES,
   { x: [8, 6, 6, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
 ];
