@@ -190,6 +190,30 @@ static inline void row_taps(const Geometry &g, int iy, Taps &ys) {
   }
 }
 
+// Runs tile(n, iy, ys, r, j0, count) for every input row (n, iy), with ys its taps, and column
+// residue r, over the residue's pixels ix = r + j * sw in blocks j = j0 .. j0 + count - 1 of at
+// most T. The rows are independent (each writes its own row of dx): spread over the pool in
+// chunks.
+template <class F> static void for_each_input_tile(const Geometry &g, int T, const F &tile) {
+  const int rows_total = g.N * g.H;
+  const int chunk = chunk_size(rows_total);
+  parallel_for((rows_total + chunk - 1) / chunk, [&](int task) {
+    const int end = (task + 1) * chunk < rows_total ? (task + 1) * chunk : rows_total;
+    Taps ys;
+    ys.k.resize(g.FH);
+    ys.o.resize(g.FH);
+    for (int row = task * chunk; row < end; row++) {
+      const int n = row / g.H, iy = row % g.H;
+      row_taps(g, iy, ys);
+      for (int r = 0; r < g.sw && r < g.W; r++) {
+        const int pixels = (g.W - r + g.sw - 1) / g.sw;  // ix = r, r + sw, ...
+        for (int j0 = 0; j0 < pixels; j0 += T)
+          tile(n, iy, ys, r, j0, pixels - j0 < T ? pixels - j0 : T);
+      }
+    }
+  });
+}
+
 template <int NV>
 static void bpi_tile(const float *dy, const float *wt, float *dx, const Geometry &g, int ICp,
                      const float *zeros, int n, int iy, const Taps &ys, const Taps &xs, int ix0,
@@ -224,27 +248,8 @@ static void bpi_tile(const float *dy, const float *wt, float *dx, const Geometry
 template <int NV>
 static void bpi_rows(const float *dy, const float *wt, float *dx, const Geometry &g, int ICp,
                      const float *zeros, const std::vector<Taps> &columns, int ci0) {
-  constexpr int P = rows<NV>();
-  // input rows (n, iy) are independent: spread over the pool in chunks
-  const int rows_total = g.N * g.H;
-  const int chunk = chunk_size(rows_total);
-  parallel_for((rows_total + chunk - 1) / chunk, [&](int task) {
-    const int end = (task + 1) * chunk < rows_total ? (task + 1) * chunk : rows_total;
-    Taps ys;
-    ys.k.resize(g.FH);
-    ys.o.resize(g.FH);
-    for (int row = task * chunk; row < end; row++) {
-      const int n = row / g.H, iy = row % g.H;
-      row_taps(g, iy, ys);
-      for (int r = 0; r < g.sw && r < g.W; r++) {
-        const int pixels = (g.W - r + g.sw - 1) / g.sw;  // ix = r, r + sw, ...
-        for (int j = 0; j < pixels; j += P) {
-          const int count = pixels - j < P ? pixels - j : P;
-          bpi_tile<NV>(dy, wt, dx, g, ICp, zeros, n, iy, ys, columns[r], r + j * g.sw, j, count,
-                       ci0);
-        }
-      }
-    }
+  for_each_input_tile(g, rows<NV>(), [&](int n, int iy, const Taps &ys, int r, int j0, int count) {
+    bpi_tile<NV>(dy, wt, dx, g, ICp, zeros, n, iy, ys, columns[r], r + j0 * g.sw, j0, count, ci0);
   });
 }
 
@@ -312,23 +317,8 @@ static void bpi_small(const float *dy, const float *w, float *dx, const Geometry
     for (int ox = 0; ox < g.OW; ox++)
       for (int oc = 0; oc < g.OC; oc++) dst[static_cast<size_t>(oc) * L + ox] = src[ox * g.OC + oc];
   });
-  const int rows_total = g.N * g.H;
-  const int chunk = chunk_size(rows_total);
-  parallel_for((rows_total + chunk - 1) / chunk, [&](int task) {
-    const int end = (task + 1) * chunk < rows_total ? (task + 1) * chunk : rows_total;
-    Taps ys;
-    ys.k.resize(g.FH);
-    ys.o.resize(g.FH);
-    for (int row = task * chunk; row < end; row++) {
-      const int n = row / g.H, iy = row % g.H;
-      row_taps(g, iy, ys);
-      for (int r = 0; r < g.sw && r < g.W; r++) {
-        const int pixels = (g.W - r + g.sw - 1) / g.sw;
-        for (int j0 = 0; j0 < pixels; j0 += T)
-          bpi_small_tile<C>(dyt.data(), w, dx, g, L, lead, n, iy, ys, columns[r], r, j0,
-                            pixels - j0 < T ? pixels - j0 : T);
-      }
-    }
+  for_each_input_tile(g, T, [&](int n, int iy, const Taps &ys, int r, int j0, int count) {
+    bpi_small_tile<C>(dyt.data(), w, dx, g, L, lead, n, iy, ys, columns[r], r, j0, count);
   });
 }
 

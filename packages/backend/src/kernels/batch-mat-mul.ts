@@ -9,8 +9,8 @@ import {
 } from '@tensorflow/tfjs-core';
 import { type WasmBackendLike, wasmKernel } from './backend-io.js';
 import { runReplaced } from './fallback.js';
-import { nativeConvKernels, nativeStats } from './native-conv.js';
-import { simdBiasActivation, wasmHeap } from './simd/index.js';
+import { nativeConvKernels, nativeOutput, nativeStats } from './native-conv.js';
+import { simdBiasActivation } from './simd/index.js';
 
 /**
  * `op(a) x op(b)` with the native kernel on the wasm heap, `a` [...outerA, M, K] (or [..., K, M]
@@ -49,12 +49,9 @@ function nativeBatchMatMul(
   const batchB = util.sizeFromShape(outerB);
   // each operand is one matrix for every item, or one per item in the output's order
   if ((batchA !== 1 && batchA !== batch) || (batchB !== 1 && batchB !== batch)) return null;
-  const before = wasmHeap(backend);
-  // the threaded build's heap is a SharedArrayBuffer, which Node-API cannot hand over
-  if (before == null || !(before.buffer instanceof ArrayBuffer)) return null;
-  const out = backend.makeOutput([...outer, M, N], 'float32');
-  // read after makeOutput: the allocation may have grown the memory (a new buffer)
-  const heap = wasmHeap(backend) as NonNullable<ReturnType<typeof wasmHeap>>;
+  const made = nativeOutput(backend, [...outer, M, N]);
+  if (made == null) return null;
+  const { out, heap } = made;
   kernels.batchMatMul(
     heap.buffer,
     heap.offset(a),

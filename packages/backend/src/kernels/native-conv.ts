@@ -67,6 +67,22 @@ export function nativeConvKernels(): NativeConvKernels | null {
 export const nativeStats = { forward: 0, filter: 0, input: 0, adam: 0, matMul: 0 };
 
 /**
+ * A new float32 output of `shape` for a native kernel, with the wasm heap's buffer and tensor
+ * offsets read after the allocation (it may grow the memory: a new buffer); null where the heap
+ * cannot be handed over (not found, or the threaded build's SharedArrayBuffer, which Node-API
+ * refuses).
+ */
+export function nativeOutput(
+  backend: WasmBackendLike,
+  shape: number[],
+): { out: TensorInfo; heap: NonNullable<ReturnType<typeof wasmHeap>> } | null {
+  const before = wasmHeap(backend);
+  if (before == null || !(before.buffer instanceof ArrayBuffer)) return null;
+  const out = backend.makeOutput(shape, 'float32');
+  return { out, heap: wasmHeap(backend) as NonNullable<ReturnType<typeof wasmHeap>> };
+}
+
+/**
  * Runs a native conv kernel on the wasm heap: 'forward' takes (x, filter) and makes y,
  * 'input' takes (dy, filter) and makes dx, 'filter' takes (x, dy) and makes dW. Null when no
  * native kernel applies (none loaded, NCHW, dtypes other than float32, not the wasm backend):
@@ -83,12 +99,9 @@ export function nativeConv(
   const kernels = nativeConvKernels();
   if (kernels == null || info.dataFormat !== 'channelsLast') return null;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
-  const before = wasmHeap(backend);
-  // the threaded build's heap is a SharedArrayBuffer, which Node-API cannot hand over
-  if (before == null || !(before.buffer instanceof ArrayBuffer)) return null;
-  const out = backend.makeOutput(outShape, 'float32');
-  // read after makeOutput: the allocation may have grown the memory (a new buffer)
-  const heap = wasmHeap(backend) as NonNullable<ReturnType<typeof wasmHeap>>;
+  const made = nativeOutput(backend, outShape);
+  if (made == null) return null;
+  const { out, heap } = made;
   const args = [heap.offset(a), heap.offset(b), heap.offset(out), ...convArgs(info)];
 
   if (kind === 'forward') kernels.conv2d(heap.buffer, ...args);
