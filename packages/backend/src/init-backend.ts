@@ -267,7 +267,7 @@ async function tryWasm(threads: { count: number; explicit: boolean }): Promise<A
   } else if (threads.count > 1 && simd && !isNode()) {
     // Outside Node tfjs decides (threads need cross-origin isolation in browsers).
     api.setThreadsCount(threads.count);
-  } else if (threads.count > 1 && !simd) {
+  } else if (threads.count > 1 && !simd && !nativeLoads()) {
     note = '; the threaded build needs SIMD';
   }
   // The single-threaded SIMD (or plain) build, exactly as tfjs starts it in Node.
@@ -277,7 +277,8 @@ async function tryWasm(threads: { count: number; explicit: boolean }): Promise<A
   }
   const count = initializedThreads(api) ?? 1;
   if (count === 1 && isNode()) {
-    const native = nativeThreads(note === '' && simd ? threads.count : 1);
+    // (the native kernels need no wasm SIMD; where they do not load this is 1 thread)
+    const native = nativeThreads(threads.count);
     return {
       ok: true,
       detail: `wasm (${build}, 1 thread${native.detail}${note})`,
