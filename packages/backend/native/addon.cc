@@ -259,8 +259,8 @@ napi_value add_into(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// setThreads(n): the threads the conv and matmul kernels may use (the calling thread included), an integer
-// 1 .. 64; returns it.
+// setThreads(n): the threads the conv and matmul kernels may use (the calling thread included),
+// an integer 1 .. 64; returns it.
 napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];

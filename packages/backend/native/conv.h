@@ -55,9 +55,9 @@ template <int NV> static inline void store_tile_row(float *dst, const vf *acc, i
 template <int P, int NV>
 static inline void accumulate(vf (&acc)[P][NV], const float *const (&src)[P], const float *w,
                               int depth, int stride) {
-  // Four steps per pass over the P source pointers (one step per pass advanced all P pointers
-  // for NV FMAs per pixel: for NV = 1, 21 instructions per 8 FMAs); every accumulator still
-  // adds its products in r order.
+  // Four steps per pass, so that the P source pointers advance once per four steps (advancing
+  // them every step cost 21 instructions per 8 FMAs for NV = 1); every accumulator still adds
+  // its products in r order.
   const float *s[P];
   for (int p = 0; p < P; p++) s[p] = src[p];
   int r = 0;
@@ -168,9 +168,6 @@ void conv2d(const float *x, const float *w, float *y, const Geometry &g) {
 }
 
 // ---- input gradient ------------------------------------------------------------------------
-// dx[n, iy, ix, ic] = sum over ky, kx, oc of dy[n, oy, ox, oc] * w[ky, kx, ic, oc] where
-// oy*sh = iy + padT - ky*dh and ox*sw = ix + padL - kx*dw (taps that miss a whole output pixel
-// are skipped; outputs outside dy read zeros). `wt` is w transposed to [ky, kx, oc, ICp].
 // The taps of one input row or one column residue that reach whole output pixels, in order:
 // `k` the filter tap and `o` the output row (or, for columns, the output column of the
 // residue's first pixel).
@@ -214,6 +211,10 @@ template <class F> static void for_each_input_tile(const Geometry &g, int T, con
   });
 }
 
+// One tile of dx[n, iy, ix, ic] = sum over ky, kx, oc of dy[n, oy, ox, oc] * w[ky, kx, ic, oc]
+// where oy*sh = iy + padT - ky*dh and ox*sw = ix + padL - kx*dw (taps that miss a whole output
+// pixel are skipped; outputs outside dy read zeros). `wt` is w transposed to [ky, kx, oc, ICp].
+// Pixel p of the tile is ix0 + p * sw, block position j + p of its residue.
 template <int NV>
 static void bpi_tile(const float *dy, const float *wt, float *dx, const Geometry &g, int ICp,
                      const float *zeros, int n, int iy, const Taps &ys, const Taps &xs, int ix0,

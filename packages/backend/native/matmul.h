@@ -51,8 +51,9 @@ void batch_matmul(const float *a, const float *b, float *c, const MatMulShape &s
       float *dst = bpad.data() + static_cast<size_t>(i) * s.K * Np;
       for (int k = 0; k < s.K; k++)
         for (int n = 0; n < s.N; n++)
-          dst[static_cast<size_t>(k) * Np + n] =
-              s.transposeB ? src[static_cast<size_t>(n) * s.K + k] : src[static_cast<size_t>(k) * s.N + n];
+          dst[static_cast<size_t>(k) * Np + n] = s.transposeB
+                                                     ? src[static_cast<size_t>(n) * s.K + k]
+                                                     : src[static_cast<size_t>(k) * s.N + n];
     }
   }
   // op(a) as [M, K] rows per distinct matrix of a; a itself when not transposed
@@ -77,7 +78,8 @@ void batch_matmul(const float *a, const float *b, float *c, const MatMulShape &s
       const int i = item / blocks, m0 = (item % blocks) * P;
       const int ia = s.batchA == 1 ? 0 : i, ib = s.batchB == 1 ? 0 : i;
       const float *ar = (s.transposeA ? arows.data() : a) + ia * a_size;
-      const float *bp = b_direct ? b + ib * b_size : bpad.data() + static_cast<size_t>(ib) * s.K * Np;
+      const float *bp =
+          b_direct ? b + ib * b_size : bpad.data() + static_cast<size_t>(ib) * s.K * Np;
       matmul_rows(ar, bp, c + static_cast<size_t>(i) * s.M * s.N, s, Np, zeros.data(), m0);
     }
   });
