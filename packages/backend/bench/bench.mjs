@@ -3,7 +3,9 @@
 // cores (both routes: native convolutions on every core, and XNNPACK's pool), wasm with
 // @burnin/tfjs-adapter's fused Adam (the optimizer the trainer uses; tfjs's own Adam runs ~18
 // kernels per variable) at 1 thread and at all cores, tfjs-node (when it loads) and the PyTorch
-// CPU twins (bench/torch_tiny_cnn.py, when `import torch` works) at 1 thread and at all cores. Every measurement runs in its own child
+// CPU twins (bench/torch_tiny_cnn.py, when `import torch` works) at 1 thread and at all cores
+// (and, for ours with the native convolutions and for torch, at 2, 4, 8, ... threads below the
+// core count, where there are more than 2 cores). Every measurement runs in its own child
 // process (the wasm backend initialises once per process, with one thread count; each child
 // reports its own peak RSS); configurations are interleaved round by round (the machine may be
 // shared) and the tables report medians and ratios from this one run, then the kernel split of
@@ -369,6 +371,18 @@ async function parent() {
     },
   ];
   const wasm1 = configs[configs.length - 1];
+  // How ours and torch scale where there are more cores: 2, 4, 8, ... below the core count too.
+  const between = threadsOption ? [2, 4, 8, 16, 32].filter((t) => t < CORES) : [];
+  for (const t of between) {
+    configs.push({
+      ...wasm1,
+      name: `wasm + burnin kernels, ${t} threads (native convolutions)`,
+      key: `wasm${t}`,
+      threads: t,
+      requested: t,
+      profile: false,
+    });
+  }
   if (CORES > 1) {
     configs.push({
       ...wasm1,
@@ -421,7 +435,7 @@ async function parent() {
   }
   if (torchVersion != null) {
     const every = { everyRound: true };
-    for (const threads of CORES > 1 ? [1, CORES] : [1]) {
+    for (const threads of CORES > 1 ? [1, ...between, CORES] : [1]) {
       configs.push({
         name: `PyTorch ${torchVersion} CPU, ${threads} thread${threads > 1 ? 's' : ''}`,
         key: `torch${threads}`,
