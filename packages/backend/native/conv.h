@@ -508,7 +508,7 @@ void conv2d_backprop_filter(const float *x, const float *dy, float *dw, const Ge
 #undef BPF_BODY
 }
 
-#undef FOR_CHANNEL_GROUPS
+// (FOR_CHANNEL_GROUPS stays defined for matmul.h, which undefines it)
 
 }  // namespace ISA
 }  // namespace burnin_native

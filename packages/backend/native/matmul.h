@@ -26,16 +26,15 @@ static void matmul_tile(const float *ar, const float *bp, float *c, const MatMul
     store_tile_row<NV>(c + static_cast<size_t>(m0 + p) * s.N + n0, acc[p], lanes);
 }
 
-// One row block of one product over every column: groups of 3 vectors, then the rest.
+// One row block of one product over every column, in conv.h's groups of vectors.
 static void matmul_rows(const float *ar, const float *bp, float *c, const MatMulShape &s, int Np,
                         const float *zeros, int m0) {
-  const int vectors = Np / VW;
-  int v0 = 0;
-  for (; v0 + NV_MAX <= vectors; v0 += NV_MAX)
-    matmul_tile<NV_MAX>(ar, bp, c, s, Np, zeros, m0, v0 * VW);
-  if (vectors - v0 == 2) matmul_tile<2>(ar, bp, c, s, Np, zeros, m0, v0 * VW);
-  if (vectors - v0 == 1) matmul_tile<1>(ar, bp, c, s, Np, zeros, m0, v0 * VW);
+#define MATMUL_BODY(nv, n0) matmul_tile<nv>(ar, bp, c, s, Np, zeros, m0, n0)
+  FOR_CHANNEL_GROUPS(Np / VW, MATMUL_BODY);
+#undef MATMUL_BODY
 }
+
+#undef FOR_CHANNEL_GROUPS
 
 void batch_matmul(const float *a, const float *b, float *c, const MatMulShape &s) {
   const int Np = up(s.N, VW);
