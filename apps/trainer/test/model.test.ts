@@ -1,5 +1,11 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { RELU_GRAD_KERNEL, registerTrainingKernels } from '@burnin/backend';
+import {
+  CONV_BIAS_ACTIVATION_KERNEL,
+  initBackend,
+  RELU_GRAD_KERNEL,
+  registerTrainingKernels,
+} from '@burnin/backend';
+import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { advance, createRng, draw } from '../src/data/rng.js';
 import { createSyntheticDataset, SyntheticDatasetError } from '../src/data/synthetic.js';
@@ -59,9 +65,12 @@ describe('convBlock', () => {
     { x: [1, 7, 6, 4], k: 3, cout: 4, stride: 2, act: 'relu', inputGradient: true },
     { x: [2, 6, 6, 6], k: 1, cout: 3, stride: 1, act: 'linear', inputGradient: true },
   ] as const;
-  const check = (c: (typeof cases)[number], withKernels: boolean) =>
-    it(`equals conv2d + add + ${c.act} bit for bit, values and gradients (x ${c.x}, k ${c.k}, stride ${c.stride}${withKernels ? ', training kernels' : ''})`, () => {
-      expect(tf.getKernel(RELU_GRAD_KERNEL, 'cpu') != null).toBe(withKernels);
+  const check = (c: (typeof cases)[number], withKernels: boolean, backend = 'cpu') =>
+    it(`equals conv2d + add + ${c.act} bit for bit, values and gradients (x ${c.x}, k ${c.k}, stride ${c.stride}${withKernels ? `, training kernels, ${backend}` : ''})`, async () => {
+      // wasm through initBackend, which loads the native kernels where they run
+      if (backend === 'wasm') await initBackend('wasm', { log: () => {}, threads: 1 });
+      else await tf.setBackend(backend);
+      expect(tf.getKernel(RELU_GRAD_KERNEL, backend) != null).toBe(withKernels);
       const r = createRng(c.x.reduce<number>((a, v) => a * 31 + v, c.k));
       const rand = (shape: number[]) =>
         tf.tensor(
@@ -93,7 +102,14 @@ describe('convBlock', () => {
               ),
             )([w, b]),
           ];
-      const yBlock = convBlock(x, w, b, c.stride, c.act, c.inputGradient);
+      let yBlock = null as unknown as tf.Tensor4D;
+      const profile = await tf.profile(() => {
+        yBlock = tf.keep(convBlock(x, w, b, c.stride, c.act, c.inputGradient));
+      });
+      // with the training kernels the block's value is one BurninConvBiasActivation kernel
+      const names = profile.kernels.map((k) => k.name);
+      expect(names.includes(CONV_BIAS_ACTIVATION_KERNEL)).toBe(withKernels);
+      expect(names.includes('Conv2D')).toBe(!withKernels);
       expect(Array.from(yBlock.dataSync())).toEqual(Array.from(y0.dataSync()));
       expect(y0.dataSync().some((v) => v === 0)).toBe(c.act === 'relu');
       for (const i of [0, 1, 2]) {
@@ -113,6 +129,11 @@ describe('convBlock', () => {
     expect(tf.getKernel(RELU_GRAD_KERNEL, 'cpu')).toBeDefined();
   });
   for (const c of cases) check(c, true);
+  for (const c of cases) check(c, true, 'wasm');
+  it('(back to the cpu backend)', async () => {
+    await tf.setBackend('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+  });
 });
 
 describe('synthetic dataset', () => {

@@ -86,9 +86,26 @@ static inline void accumulate(vf (&acc)[P][NV], const float *const (&src)[P], co
 // y[n, oy, ox, oc] = sum over ky, kx, ic of x[n, oy*sh - padT + ky*dh, ox*sw - padL + kx*dw, ic]
 //                    * w[ky, kx, ic, oc]; taps in the padding read zeros.
 // `wp` is w with OC padded to OCp (a multiple of VW) with zeros.
+// With an epilogue, the sum then gets `bias[oc]` added (one float32 addition, as tfjs's Add)
+// and, with `relu`, tfjs-backend-wasm's relu: the float's bits as an int32, max with 0 (so every
+// value with the sign bit set, -0 and negative NaNs included, becomes +0; positive NaNs stay).
+struct Epilogue {
+  const float *bias = nullptr;  // OCp floats (zeros past OC), or null
+  bool relu = false;
+};
+
+static inline vf relu_lanes(vf v) {
+  typedef int vi __attribute__((vector_size(VW * 4)));
+  vi bits;
+  std::memcpy(&bits, &v, sizeof v);
+  bits &= bits > vi{};  // all ones where the int32 is > 0
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
 template <int NV>
 static void conv_tile(const float *x, const float *wp, float *y, const Geometry &g, int OCp,
-                      const float *zeros, int n, int oy, int ox0, int co0) {
+                      const float *zeros, int n, int oy, int ox0, int co0, const Epilogue &e) {
   constexpr int P = rows<NV>();
   vf acc[P][NV];
   for (int p = 0; p < P; p++)
@@ -123,6 +140,15 @@ static void conv_tile(const float *x, const float *wp, float *y, const Geometry 
       accumulate<P, NV>(acc, src, wrow + static_cast<size_t>(kx) * g.C * OCp, g.C, OCp);
     }
   }
+  if (e.bias != nullptr) {
+    vf b[NV];
+    for (int v = 0; v < NV; v++) b[v] = load(e.bias + co0 + v * VW);
+    for (int p = 0; p < P; p++)
+      for (int v = 0; v < NV; v++) acc[p][v] += b[v];
+  }
+  if (e.relu)
+    for (int p = 0; p < P; p++)
+      for (int v = 0; v < NV; v++) acc[p][v] = relu_lanes(acc[p][v]);
   const int lanes = g.OC - co0 < NV * VW ? g.OC - co0 : NV * VW;
   for (int p = 0; p < P && ox0 + p < g.OW; p++) {
     float *dst = y + ((static_cast<size_t>(n) * g.OH + oy) * g.OW + ox0 + p) * g.OC + co0;
@@ -132,7 +158,7 @@ static void conv_tile(const float *x, const float *wp, float *y, const Geometry 
 
 template <int NV>
 static void conv_rows(const float *x, const float *wp, float *y, const Geometry &g, int OCp,
-                      const float *zeros, int co0) {
+                      const float *zeros, int co0, const Epilogue &e) {
   constexpr int P = rows<NV>();
   // output rows (n, oy) are independent: spread over the pool in chunks
   const int rows_total = g.N * g.OH;
@@ -141,7 +167,7 @@ static void conv_rows(const float *x, const float *wp, float *y, const Geometry 
     const int end = (task + 1) * chunk < rows_total ? (task + 1) * chunk : rows_total;
     for (int r = task * chunk; r < end; r++)
       for (int ox0 = 0; ox0 < g.OW; ox0 += P)
-        conv_tile<NV>(x, wp, y, g, OCp, zeros, r / g.OH, r % g.OH, ox0, co0);
+        conv_tile<NV>(x, wp, y, g, OCp, zeros, r / g.OH, r % g.OH, ox0, co0, e);
   });
 }
 
@@ -156,13 +182,22 @@ static void conv_rows(const float *x, const float *wp, float *y, const Geometry 
     if ((total_vectors) - v0 == 1) BODY(1, v0 * VW);        \
   } while (0)
 
-void conv2d(const float *x, const float *w, float *y, const Geometry &g) {
+void conv2d(const float *x, const float *w, float *y, const Geometry &g, const float *bias,
+            bool relu) {
   const int OCp = up(g.OC, VW);
   std::vector<float> wp(static_cast<size_t>(g.FH) * g.FW * g.C * OCp, 0.f);
   for (size_t r = 0; r < static_cast<size_t>(g.FH) * g.FW * g.C; r++)
     std::memcpy(&wp[r * OCp], w + r * g.OC, sizeof(float) * g.OC);
   std::vector<float> zeros(static_cast<size_t>(g.FW) * g.C + VW, 0.f);
-#define CONV_BODY(nv, co0) conv_rows<nv>(x, wp.data(), y, g, OCp, zeros.data(), co0)
+  std::vector<float> padded_bias;
+  Epilogue e;
+  e.relu = relu;
+  if (bias != nullptr) {
+    padded_bias.assign(OCp, 0.f);
+    std::memcpy(padded_bias.data(), bias, sizeof(float) * g.OC);
+    e.bias = padded_bias.data();
+  }
+#define CONV_BODY(nv, co0) conv_rows<nv>(x, wp.data(), y, g, OCp, zeros.data(), co0, e)
   FOR_CHANNEL_GROUPS(OCp / VW, CONV_BODY);
 #undef CONV_BODY
 }

@@ -56,6 +56,7 @@ function load(): NativeLoad {
     const kernels: NativeConvKernels = {
       isa,
       conv2d: addon.conv2d,
+      conv2dBiasActivation: addon.conv2dBiasActivation,
       conv2dBackpropInput: addon.conv2dBackpropInput,
       conv2dBackpropFilter: addon.conv2dBackpropFilter,
       batchMatMul: addon.batchMatMul,

@@ -10,6 +10,10 @@ import { wasmAdamUpdateKernel } from './kernels/adam-update.js';
 import { wasmBatchMatMulKernel, wasmFusedMatMulKernel } from './kernels/batch-mat-mul.js';
 import { wasmFusedBatchNormConfig } from './kernels/batch-norm.js';
 import { wasmCastKernel } from './kernels/cast.js';
+import {
+  cpuConvBiasActivationKernel,
+  wasmConvBiasActivationKernel,
+} from './kernels/conv-bias-activation.js';
 import { wasmConv2DKernel, wasmFusedConv2DKernel } from './kernels/conv2d.js';
 import { conv2DBackpropFilterKernel } from './kernels/conv2d-backprop-filter.js';
 import { wasmConv2DBackpropInputKernel } from './kernels/conv2d-backprop-input.js';
@@ -52,7 +56,8 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
  * the stock kernels), a copy-free `Identity` (the engine clones every tensor a gradient saves)
  * and same-dtype `Cast`, and corrected `MaxPoolGrad`, `AvgPoolGrad`, `ResizeNearestNeighborGrad`
  * (tfjs 4.22's are wrong in some cases) and `GatherV2` with `batchDims` > 0; and
- * `BurninReluGrad` (`dy * step(y)` in one pass).
+ * `BurninReluGrad` (`dy * step(y)` in one pass) and `BurninConvBiasActivation` (conv, bias and
+ * relu with the bits of the three kernels; native conv + one SIMD pass).
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmConv2DKernel,
@@ -69,6 +74,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   avgPoolGradKernel.wasm,
   resizeNearestNeighborGradKernel.wasm,
   reluGradKernel.wasm,
+  wasmConvBiasActivationKernel,
   wasmTileKernel,
   wasmGatherV2Kernel,
   wasmAddConfig,
@@ -89,7 +95,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
  * Replacements for the cpu backend's slowest training kernels (including float32 `Add`, `Sub`,
  * `Multiply`, `RealDiv` with broadcasting, `Sum` and `Mean`, which dominate batch-norm
  * gradients), and corrected
- * `AvgPoolGrad` and `ResizeNearestNeighborGrad`, and `BurninReluGrad`.
+ * `AvgPoolGrad` and `ResizeNearestNeighborGrad`, and `BurninReluGrad` and
+ * `BurninConvBiasActivation` (here the Conv2D, Add and Relu kernels in turn).
  */
 export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
   conv2DBackpropFilterKernel.cpu,
@@ -100,6 +107,7 @@ export const CPU_TRAINING_KERNELS: readonly KernelConfig[] = [
   unsortedSegmentSumKernel.cpu,
   resizeNearestNeighborGradKernel.cpu,
   reluGradKernel.cpu,
+  cpuConvBiasActivationKernel,
   cpuAddConfig,
   cpuSubConfig,
   cpuMultiplyConfig,

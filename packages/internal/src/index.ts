@@ -3,7 +3,7 @@
 export { ADAM_UPDATE_KERNEL, type AdamUpdateAttrs, adamUpdateLoop } from './adam.js';
 export { BURNIN_ERROR, brandErrorClass, isBurninError } from './brand.js';
 export { describe } from './describe.js';
-export { RELU_GRAD_KERNEL } from './kernels.js';
+export { CONV_BIAS_ACTIVATION_KERNEL, RELU_GRAD_KERNEL } from './kernels.js';
 export { closestOption, optionMessage, unknownOptionMessage } from './messages.js';
 export {
   FINITE,

@@ -1,4 +1,4 @@
-import { RELU_GRAD_KERNEL } from '@burnin/internal';
+import { CONV_BIAS_ACTIVATION_KERNEL, RELU_GRAD_KERNEL } from '@burnin/internal';
 import * as tf from '../tf.js';
 
 /** Activation after a conv block's bias. */
@@ -8,14 +8,14 @@ type GradFunc = Parameters<typeof tf.customGrad>[0];
 
 /**
  * `act(conv2d(x, w, stride, 'same') + b)` as one differentiable op. The forward runs the same
- * three kernels as the plain composition (Conv2D, Add, Relu) and the backward the same kernels
- * on the same values (Step and Multiply for the relu, or @burnin/backend's fused kernel with
- * their bits; Sum for the bias; Conv2DBackpropInput and Conv2DBackpropFilter), so values and
- * gradients equal the plain composition's bit for bit; what it saves is the autodiff
- * bookkeeping of the three ops (tape entries, saved-tensor clones, the Cast and Reshape kernels
- * of their stock gradients). `x` [B, H, W, Cin], `w` [k, k, Cin, Cout], `b` [Cout]. With
- * `inputGradient: false`, `x` gets no gradient (the first layer, whose input is the images):
- * no Conv2DBackpropInput runs.
+ * three kernels as the plain composition (Conv2D, Add, Relu), or @burnin/backend's one kernel
+ * with their bits; the backward runs the same kernels on the same values (Step and Multiply for
+ * the relu, or @burnin/backend's fused kernel with their bits; Sum for the bias;
+ * Conv2DBackpropInput and Conv2DBackpropFilter), so values and gradients equal the plain
+ * composition's bit for bit; what it saves is the autodiff bookkeeping of the three ops (tape
+ * entries, saved-tensor clones, the Cast and Reshape kernels of their stock gradients). `x`
+ * [B, H, W, Cin], `w` [k, k, Cin, Cout], `b` [Cout]. With `inputGradient: false`, `x` gets no
+ * gradient (the first layer, whose input is the images): no Conv2DBackpropInput runs.
  */
 export function convBlock(
   x: tf.Tensor4D,
@@ -48,6 +48,11 @@ export function convBlock(
   return op(x, w, b) as tf.Tensor4D;
 }
 
+/**
+ * The block's value. @burnin/backend's `BurninConvBiasActivation`, where it is registered, gives
+ * the bits of Conv2D, Add and Relu in one kernel (on wasm: the native conv and one pass for the
+ * bias and relu instead of two more kernels and their tensors).
+ */
 function forward(
   x: tf.Tensor4D,
   w: tf.Tensor4D,
@@ -55,6 +60,19 @@ function forward(
   stride: 1 | 2,
   act: BlockActivation,
 ): tf.Tensor4D {
+  if (
+    x.dtype === 'float32' &&
+    w.dtype === 'float32' &&
+    b.dtype === 'float32' &&
+    tf.getKernel(CONV_BIAS_ACTIVATION_KERNEL, tf.getBackend())
+  )
+    return tf
+      .engine()
+      .runKernel(CONV_BIAS_ACTIVATION_KERNEL, { x, filter: w, bias: b }, {
+        strides: stride,
+        pad: 'same',
+        activation: act,
+      } as never) as tf.Tensor4D;
   const z = tf.add(tf.conv2d(x, w, stride, 'same'), b) as tf.Tensor4D;
   return act === 'relu' ? tf.relu(z) : z;
 }

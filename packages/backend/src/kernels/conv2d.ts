@@ -9,15 +9,18 @@ import {
 import { convGeometry } from '../conv-geometry.js';
 import { type WasmBackendLike, wasmKernel } from './backend-io.js';
 import { runReplaced } from './fallback.js';
-import { nativeConv } from './native-conv.js';
-import { simdBiasActivation } from './simd/index.js';
+import { type ConvEpilogue, nativeConv } from './native-conv.js';
 
-/** The native forward convolution of `x` and `filter` (null where it does not apply). */
-function nativeForward(
+/**
+ * The native forward convolution of `x` and `filter`, with `epilogue`'s bias and relu applied
+ * as each output is stored (null where it does not apply).
+ */
+export function nativeForward(
   backend: WasmBackendLike,
   x: TensorInfo,
   filter: TensorInfo,
   attrs: Conv2DAttrs,
+  epilogue?: ConvEpilogue,
 ): TensorInfo | null {
   const info = convGeometry(
     x.shape as [number, number, number, number],
@@ -29,7 +32,7 @@ function nativeForward(
     false,
     attrs.dataFormat,
   );
-  return nativeConv('forward', backend, x, filter, info, info.outShape.slice());
+  return nativeConv('forward', backend, x, filter, info, info.outShape.slice(), epilogue);
 }
 
 /**
@@ -59,8 +62,8 @@ interface FusedConvInputs {
 
 /**
  * `FusedConv2D` on wasm (what tfjs-layers' conv layers run with a bias, and under gradients
- * whenever the activation is linear): the native convolution followed by the bias and relu in
- * one SIMD pass over the output, where the native kernels are loaded and the activation is
+ * whenever the activation is linear): the native convolution with the bias and relu applied to
+ * each output as it is stored, where the native kernels are loaded and the activation is
  * linear or relu with a per-channel (or no) bias; otherwise tfjs-backend-wasm's own (XNNPACK,
  * which adds the bias before the products, so the two differ in the last bits).
  */
@@ -76,16 +79,9 @@ export const wasmFusedConv2DKernel = wasmKernel<FusedConvInputs, FusedConv2DAttr
       (relu || attrs.activation === 'linear') &&
       (bias == null ||
         (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === filter.shape[3]));
-    const finish = supported ? simdBiasActivation(backend) : null;
-    if (finish != null) {
-      const out = nativeForward(backend, x, filter, attrs);
-      if (out != null) {
-        const channels = filter.shape[3];
-        if (bias != null || relu) {
-          finish(out, bias ?? null, util.sizeFromShape(out.shape) / channels, channels, relu);
-        }
-        return out;
-      }
+    if (supported) {
+      const out = nativeForward(backend, x, filter, attrs, { bias: bias ?? null, relu });
+      if (out != null) return out;
     }
     return runReplaced(FusedConv2D, 'wasm', { inputs, attrs, backend });
   },

@@ -20,6 +20,12 @@ export interface NativeConvKernels {
   /** The build that runs: 'avx512' or 'avx2'. */
   readonly isa: string;
   conv2d(heap: ArrayBufferLike, ...args: number[]): void;
+  /**
+   * `conv2d`'s arguments, then the byte offset of a float32 bias of OC values (or -1 for none)
+   * and relu (1) or not (0): the bias is added to each output pixel and the relu applied (as
+   * tfjs-backend-wasm's Relu: the bits as an int32, max with 0) before the output is stored.
+   */
+  conv2dBiasActivation(heap: ArrayBufferLike, ...args: number[]): void;
   conv2dBackpropInput(heap: ArrayBufferLike, ...args: number[]): void;
   conv2dBackpropFilter(heap: ArrayBufferLike, ...args: number[]): void;
   /**
@@ -64,7 +70,7 @@ export function nativeConvKernels(): NativeConvKernels | null {
 }
 
 /** How often each native kernel ran (for tests and benchmarks). */
-export const nativeStats = { forward: 0, filter: 0, input: 0, adam: 0, matMul: 0 };
+export const nativeStats = { forward: 0, filter: 0, input: 0, adam: 0, matMul: 0, fused: 0 };
 
 /**
  * A new float32 output of `shape` for a native kernel, with the wasm heap's buffer and tensor
@@ -82,11 +88,18 @@ export function nativeOutput(
   return { out, heap: wasmHeap(backend) as NonNullable<ReturnType<typeof wasmHeap>> };
 }
 
+/** What a native forward convolution does to each output pixel before storing it. */
+export interface ConvEpilogue {
+  /** Float32 bias of the output channels' count, or null. */
+  bias: TensorInfo | null;
+  relu: boolean;
+}
+
 /**
- * Runs a native conv kernel on the wasm heap: 'forward' takes (x, filter) and makes y,
- * 'input' takes (dy, filter) and makes dx, 'filter' takes (x, dy) and makes dW. Null when no
- * native kernel applies (none loaded, NCHW, dtypes other than float32, not the wasm backend):
- * the caller then runs its wasm kernel.
+ * Runs a native conv kernel on the wasm heap: 'forward' takes (x, filter) and makes y (with
+ * `epilogue`, the bias and relu applied as it is stored), 'input' takes (dy, filter) and makes
+ * dx, 'filter' takes (x, dy) and makes dW. Null when no native kernel applies (none loaded,
+ * NCHW, dtypes other than float32, not the wasm backend): the caller then runs its wasm kernel.
  */
 export function nativeConv(
   kind: 'forward' | 'input' | 'filter',
@@ -95,16 +108,22 @@ export function nativeConv(
   b: TensorInfo,
   info: Conv2DInfo,
   outShape: number[],
+  epilogue?: ConvEpilogue,
 ): TensorInfo | null {
   const kernels = nativeConvKernels();
   if (kernels == null || info.dataFormat !== 'channelsLast') return null;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+  if (epilogue?.bias != null && epilogue.bias.dtype !== 'float32') return null;
   const made = nativeOutput(backend, outShape);
   if (made == null) return null;
   const { out, heap } = made;
   const args = [heap.offset(a), heap.offset(b), heap.offset(out), ...convArgs(info)];
 
-  if (kind === 'forward') kernels.conv2d(heap.buffer, ...args);
+  if (kind === 'forward' && epilogue != null) {
+    const bias = epilogue.bias == null ? -1 : heap.offset(epilogue.bias);
+    kernels.conv2dBiasActivation(heap.buffer, ...args, bias, epilogue.relu ? 1 : 0);
+    nativeStats.fused++;
+  } else if (kind === 'forward') kernels.conv2d(heap.buffer, ...args);
   else if (kind === 'input') kernels.conv2dBackpropInput(heap.buffer, ...args);
   else kernels.conv2dBackpropFilter(heap.buffer, ...args);
   nativeStats[kind]++;
