@@ -14,6 +14,7 @@
 #include "geometry.h"
 #include "matmul-shape.h"
 #include "pool.h"
+#include "resize.h"
 
 namespace burnin_native {
 #define DECLARE(isa)                                                                   \
@@ -191,6 +192,33 @@ napi_value conv_bias_activation(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// resizeNearestUp(heap, x, y, N, H, W, C, fy, fx): byte offsets of x [N, H, W, C] and y
+// [N, H * fy, W * fx, C] (float32), then the shape and the whole upsampling factors (>= 1).
+napi_value resize_up(napi_env env, napi_callback_info info) {
+  const char *what = "native resizeNearestUp";
+  Call call;
+  if (!read_call(env, info, what, 8, &call)) return nullptr;
+  const double *a = call.v;
+  int d[6];
+  for (int i = 0; i < 6; i++) {
+    const double v = a[2 + i];
+    if (!(v >= (i >= 4 ? 1 : 0) && v <= 1e8) || v != static_cast<long long>(v)) {
+      throw_error(env, what, "bad shape or factor");
+      return nullptr;
+    }
+    d[i] = static_cast<int>(v);
+  }
+  const double in = double(d[0]) * d[1] * d[2] * d[3];
+  const float *x = heap_floats(call, a[0], in);
+  float *y = heap_floats(call, a[1], in * d[4] * d[5]);
+  if (x == nullptr || y == nullptr) {
+    throw_error(env, what, "a tensor lies outside the heap");
+    return nullptr;
+  }
+  resize_nearest_up(x, y, d[0], d[1], d[2], d[3], d[4], d[5]);
+  return nullptr;
+}
+
 // batchMatMul(heap, a, b, c, batch, M, K, N, batchA, batchB, transposeA, transposeB): byte
 // offsets of a, b and the output c [batch, M, N] in the heap, then the shape (matmul-shape.h;
 // batchA and batchB are 1 or batch, the transposes 0 or 1).
@@ -339,6 +367,8 @@ NAPI_MODULE_INIT() {
        napi_enumerable, nullptr},
       {"batchMatMul", nullptr, batch_matmul, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"adamUpdate", nullptr, adam, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"resizeNearestUp", nullptr, resize_up, nullptr, nullptr, nullptr, napi_enumerable,
+       nullptr},
       {"addInto", nullptr, add_into, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, set_threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Compiles native/*.cc into dist/native/burnin-conv-linux-x64.node, the Node-API addon with the
 // native conv kernels (AVX-512 and AVX2 + FMA builds of native/conv.h, picked at run time) and
-// the fused Adam update (native/adam.cc).
+// the fused Adam update (native/adam.cc) and nearest-neighbour upsampling (native/resize.cc).
 // Runs after tsup in `pnpm build`. Needs g++ and Node's headers (node_api.h: /usr/include/node,
 // or NODE_INCLUDE). Elsewhere (other platforms, no compiler) it says so and exits 0: the
 // package then runs its wasm kernels. BURNIN_NATIVE_REQUIRED=1 makes a failed build an error.
@@ -54,6 +54,7 @@ const flags = [
 const units = [
   ['addon.cc', []],
   ['pool.cc', []],
+  ['resize.cc', []],
   // baseline x86-64 (SSE2, no FMA) and no contraction: the float32 rounding of tfjs's Adam
   ['adam.cc', ['-ffp-contract=off', '-fno-math-errno']],
   ['conv-avx512.cc', ['-mavx512f', '-mfma']],

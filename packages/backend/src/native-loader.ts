@@ -61,6 +61,7 @@ function load(): NativeLoad {
       conv2dBackpropFilter: addon.conv2dBackpropFilter,
       batchMatMul: addon.batchMatMul,
       adamUpdate: addon.adamUpdate,
+      resizeNearestUp: addon.resizeNearestUp,
       addInto: addon.addInto,
       setThreads: addon.setThreads,
     };

@@ -35,6 +35,7 @@ import { wasmGatherV2Kernel } from './kernels/gather.js';
 import { wasmIdentityKernel } from './kernels/identity.js';
 import { avgPoolGradKernel, maxPoolGradKernel } from './kernels/pool-grad.js';
 import { reluGradKernel } from './kernels/relu-grad.js';
+import { wasmResizeNearestNeighborKernel } from './kernels/resize-nearest.js';
 import { resizeNearestNeighborGradKernel } from './kernels/resize-nearest-grad.js';
 import { wasmTileKernel } from './kernels/tile.js';
 import { unsortedSegmentSumKernel } from './kernels/unsorted-segment-sum.js';
@@ -57,7 +58,8 @@ import { wasmMeanConfig, wasmSumConfig } from './kernels/wasm-reduce.js';
  * and same-dtype `Cast`, and corrected `MaxPoolGrad`, `AvgPoolGrad`, `ResizeNearestNeighborGrad`
  * (tfjs 4.22's are wrong in some cases) and `GatherV2` with `batchDims` > 0; and
  * `BurninReluGrad` (`dy * step(y)` in one pass) and `BurninConvBiasActivation` (conv, bias and
- * relu with the bits of the three kernels; native conv + one SIMD pass).
+ * relu with the bits of the three kernels, in the native conv's epilogue), and native
+ * `ResizeNearestNeighbor` upsampling by powers of two (copies, the stock kernel's bits).
  */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   wasmConv2DKernel,
@@ -73,6 +75,7 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [
   maxPoolGradKernel.wasm,
   avgPoolGradKernel.wasm,
   resizeNearestNeighborGradKernel.wasm,
+  wasmResizeNearestNeighborKernel,
   reluGradKernel.wasm,
   wasmConvBiasActivationKernel,
   wasmTileKernel,

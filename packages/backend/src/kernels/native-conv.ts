@@ -38,6 +38,11 @@ export interface NativeConvKernels {
    * b1, 1 - b1, b2, 1 - b2, 1 - b1^t, 1 - b2^t, epsilon, -lr (see kernels/adam-update.ts).
    */
   adamUpdate(heap: ArrayBufferLike, ...args: number[]): void;
+  /**
+   * Nearest-neighbour upsampling by whole factors: byte offsets of x [N, H, W, C] and y
+   * [N, H * fy, W * fx, C], then N, H, W, C, fy, fx (output pixel (r, c) = input (r / fy, c / fx)).
+   */
+  resizeNearestUp(heap: ArrayBufferLike, ...args: number[]): void;
   /** `dst[i] += src[i]` over two Float32Arrays of one length (any backing buffer). */
   addInto(dst: Float32Array, src: Float32Array): void;
   /**
@@ -70,7 +75,15 @@ export function nativeConvKernels(): NativeConvKernels | null {
 }
 
 /** How often each native kernel ran (for tests and benchmarks). */
-export const nativeStats = { forward: 0, filter: 0, input: 0, adam: 0, matMul: 0, fused: 0 };
+export const nativeStats = {
+  forward: 0,
+  filter: 0,
+  input: 0,
+  adam: 0,
+  matMul: 0,
+  fused: 0,
+  resize: 0,
+};
 
 /**
  * A new float32 output of `shape` for a native kernel, with the wasm heap's buffer and tensor
