@@ -136,6 +136,31 @@ describe('convBlock', () => {
   });
 });
 
+describe('imagesToTensor', () => {
+  it('stacks the images in order, leaks nothing, and the next batch does not change the last', () => {
+    const ds = createSyntheticDataset({ split: 'train', size: 5, imageSize: 32 });
+    const batch = (ids: number[]) => ids.map((i) => ds.get(i).image);
+    const before = tf.memory().numTensors;
+    const a = imagesToTensor(batch([0, 1, 2]), 32);
+    const b = imagesToTensor(batch([3, 4]), 32);
+    expect(a.shape).toEqual([3, 32, 32, 3]);
+    expect(b.shape).toEqual([2, 32, 32, 3]);
+    const px = 32 * 32 * 3;
+    const va = a.dataSync();
+    for (const [k, id] of [0, 1, 2].entries())
+      expect(Array.from(va.subarray(k * px, (k + 1) * px))).toEqual(Array.from(ds.get(id).image));
+    expect(Array.from(b.dataSync().subarray(px))).toEqual(Array.from(ds.get(4).image));
+    tf.dispose([a, b]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+  it('rejects an image of another size with a RangeError that names it', () => {
+    const ok = new Float32Array(8 * 8 * 3);
+    expect(() => imagesToTensor([ok, new Float32Array(10)], 8)).toThrow(
+      /image 1 of the batch has 10 values, not 8 x 8 x 3 = 192/,
+    );
+  });
+});
+
 describe('synthetic dataset', () => {
   it('is deterministic, keeps boxes inside the image and respects the size range', () => {
     const a = createSyntheticDataset({ split: 'train', size: 20, imageSize: 64, seed: 3 });

@@ -4,7 +4,7 @@ import type { Detector } from './centernet.js';
 import { regToBoxes } from './decode.js';
 import { fusedDetectionLoss } from './fused-loss.js';
 import type { BatchTargets } from './targets.js';
-import { valuesView } from './tensor-data.js';
+import { tensorFromCopy, valuesView } from './tensor-data.js';
 
 /** Names of the loss terms, in the order of {@link detectionLoss}'s `terms`. */
 export const LOSS_TERMS = ['heatmap', 'box'] as const;
@@ -115,16 +115,28 @@ export function composedDetectionLoss(
   });
 }
 
+/** The batch of images staged for {@link imagesToTensor}, reused (grown when too small). */
+let staging = new Float32Array(0);
+
 /**
- * Stacks samples' HWC images into a [B, S, S, 3] tensor. Each image goes to the backend as
- * it is (on wasm: copied into the heap at once) and the backend concatenates them, so no
- * batch-sized JavaScript buffer is made per step.
+ * Stacks samples' HWC images ([S, S, 3] each) into a [B, S, S, 3] tensor: copied into one
+ * reused buffer, then to the backend in one piece (on wasm: one copy into the heap), so that
+ * no batch-sized JavaScript buffer is made per step. A RangeError names an image of another size.
  */
 export function imagesToTensor(images: readonly Float32Array[], size: number): tf.Tensor4D {
-  return tf.tidy(() =>
-    tf.concat(
-      images.map((im) => tf.tensor4d(im, [1, size, size, 3])),
-      0,
-    ),
-  );
+  const px = size * size * 3;
+  if (staging.length < images.length * px) staging = new Float32Array(images.length * px);
+  images.forEach((im, i) => {
+    if (im.length !== px)
+      throw new RangeError(
+        `image ${i} of the batch has ${im.length} values, not ${size} x ${size} x 3 = ${px}`,
+      );
+    staging.set(im, i * px);
+  });
+  return tensorFromCopy(staging.subarray(0, images.length * px), [
+    images.length,
+    size,
+    size,
+    3,
+  ]) as tf.Tensor4D;
 }
