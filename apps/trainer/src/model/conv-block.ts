@@ -66,13 +66,11 @@ function forward(
     b.dtype === 'float32' &&
     tf.getKernel(CONV_BIAS_ACTIVATION_KERNEL, tf.getBackend())
   )
-    return tf
-      .engine()
-      .runKernel(CONV_BIAS_ACTIVATION_KERNEL, { x, filter: w, bias: b }, {
-        strides: stride,
-        pad: 'same',
-        activation: act,
-      } as never) as tf.Tensor4D;
+    return tf.engine().runKernel(CONV_BIAS_ACTIVATION_KERNEL, { x, filter: w, bias: b }, {
+      strides: stride,
+      pad: 'same',
+      activation: act,
+    } as never) as tf.Tensor4D;
   const z = tf.add(tf.conv2d(x, w, stride, 'same'), b) as tf.Tensor4D;
   return act === 'relu' ? tf.relu(z) : z;
 }
