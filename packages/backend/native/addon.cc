@@ -135,16 +135,28 @@ bool read_args(napi_env env, napi_callback_info info, Kind kind, const float *pt
   return true;
 }
 
-template <Kind K> napi_value run(napi_env env, napi_callback_info info) {
-  if (isa == Isa::none) {
-    throw_error(env, "native conv kernel: this CPU has neither AVX-512 nor AVX2 + FMA");
-    return nullptr;
-  }
+// A conv call's operands: inputs, output, geometry and the numbers after it.
+struct ConvCall {
   const float *in[2];
   float *out;
   Geometry g;
   Call call;
-  if (!read_args(env, info, K, in, &out, &g, call)) return nullptr;
+};
+
+// Reads a conv kernel's call (`extra` numbers after the geometry); false (an exception pending)
+// when the CPU has no build or the arguments are bad.
+bool conv_call(napi_env env, napi_callback_info info, Kind kind, ConvCall &c, int extra = 0) {
+  if (isa == Isa::none)
+    return throw_error(env, "native conv kernel: this CPU has neither AVX-512 nor AVX2 + FMA");
+  return read_args(env, info, kind, c.in, &c.out, &c.g, c.call, extra);
+}
+
+template <Kind K> napi_value run(napi_env env, napi_callback_info info) {
+  ConvCall c;
+  if (!conv_call(env, info, K, c)) return nullptr;
+  const float *const *in = c.in;
+  float *out = c.out;
+  const Geometry &g = c.g;
   // Vector lanes run over output channels (input channels for the input gradient). Where their
   // count is 8 modulo 16, 16-lane vectors leave 8 lanes of the last one idle and the 8-lane
   // build has none (a 3 -> 8 channel first layer: forward 0.40 -> 0.30 ms, filter gradient 0.41
@@ -165,19 +177,13 @@ template <Kind K> napi_value run(napi_env env, napi_callback_info info) {
 // tfjs's relu applied, in the register tile before it is stored (conv.h's Epilogue).
 napi_value conv_bias_activation(napi_env env, napi_callback_info info) {
   const char *what = "native conv2dBiasActivation";
-  if (isa == Isa::none) {
-    throw_error(env, "native conv kernel: this CPU has neither AVX-512 nor AVX2 + FMA");
-    return nullptr;
-  }
-  const float *in[2];
-  float *out;
-  Geometry g;
-  Call call;
-  if (!read_args(env, info, Kind::forward, in, &out, &g, call, 2)) return nullptr;
-  const double b = call.v[18], relu = call.v[19];
+  ConvCall c;
+  if (!conv_call(env, info, Kind::forward, c, 2)) return nullptr;
+  const Geometry &g = c.g;
+  const double b = c.call.v[18], relu = c.call.v[19];
   const float *bias = nullptr;
   if (b != -1) {
-    bias = heap_floats(call, b, g.OC);
+    bias = heap_floats(c.call, b, g.OC);
     if (bias == nullptr) {
       throw_error(env, what, "the bias lies outside the heap");
       return nullptr;
@@ -188,7 +194,7 @@ napi_value conv_bias_activation(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const bool wide = isa == Isa::avx512 && g.OC % 16 != 8;
-  (wide ? avx512::conv2d : avx2::conv2d)(in[0], in[1], out, g, bias, relu == 1);
+  (wide ? avx512::conv2d : avx2::conv2d)(c.in[0], c.in[1], c.out, g, bias, relu == 1);
   return nullptr;
 }
 

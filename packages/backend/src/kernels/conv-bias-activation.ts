@@ -69,37 +69,34 @@ function composed(
 }
 
 /**
- * `BurninConvBiasActivation` on wasm: where the native forward convolution runs, it with the
- * bias added and the relu applied in its register tile before the store (one float32 addition,
- * then tfjs-backend-wasm's relu: the bits as an int32, max with 0, so negative NaNs and -0
- * become +0 as they do there). Elsewhere the three kernels.
+ * `BurninConvBiasActivation` on `backendName`. On wasm, where the native forward convolution
+ * runs: it, with the bias added and the relu applied in its register tile before the store (one
+ * float32 addition, then tfjs-backend-wasm's relu: the bits as an int32, max with 0, so negative
+ * NaNs and -0 become +0 as they do there). Elsewhere, and on cpu, the three kernels (the same
+ * bits; what is saved there is the tape entries).
  */
-export const wasmConvBiasActivationKernel: KernelConfig = {
-  kernelName: CONV_BIAS_ACTIVATION_KERNEL,
-  backendName: 'wasm',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const ins = inputs as unknown as Inputs;
-    const a = attrs as unknown as ConvBiasActivationAttrs;
-    check(ins, a);
-    const out = nativeForward(
-      backend as unknown as WasmBackendLike,
-      ins.x,
-      ins.filter,
-      { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dilations: 1 },
-      { bias: ins.bias, relu: a.activation === 'relu' },
-    );
-    return out ?? composed('wasm', backend as KernelBackend, ins, a);
-  },
-};
+function convBiasActivationKernel(backendName: 'wasm' | 'cpu'): KernelConfig {
+  return {
+    kernelName: CONV_BIAS_ACTIVATION_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, attrs, backend }) => {
+      const ins = inputs as unknown as Inputs;
+      const a = attrs as unknown as ConvBiasActivationAttrs;
+      check(ins, a);
+      const native =
+        backendName === 'wasm'
+          ? nativeForward(
+              backend as unknown as WasmBackendLike,
+              ins.x,
+              ins.filter,
+              { strides: a.strides, pad: a.pad, dataFormat: 'NHWC', dilations: 1 },
+              { bias: ins.bias, relu: a.activation === 'relu' },
+            )
+          : null;
+      return native ?? composed(backendName, backend as KernelBackend, ins, a);
+    },
+  };
+}
 
-/** `BurninConvBiasActivation` on cpu: the three kernels (the same bits, fewer tape entries). */
-export const cpuConvBiasActivationKernel: KernelConfig = {
-  kernelName: CONV_BIAS_ACTIVATION_KERNEL,
-  backendName: 'cpu',
-  kernelFunc: ({ inputs, attrs, backend }) => {
-    const ins = inputs as unknown as Inputs;
-    const a = attrs as unknown as ConvBiasActivationAttrs;
-    check(ins, a);
-    return composed('cpu', backend as KernelBackend, ins, a);
-  },
-};
+export const wasmConvBiasActivationKernel = convBiasActivationKernel('wasm');
+export const cpuConvBiasActivationKernel = convBiasActivationKernel('cpu');
