@@ -527,7 +527,47 @@ static void bpf_channels(const float *x, const float *d, float *dw, const Geomet
   });
 }
 
+// 1x1 filters with few output channels (a detector's heads: 3 or 4), the lanes over VW input
+// channels instead of over the output channels (padded to VW, most lanes would idle), and dy read
+// in place (no padded copy). Each dw element still sums x * dy over n, oy, ox in order with one
+// multiply-add per pixel, skipping the padding: the same bits as bpf_channels.
+constexpr int FEW_OC = 8;
+
+template <int OCN>
+static void bpf_1x1_few(const float *x, const float *dy, float *dw, const Geometry &g, int c0) {
+  vf acc[OCN];
+  for (int o = 0; o < OCN; o++) acc[o] = vf{};
+  for (int n = 0; n < g.N; n++)
+    for (int oy = 0; oy < g.OH; oy++) {
+      const int iy = oy * g.sh - g.padT;
+      if (iy < 0 || iy >= g.H) continue;
+      const float *xrow = x + (static_cast<size_t>(n) * g.H + iy) * g.W * g.C + c0;
+      const float *drow = dy + (static_cast<size_t>(n) * g.OH + oy) * g.OW * OCN;
+      for (int ox = 0; ox < g.OW; ox++) {
+        const int ix = ox * g.sw - g.padL;
+        if (ix < 0 || ix >= g.W) continue;
+        const vf xv = load(xrow + static_cast<size_t>(ix) * g.C);
+        const float *dp = drow + static_cast<size_t>(ox) * OCN;
+        for (int o = 0; o < OCN; o++) acc[o] += xv * splat(dp[o]);
+      }
+    }
+  float tmp[OCN][VW];
+  for (int o = 0; o < OCN; o++) store(tmp[o], acc[o]);
+  for (int l = 0; l < VW; l++)
+    for (int o = 0; o < OCN; o++) dw[static_cast<size_t>(c0 + l) * OCN + o] = tmp[o][l];
+}
+
+template <int OCN = 1>
+static void bpf_1x1_few_dispatch(const float *x, const float *dy, float *dw, const Geometry &g) {
+  if constexpr (OCN <= FEW_OC) {
+    if (g.OC != OCN) return bpf_1x1_few_dispatch<OCN + 1>(x, dy, dw, g);
+    parallel_for(g.C / VW, [&](int t) { bpf_1x1_few<OCN>(x, dy, dw, g, t * VW); });
+  }
+}
+
 void conv2d_backprop_filter(const float *x, const float *dy, float *dw, const Geometry &g) {
+  if (g.FH == 1 && g.FW == 1 && g.OC <= FEW_OC && g.C % VW == 0)
+    return bpf_1x1_few_dispatch(x, dy, dw, g);
   const int OCp = up(g.OC, VW);
   std::vector<float> padded;
   const float *d = dy;

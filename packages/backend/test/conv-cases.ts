@@ -56,6 +56,7 @@ export const DEMO_FILTER_CASES: readonly ConvCase[] = [
   { x: [8, 96, 96, 3], f: [3, 3, 3, 16], strides: 2, pad: 'same' },
   { x: [8, 24, 24, 32], f: [3, 3, 32, 48], strides: 2, pad: 'same' },
   { x: [8, 24, 24, 32], f: [1, 1, 32, 3], strides: 1, pad: 'same' },
+  { x: [8, 24, 24, 32], f: [1, 1, 32, 4], strides: 1, pad: 'same' },
 ];
 
 /** The same step's input gradients (the first layer has none). */

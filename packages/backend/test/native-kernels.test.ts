@@ -56,6 +56,10 @@ const cases: ConvCase[] = [
   { x: [2, 5, 70, 1], f: [3, 3, 1, 6], strides: 3, pad: 'same' },
   { x: [1, 9, 140, 4], f: [3, 3, 4, 20], strides: 2, pad: 'valid' },
   { x: [1, 6, 67, 2], f: [5, 4, 2, 3], strides: 1, pad: 'same' },
+  // 1x1 filters with few output channels: the filter gradient's lanes run over input channels
+  { x: [2, 9, 11, 32], f: [1, 1, 32, 4], strides: 2, pad: 'same' },
+  { x: [3, 7, 9, 16], f: [1, 1, 16, 8], strides: 1, pad: 'valid' },
+  { x: [2, 5, 6, 48], f: [1, 1, 48, 1], strides: 1, pad: 'same' },
   ...DEMO_FILTER_CASES,
   { x: [8, 6, 6, 48], f: [3, 3, 48, 48], strides: 1, pad: 'same' },
 ];
