@@ -153,6 +153,22 @@ describe('imagesToTensor', () => {
     tf.dispose([a, b]);
     expect(tf.memory().numTensors).toBe(before);
   });
+  it('a batch larger than the reused buffer (16 MB) gets a buffer of its own, with the same values', () => {
+    const S = 512;
+    const px = S * S * 3;
+    const images = Array.from({ length: 6 }, (_, k) =>
+      Float32Array.from({ length: px }, (_, i) => (i * 7 + k) % 11),
+    );
+    const big = imagesToTensor(images, S);
+    const v = big.dataSync();
+    expect(v[5 * px + 12345]).toBe(images[5][12345]);
+    expect(v[0]).toBe(images[0][0]);
+    expect(v.length).toBe(6 * px);
+    big.dispose();
+    const small = imagesToTensor([images[1].subarray(0, 8 * 8 * 3)], 8);
+    expect(Array.from(small.dataSync())).toEqual(Array.from(images[1].subarray(0, 192)));
+    small.dispose();
+  });
   it('rejects an image of another size with a RangeError that names it', () => {
     const ok = new Float32Array(8 * 8 * 3);
     expect(() => imagesToTensor([ok, new Float32Array(10)], 8)).toThrow(

@@ -117,26 +117,26 @@ export function composedDetectionLoss(
 
 /** The batch of images staged for {@link imagesToTensor}, reused (grown when too small). */
 let staging = new Float32Array(0);
+/** Larger batches get a buffer of their own, so that no more than this stays allocated. */
+const STAGING_MAX_FLOATS = 4 * 1024 * 1024;
 
 /**
  * Stacks samples' HWC images ([S, S, 3] each) into a [B, S, S, 3] tensor: copied into one
- * reused buffer, then to the backend in one piece (on wasm: one copy into the heap), so that
- * no batch-sized JavaScript buffer is made per step. A RangeError names an image of another size.
+ * reused buffer, then to the backend in one piece (on wasm: one copy into the heap), so that a
+ * batch of up to 16 MB makes no JavaScript buffer per step (a larger one gets its own, which is
+ * not kept). A RangeError names an image of another size.
  */
 export function imagesToTensor(images: readonly Float32Array[], size: number): tf.Tensor4D {
   const px = size * size * 3;
-  if (staging.length < images.length * px) staging = new Float32Array(images.length * px);
+  const total = images.length * px;
+  if (staging.length < total && total <= STAGING_MAX_FLOATS) staging = new Float32Array(total);
+  const buffer = staging.length >= total ? staging : new Float32Array(total);
   images.forEach((im, i) => {
     if (im.length !== px)
       throw new RangeError(
         `image ${i} of the batch has ${im.length} values, not ${size} x ${size} x 3 = ${px}`,
       );
-    staging.set(im, i * px);
+    buffer.set(im, i * px);
   });
-  return tensorFromCopy(staging.subarray(0, images.length * px), [
-    images.length,
-    size,
-    size,
-    3,
-  ]) as tf.Tensor4D;
+  return tensorFromCopy(buffer.subarray(0, total), [images.length, size, size, 3]) as tf.Tensor4D;
 }
