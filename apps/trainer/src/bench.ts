@@ -13,6 +13,12 @@ import {
   type TrainConfig,
   validateConfig,
 } from './config.js';
+import {
+  GC_ENV,
+  gcSetting,
+  SINGLE_THREADED_GC_FLAG,
+  wantsSingleThreadedGc,
+} from './run/gc-mode.js';
 import * as tf from './tf.js';
 import { createGradientStepper, prepareBatch } from './train/parallel.js';
 import {
@@ -31,8 +37,10 @@ import {
  * (apps/trainer/bench/torch_centernet.py, interpreter from BURNIN_PYTHON, default python3)
  * at the same thread counts, and the machine's own ceiling (independent 1-thread runs side by
  * side, at the full batch and at one shard's), all interleaved over 2 rounds (best round
- * reported); peak RSS; the kernel split of one single-thread step.
- * Usage: node dist/bench.js [preset] [steps]   (internal: --solo preset steps batch)
+ * reported); peak RSS; the kernel split of one single-thread step. Each run is its own Node
+ * process with the V8 options `burnin train` would use for its thread count (gc-mode.ts).
+ * Usage: node dist/bench.js [preset] [steps]
+ *   (internal: --solo preset steps batch threads [main|thread]: one run, one JSON line)
  */
 async function main(): Promise<void> {
   const solo = process.argv[2] === '--solo';
@@ -42,6 +50,13 @@ async function main(): Promise<void> {
   if (!PRESETS[preset]) throw new Error(`unknown preset ${preset}`);
   const cfg = benchConfig(preset, steps, solo && args[2] ? Number(args[2]) : undefined);
   const B = cfg.train.batchSize;
+  if (solo) {
+    const T = Number(args[3] ?? 1);
+    const on = args[4] === 'main' || args[4] === 'thread' ? args[4] : undefined;
+    await initSoloBackend();
+    console.log(`${SOLO_PREFIX}${JSON.stringify(await soloRun(cfg, T, on))}`);
+    return;
+  }
   // one thread per tfjs engine, as `burnin train` runs (selectBackend)
   const choice = await initBackend('auto', {
     log: () => {},
@@ -49,11 +64,6 @@ async function main(): Promise<void> {
     threads: 1,
   });
   registerTrainingKernels();
-  if (solo) {
-    const r = await soloRun(cfg);
-    console.log(`solo ms/step ${r.whole} last half ${r.lastHalf} median ${r.median} p90 ${r.p90}`);
-    return;
-  }
   const cores = availableParallelism();
   // 1, 2, 4, ... and all cores (at most one image per thread)
   const most = Math.min(cores, B);
@@ -100,25 +110,18 @@ async function main(): Promise<void> {
   const torch = new Map<number, number>();
   let torchNote = '';
   let split = '';
+  let peakRss = 0;
+  // the V8 options `burnin train` would run each thread count with (gc-mode.ts)
+  const setting = gcSetting();
+  const v8 = (T: number) =>
+    wantsSingleThreadedGc(T, cores, setting) ? [SINGLE_THREADED_GC_FLAG] : [];
   for (let round = 0; round < 2; round++) {
     for (const v of variants) {
-      const out = mkdtempSync(join(tmpdir(), 'burnin-bench-'));
-      const c0 = process.cpuUsage();
-      const stamps: number[] = [];
-      const r = await train({
-        config: cfg,
-        outDir: out,
-        log: () => {},
-        threads: v.T,
-        onStep: () => stamps.push(performance.now()),
-        ...(v.on ? { prefetchOn: v.on } : {}),
-      });
-      const c = process.cpuUsage(c0);
-      const speed = runSpeed(out, r, cfg, stamps);
-      rmSync(out, { recursive: true, force: true });
+      const speed = await childRun({ preset, steps, batch: B, threads: v.T, on: v.on }, v8(v.T));
+      peakRss = Math.max(peakRss, speed.maxRssMiB);
       const ms = speed.whole;
       // CPU of all threads over the whole run (startup and the final small eval included)
-      const cpuMs = (c.user + c.system) / 1000 / steps;
+      const cpuMs = speed.cpuMs;
       const prev = best.get(v.label);
       const lastHalf = Math.min(speed.lastHalf, prev?.lastHalf ?? Infinity);
       const median = Math.min(speed.median, prev?.median ?? Infinity);
@@ -126,7 +129,7 @@ async function main(): Promise<void> {
       if (prev) Object.assign(prev, { lastHalf, median, p90 });
       if (!prev || ms < prev.ms) {
         best.set(v.label, { ms, lastHalf, median, p90, cpuMs });
-        const t = r.timing;
+        const t = speed.timing;
         if (v.T > 1 && v.T === most && !v.on && t) {
           const f = (x: number) => (x / steps).toFixed(1);
           split = `main thread per step at ${v.T} threads: own shard ${f(t.shard)} ms, next batch ${f(t.extra)} ms, waiting for workers ${f(t.wait)} ms, copies + gradient sum ${f(t.io)} ms; worker compute ${f(t.worker / (v.T - 1))} ms/step each`;
@@ -134,12 +137,13 @@ async function main(): Promise<void> {
       }
     }
     if (most > 1) {
-      sideBySide = minSpeed(sideBySide, await sideBySideRuns(preset, steps, most, B));
+      // side by side every core is busy, as in a `most`-thread run: the same V8 options
+      sideBySide = minSpeed(sideBySide, await sideBySideRuns(preset, steps, most, B, v8(most)));
       shardSideBySide = minSpeed(
         shardSideBySide,
-        await sideBySideRuns(preset, steps, most, shardBatch),
+        await sideBySideRuns(preset, steps, most, shardBatch, v8(most)),
       );
-      shardAlone = minSpeed(shardAlone, await sideBySideRuns(preset, steps, 1, shardBatch));
+      shardAlone = minSpeed(shardAlone, await sideBySideRuns(preset, steps, 1, shardBatch, v8(1)));
     }
     const tt = torchTwin(cfg, counts, Math.min(steps, 30));
     torchNote = tt.note ?? '';
@@ -205,8 +209,12 @@ async function main(): Promise<void> {
     );
   }
   if (split) console.log(split);
+  const gcAt = counts.filter((T) => v8(T).length > 0);
+  console.log(
+    `V8 GC (${GC_ENV}=${setting}, as burnin train): ${gcAt.length ? `on the training threads (${SINGLE_THREADED_GC_FLAG}) at ${gcAt.join(', ')} thread(s)${most > 1 && v8(most).length ? ' and in the side-by-side runs' : ''}, ` : ''}concurrent (helper threads) elsewhere`,
+  );
   if (torch.size === 0) console.log(torchNote);
-  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log(`peak RSS ${peakRss.toFixed(0)} MiB (the largest run's process)`);
   console.log(await kernelSplit(cfg));
 }
 
@@ -262,67 +270,103 @@ function runSpeed(out: string, r: TrainResult, cfg: TrainConfig, stamps: number[
   return { whole, lastHalf: n > 0 ? ms / n : whole, median: at(0.5), p90: at(0.9) };
 }
 
-/** One 1-thread `train()` run (the `--solo` child of {@link sideBySideRuns}). */
-async function soloRun(cfg: TrainConfig): Promise<RunSpeed> {
+/** What a `--solo` child prints: one line, this prefix, then its {@link SoloResult} as JSON. */
+const SOLO_PREFIX = 'solo ';
+
+/** One run's speed, CPU ms per step (all threads), peak RSS and main-thread time split. */
+interface SoloResult extends RunSpeed {
+  cpuMs: number;
+  maxRssMiB: number;
+  timing: TrainResult['timing'] | null;
+}
+
+/** The backend of a `--solo` child: as `burnin train` selects it, one thread per engine. */
+async function initSoloBackend(): Promise<void> {
+  await initBackend('auto', {
+    log: () => {},
+    loadTensorflow: () => import('@tensorflow/tfjs-node' as string),
+    threads: 1,
+  });
+  registerTrainingKernels();
+}
+
+/** One `train()` run at `threads` threads in this process (a `--solo` child's work). */
+async function soloRun(
+  cfg: TrainConfig,
+  threads: number,
+  on?: 'main' | 'thread',
+): Promise<SoloResult> {
   const out = mkdtempSync(join(tmpdir(), 'burnin-bench-'));
   try {
     const stamps: number[] = [];
+    const c0 = process.cpuUsage();
     const r = await train({
       config: cfg,
       outDir: out,
       log: () => {},
-      threads: 1,
+      threads,
       onStep: () => stamps.push(performance.now()),
+      ...(on ? { prefetchOn: on } : {}),
     });
-    return runSpeed(out, r, cfg, stamps);
+    const c = process.cpuUsage(c0);
+    return {
+      ...runSpeed(out, r, cfg, stamps),
+      cpuMs: (c.user + c.system) / 1000 / cfg.train.steps,
+      maxRssMiB: process.resourceUsage().maxRSS / 1024,
+      timing: r.timing ?? null,
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
+/** A run of {@link childRun}. */
+interface ChildRunSpec {
+  preset: string;
+  steps: number;
+  batch: number;
+  threads: number;
+  on?: 'main' | 'thread';
+}
+
+/** One run in its own Node process (`bench.js --solo ...`) started with `v8Options`. */
+function childRun(spec: ChildRunSpec, v8Options: readonly string[]): Promise<SoloResult> {
+  const script = fileURLToPath(import.meta.url);
+  const args = [spec.preset, spec.steps, spec.batch, spec.threads, spec.on ?? '-'].map(String);
+  const p = spawn(process.execPath, [...v8Options, script, '--solo', ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise<SoloResult>((resolve, reject) => {
+    let text = '';
+    p.stdout.on('data', (d: Buffer) => {
+      text += d.toString();
+    });
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const line = text.split('\n').find((l) => l.startsWith(SOLO_PREFIX));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(SOLO_PREFIX.length)) as SoloResult);
+      else reject(new Error(`bench --solo exited with ${code}: ${text.trim()}`));
+    });
+  });
+}
+
 /**
- * `n` 1-thread runs of the preset at batch `batch` at once, each its own process
- * (`bench.js --solo preset steps batch`): the slowest one's ms/step (whole run and last
- * half, each the slowest of the `n`). Nothing is shared between
- * them, so `n` x the images of one step in that time is what the machine gives `n` busy cores
- * of this work: the ceiling of any data-parallel split.
+ * `n` 1-thread runs of the preset at batch `batch` at once, each its own process started
+ * with `v8Options`: the slowest one's ms/step (whole run, last half, median and p90 steps,
+ * each the slowest of the `n`). Nothing is shared between them, so `n` x the images of one
+ * step in that time is what the machine gives `n` busy cores of this work: the ceiling of
+ * any data-parallel split.
  */
 async function sideBySideRuns(
   preset: string,
   steps: number,
   n: number,
   batch: number,
+  v8Options: readonly string[],
 ): Promise<RunSpeed> {
-  const script = fileURLToPath(import.meta.url);
-  const runs = Array.from({ length: n }, () =>
-    spawn(process.execPath, [script, '--solo', preset, String(steps), String(batch)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }),
+  const all = await Promise.all(
+    Array.from({ length: n }, () => childRun({ preset, steps, batch, threads: 1 }, v8Options)),
   );
-  const results = runs.map(
-    (p) =>
-      new Promise<RunSpeed>((resolve, reject) => {
-        let text = '';
-        p.stdout.on('data', (d: Buffer) => {
-          text += d.toString();
-        });
-        p.on('error', reject);
-        p.on('close', (code) => {
-          const m = /solo ms\/step ([\d.]+) last half ([\d.]+) median ([\d.]+) p90 ([\d.]+)/.exec(
-            text,
-          );
-          if (code === 0 && m)
-            resolve({
-              whole: Number(m[1]),
-              lastHalf: Number(m[2]),
-              median: Number(m[3]),
-              p90: Number(m[4]),
-            });
-          else reject(new Error(`bench --solo exited with ${code}: ${text.trim()}`));
-        });
-      }),
-  );
-  const all = await Promise.all(results);
   return {
     whole: Math.max(...all.map((x) => x.whole)),
     lastHalf: Math.max(...all.map((x) => x.lastHalf)),

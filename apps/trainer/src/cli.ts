@@ -5,6 +5,7 @@ import { UsageError } from './args.js';
 // is imported when it runs (commands/table.ts).
 import { COMMANDS, commandUsage, findCommand, globalUsage } from './commands/table.js';
 import { exitCodeOf } from './errors.js';
+import { allowRelaunch } from './run/relaunch.js';
 
 export { exitCodeOf };
 
@@ -87,6 +88,8 @@ function isEntry(): boolean {
 }
 
 if (isEntry()) {
+  // `burnin train` may start itself again with V8 options (run/relaunch.ts)
+  allowRelaunch(process.argv[1]);
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -77,6 +77,14 @@ export function resolveThreads(v: number | 'auto'): number {
 }
 
 /**
+ * The training threads of a run of `cfg` (`threads` overrides `train.threads`): resolved
+ * ('auto' = all cores) and at most one per image of a batch.
+ */
+export function runThreads(cfg: TrainConfig, threads?: number | 'auto'): number {
+  return Math.min(resolveThreads(threads ?? cfg.train.threads), cfg.train.batchSize);
+}
+
+/**
  * Parses a `--threads` value (`N` in 1..256 or `auto`); returns null when it is invalid
  * (callers throw their own error kind).
  */

@@ -388,5 +388,10 @@ describe('burnin bench', () => {
     expect(code).toBe(0);
     expect(out).toMatch(/^preset smoke: input 32px/);
     expect(out).toContain('1 steps x 2 rounds');
+    // each run in its own process, with the GC burnin train would choose for its threads
+    expect(out).toMatch(
+      /^V8 GC \(BURNIN_GC=auto, as burnin train\): .*concurrent \(helper threads\) elsewhere$/m,
+    );
+    expect(out).toMatch(/^peak RSS \d+ MiB \(the largest run's process\)$/m);
   });
 });

@@ -1,4 +1,4 @@
-import { resolveThreads, type TrainConfig } from '../config.js';
+import { runThreads, type TrainConfig } from '../config.js';
 import { batchAt, loadDatasets } from '../data/batches.js';
 import * as tf from '../tf.js';
 import { createGradientStepper, type GradientStepper, prepareBatch } from '../train/parallel.js';
@@ -38,7 +38,7 @@ export async function runLrFind(o: LrFindRunOptions): Promise<LrFindFile> {
   const ds = await loadDatasets(cfg);
   if (ds.train.size === 0) throw new DatasetError(`training dataset ${ds.train.name} is empty`);
   const B = cfg.train.batchSize;
-  const T = Math.min(resolveThreads(o.threads ?? cfg.train.threads), B);
+  const T = runThreads(cfg, o.threads);
   const K = ds.train.classNames.length;
   const schedule = (step: number) => rampLearningRate(step, o.start, o.end, o.steps);
   const model = modelFromConfig(cfg, K);

@@ -7,6 +7,7 @@
  */
 import { runTrainCommand } from '../commands/train.js';
 import { exitCodeOf } from '../errors.js';
+import { allowRelaunch } from '../run/relaunch.js';
 
 const onDisconnect = () => process.kill(process.pid, 'SIGTERM');
 if (process.connected) process.on('disconnect', onDisconnect);
@@ -18,6 +19,8 @@ function end(code: number): void {
   if (process.connected) process.disconnect();
 }
 
+// a cell whose threads use every core starts itself again with V8 options (run/relaunch.ts)
+allowRelaunch(process.argv[1]);
 runTrainCommand(process.argv.slice(2)).then(
   (r) => end(r.code),
   (e: unknown) => {

@@ -1,9 +1,10 @@
-import { buildSchedule, resolveThreads, type TrainConfig } from '../config.js';
+import { buildSchedule, runThreads, type TrainConfig } from '../config.js';
 import { batchAt, datasetsFromConfig, loadDatasets } from '../data/batches.js';
 import type { DetectionDataset } from '../data/types.js';
 import { parameterCount } from '../model/centernet.js';
 import { LOSS_TERMS } from '../model/loss.js';
 import { runFiles } from '../run/files.js';
+import { singleThreadedGc } from '../run/gc-mode.js';
 import { LOCK_FILE, type RunLock } from '../run/lock.js';
 import { appendMetric, readMetrics } from '../run/metrics.js';
 import { openRunFolder } from '../run/open.js';
@@ -110,8 +111,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const files = runFiles(options.outDir);
   const schedule = buildSchedule(cfg);
   const classNames = [...datasets.train.classNames];
-  const B = cfg.train.batchSize;
-  const T = Math.min(resolveThreads(options.threads ?? cfg.train.threads), B);
+  const T = runThreads(cfg, options.threads);
   const on = resolvePrefetch({
     threads: T,
     prefetch: options.prefetch,
@@ -282,5 +282,6 @@ function startLine(ctx: TrainContext): string {
     T > 1
       ? ` (data-parallel: main thread + ${T - 1} worker(s), batch ${B} = ${split.join('+')})`
       : '';
-  return `train: ${ctx.backend}, ${T} thread${T === 1 ? '' : 's'}${parallel}, ${parameterCount(ctx.model)} parameters`;
+  const gc = singleThreadedGc() ? ', V8 GC on the training threads (--single-threaded-gc)' : '';
+  return `train: ${ctx.backend}, ${T} thread${T === 1 ? '' : 's'}${parallel}${gc}, ${parameterCount(ctx.model)} parameters`;
 }

@@ -1,0 +1,130 @@
+/**
+ * Runs this process' command again in a child Node process with extra V8 options (V8 reads
+ * some only at start-up), as if it were this one: the same script, arguments, folder,
+ * environment (plus {@link RELAUNCHED_ENV}), stdin, stdout and stderr, and its exit code.
+ *
+ * The signals that stop a run (SIGINT, SIGTERM, SIGHUP) reach the child exactly once, as a
+ * message on its IPC channel. A Ctrl-C goes to the whole process group, launcher and child, so
+ * the child ignores those signals from the OS and acts on the launcher's message; a signal sent
+ * to the launcher alone is passed on the same way. When the launcher dies (e.g. SIGKILL), the
+ * channel closes and the child stops as on SIGTERM. Ctrl-Z and `fg` stop and continue both
+ * processes (the same process group).
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+
+/** Set to `1` in the child's environment. */
+export const RELAUNCHED_ENV = 'BURNIN_RELAUNCHED';
+
+/** The signals the launcher passes on. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+interface SignalMessage {
+  burninSignal: StopSignal;
+}
+
+function isSignalMessage(m: unknown): m is SignalMessage {
+  return (
+    typeof m === 'object' &&
+    m !== null &&
+    (STOP_SIGNALS as readonly unknown[]).includes((m as SignalMessage).burninSignal)
+  );
+}
+
+/** The script {@link relaunch} runs again; null: commands run in this process only. */
+let entryScript: string | null = null;
+
+/**
+ * Lets {@link relaunch} run `script` again (the process' entry script, with the process'
+ * arguments). Only an entry point calls this: a command run in-process by other code (tests,
+ * a library user) is never restarted.
+ */
+export function allowRelaunch(script: string): void {
+  entryScript = script;
+}
+
+/** Whether {@link allowRelaunch} was called (and this process is not a relaunched child). */
+export function canRelaunch(): boolean {
+  return entryScript !== null && process.env[RELAUNCHED_ENV] !== '1';
+}
+
+/** Whether this process is a relaunched child that still has its launcher's channel. */
+export function isRelaunched(): boolean {
+  return process.env[RELAUNCHED_ENV] === '1' && typeof process.send === 'function';
+}
+
+/** Debugger options are left out: the child would open the same inspector port. */
+const DEBUG_OPTION = /^--(inspect|debug)/;
+
+/**
+ * Runs the entry script ({@link allowRelaunch}) again with `v8Options` before this process'
+ * own Node options, its arguments and
+ * `extraArgs` after its arguments; resolves to the child's exit code (128 + the signal
+ * number when a signal ended it). Rejects when the child cannot be started.
+ */
+export function relaunch(
+  v8Options: readonly string[],
+  extraArgs: readonly string[] = [],
+): Promise<number> {
+  if (entryScript === null) throw new Error('relaunch() without allowRelaunch()');
+  const args = [
+    ...v8Options,
+    ...process.execArgv.filter((a) => !DEBUG_OPTION.test(a)),
+    entryScript,
+    ...process.argv.slice(2),
+    ...extraArgs,
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, [RELAUNCHED_ENV]: '1' },
+  });
+  const pass = (sig: StopSignal) => {
+    if (sig === 'SIGHUP') {
+      // the terminal is gone: a late write to it must not crash the launcher
+      process.stdout.on('error', () => {});
+      process.stderr.on('error', () => {});
+    }
+    if (child.connected) child.send({ burninSignal: sig } satisfies SignalMessage, () => {});
+    else if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+  };
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => pass(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
+  const done = () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+  return new Promise<number>((resolve, reject) => {
+    child.on('error', (e) => {
+      done();
+      reject(e);
+    });
+    child.on('exit', (code, signal) => {
+      done();
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+    });
+  });
+}
+
+/**
+ * In a relaunched child ({@link isRelaunched}): calls `onSignal` with each stop signal the
+ * launcher passes on, and with SIGTERM when the launcher is gone; the same signals from the
+ * OS are ignored (the launcher received them as well and passes them on). Returns the
+ * function that undoes this and closes the channel, so that the process can exit.
+ */
+export function followLauncher(onSignal: (sig: StopSignal) => void): () => void {
+  const ignore = () => {};
+  const onMessage = (m: unknown) => {
+    if (isSignalMessage(m)) onSignal(m.burninSignal);
+  };
+  const onDisconnect = () => onSignal('SIGTERM');
+  for (const sig of STOP_SIGNALS) process.on(sig, ignore);
+  process.on('message', onMessage);
+  process.on('disconnect', onDisconnect);
+  if (!process.connected) setImmediate(onDisconnect); // the launcher is already gone
+  return () => {
+    for (const sig of STOP_SIGNALS) process.off(sig, ignore);
+    process.off('message', onMessage);
+    process.off('disconnect', onDisconnect);
+    if (process.connected) process.disconnect();
+  };
+}
