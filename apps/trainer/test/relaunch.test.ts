@@ -210,6 +210,33 @@ describe('burnin train relaunched with --single-threaded-gc (spawned)', () => {
     expect(existsSync(join(d, 'run.lock'))).toBe(false);
   });
 
+  it('lr-find restarts itself the same way, and its SIGTERM still writes the points so far', async () => {
+    const d = root.newPath();
+    const env: NodeJS.ProcessEnv = { ...process.env, BURNIN_GC: 'single-threaded' };
+    delete env.BURNIN_TEST_FAULTS;
+    const args = ['lr-find', '--config', configFile, '--out', d, '--backend', 'cpu'];
+    const child = spawn(
+      process.execPath,
+      [join(bundle, 'cli.js'), ...args, '--threads', '2', '--steps', '400'],
+      { env },
+    );
+    let out = '';
+    let sent = false;
+    child.stdout.on('data', (b) => {
+      out += b;
+      if (!sent && /^step \d+\/400/m.test(out)) sent = child.kill('SIGTERM');
+    });
+    const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    expect(out).toMatch(
+      /^lr-find: 400 steps, .*, cpu, V8 GC on the training threads \(--single-threaded-gc\)$/m,
+    );
+    expect(out.match(/SIGTERM: stopping after this step/g)).toHaveLength(1);
+    expect(code).toBe(143);
+    const points = JSON.parse(readFileSync(join(d, 'lr-find.json'), 'utf8')).points;
+    expect(points.length).toBeGreaterThan(0);
+    expect(points.length).toBeLessThan(400);
+  });
+
   it('a bad BURNIN_GC is one error line naming it, exit 1, before anything is written', async () => {
     const d = root.newPath();
     const r = trainCli(d, 'sometimes');

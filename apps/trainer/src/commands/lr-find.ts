@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { selectBackend } from '../backend.js';
-import { resolveConfig } from '../config.js';
+import { resolveConfig, runThreads } from '../config.js';
 import { applyBlock } from '../lrfind/apply.js';
 import { renderLrFindHtml } from '../lrfind/html.js';
 import { parseLrFindArgs } from '../lrfind/options.js';
@@ -9,12 +9,14 @@ import { describeStop, type LrFindFile, smoothedDrop, WEAK_DROP } from '../lrfin
 import { runLrFind } from '../lrfind/run.js';
 import { RunExistsError } from '../run/errors.js';
 import { makeDir, writeFileAtomic, writeJsonAtomic } from '../run/fs.js';
+import { relaunchForGc, singleThreadedGc } from '../run/gc-mode.js';
+import { onStopSignals } from '../run/relaunch.js';
 
 /** Files in a folder that mark a training run, which lr-find never writes into. */
 const RUN_MARKERS = ['config.resolved.json', 'metrics.jsonl', 'summary.json', 'checkpoints'];
 
-/** Exit code after SIGINT / SIGTERM stopped the test (results so far are written). */
-const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+/** Exit code after SIGINT / SIGTERM / SIGHUP stopped the test (results so far are written). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 /** Outcome of {@link runLrFindCommand}. */
 export interface LrFindCommandResult {
@@ -30,7 +32,8 @@ export interface LrFindCommandResult {
  * normal ends of a range test), 1 for bad input (a config field, an `--out` that holds a
  * training run or an earlier lr-find.json, an unwritable folder, `--apply` without a
  * suggestion), 2 for a usage error (bad `--start`, `--end`, `--steps`, `--threads`,
- * `--backend`, `--preset`), 130 / 143 after SIGINT / SIGTERM (the points so far are written).
+ * `--backend`, `--preset`), 130 / 143 / 129 after SIGINT / SIGTERM / SIGHUP (the points so far
+ * are written).
  */
 export async function runLrFindCommand(argv: string[]): Promise<LrFindCommandResult> {
   const o = parseLrFindArgs(argv);
@@ -47,6 +50,12 @@ export async function runLrFindCommand(argv: string[]): Promise<LrFindCommandRes
     throw new RunExistsError(
       `--out ${outDir} already holds lr-find.json (an earlier test); pass a fresh --out`,
     );
+  // every core busy with a training thread: run again with V8's GC on those threads (gc-mode.ts)
+  const relaunched = await relaunchForGc(
+    runThreads(config, o.threads),
+    o.out === undefined ? ['--out', outDir] : [],
+  );
+  if (relaunched !== null) return { code: relaunched, outDir };
   const log = (l: string) => console.log(l);
   const backend = await selectBackend(o.backend, log);
   makeDir(outDir);
@@ -56,18 +65,23 @@ export async function runLrFindCommand(argv: string[]): Promise<LrFindCommandRes
   const onSignal = (sig: keyof typeof SIGNAL_EXIT) => {
     if (controller.signal.aborted) process.exit(stopCode);
     stopCode = SIGNAL_EXIT[sig];
-    console.log(`\n${sig}: stopping after this step (send it again to quit at once)`);
+    if (sig === 'SIGHUP') {
+      // the terminal is gone: writes to it fail (EIO/EPIPE), which must not lose the results
+      process.stdout.on('error', () => {});
+      process.stderr.on('error', () => {});
+    }
+    try {
+      console.log(`\n${sig}: stopping after this step (send it again to quit at once)`);
+    } catch {} // the terminal may be gone (SIGHUP)
     controller.abort();
   };
-  const handlers = (Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]).map(
-    (sig) => [sig, () => onSignal(sig)] as const,
-  );
-  for (const [sig, h] of handlers) process.on(sig, h);
+  // a relaunched child takes these signals from its launcher (relaunch.ts), once each
+  const offSignals = onStopSignals(onSignal);
   const every = Math.max(1, Math.round(o.steps / 10));
   let result: LrFindFile;
   try {
     log(
-      `lr-find: ${o.steps} steps, lr ${o.start} -> ${o.end} (exponential), ${config.train.optimizer}, batch ${config.train.batchSize}, ${backend}`,
+      `lr-find: ${o.steps} steps, lr ${o.start} -> ${o.end} (exponential), ${config.train.optimizer}, batch ${config.train.batchSize}, ${backend}${singleThreadedGc() ? ', V8 GC on the training threads (--single-threaded-gc)' : ''}`,
     );
     result = await runLrFind({
       config,
@@ -85,7 +99,7 @@ export async function runLrFindCommand(argv: string[]): Promise<LrFindCommandRes
       },
     });
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    offSignals();
   }
   const block =
     result.suggestedLr === null ? null : applyBlock(result.suggestedLr, config.train.steps);

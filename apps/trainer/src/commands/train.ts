@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, threadsFlag } from '../args.js';
 import { selectBackend } from '../backend.js';
@@ -7,13 +6,8 @@ import { ConfigError, resolveConfig, runThreads } from '../config.js';
 import { buildRunReport } from '../report/build.js';
 import { COCO_STAT_NAMES } from '../report/names.js';
 import { fileError } from '../run/errors.js';
-import {
-  gcSetting,
-  SINGLE_THREADED_GC_FLAG,
-  singleThreadedGc,
-  wantsSingleThreadedGc,
-} from '../run/gc-mode.js';
-import { canRelaunch, followLauncher, isRelaunched, relaunch } from '../run/relaunch.js';
+import { relaunchForGc } from '../run/gc-mode.js';
+import { onStopSignals } from '../run/relaunch.js';
 import { type TrainResult, train } from '../train/train.js';
 
 export const TRAIN_USAGE = `Usage: burnin train [--config run.yaml] [--out runs/NAME] [--backend auto|tensorflow|wasm|cpu]
@@ -61,16 +55,11 @@ export async function runTrainCommand(
     defaults.out ??
     join('runs', new Date().toISOString().replace(/[:.]/g, '-'));
   // every core busy with a training thread: run again with V8's GC on those threads (gc-mode.ts)
-  const T = runThreads(config, threads);
-  const gc = gcSetting();
-  if (
-    canRelaunch() &&
-    !singleThreadedGc() &&
-    wantsSingleThreadedGc(T, availableParallelism(), gc)
-  ) {
-    const extra = flags.out === undefined && defaults.out === undefined ? ['--out', outDir] : [];
-    return { code: await relaunch([SINGLE_THREADED_GC_FLAG], extra), outDir };
-  }
+  const relaunched = await relaunchForGc(
+    runThreads(config, threads),
+    flags.out === undefined && defaults.out === undefined ? ['--out', outDir] : [],
+  );
+  if (relaunched !== null) return { code: relaunched, outDir };
   const log = (l: string) => console.log(l);
   const backend = await selectBackend(flags.backend as string | undefined, log);
   const controller = new AbortController();
@@ -95,12 +84,8 @@ export async function runTrainCommand(
     say(`\n${sig}: saving a checkpoint (send it again to quit at once)`);
     controller.abort();
   };
-  const handlers = (Object.keys(SIGNAL_EXIT) as (keyof typeof SIGNAL_EXIT)[]).map(
-    (sig) => [sig, () => onSignal(sig)] as const,
-  );
   // a relaunched child takes these signals from its launcher (relaunch.ts), once each
-  const unfollow = isRelaunched() ? followLauncher(onSignal) : null;
-  if (!unfollow) for (const [sig, h] of handlers) process.on(sig, h);
+  const offSignals = onStopSignals(onSignal);
   try {
     const result = await train({
       config,
@@ -145,7 +130,6 @@ export async function runTrainCommand(
     }
     return { code, result, outDir };
   } finally {
-    if (unfollow) unfollow();
-    else for (const [sig, h] of handlers) process.off(sig, h);
+    offSignals();
   }
 }

@@ -6,7 +6,9 @@
  * it only at start-up, for the whole process, so `burnin train` restarts itself with it
  * (see relaunch.ts) when it will use every core.
  */
+import { availableParallelism } from 'node:os';
 import { TrainerError } from '../errors.js';
+import { canRelaunch, relaunch } from './relaunch.js';
 
 /** The V8 option: each isolate collects its garbage on its own thread only. */
 export const SINGLE_THREADED_GC_FLAG = '--single-threaded-gc';
@@ -51,4 +53,21 @@ export function wantsSingleThreadedGc(threads: number, cores: number, setting: G
 /** Whether this process runs with {@link SINGLE_THREADED_GC_FLAG}. */
 export function singleThreadedGc(execArgv: readonly string[] = process.execArgv): boolean {
   return execArgv.includes(SINGLE_THREADED_GC_FLAG);
+}
+
+/**
+ * For a command about to run `threads` training threads: when this process may restart
+ * itself (an entry point, see relaunch.ts), wants the single-threaded GC (BURNIN_GC, the
+ * cores) and runs without it, runs the command again with it (`extraArgs` appended) and
+ * resolves to that run's exit code; else resolves to null (run here). A bad BURNIN_GC throws
+ * {@link GcSettingError} either way.
+ */
+export async function relaunchForGc(
+  threads: number,
+  extraArgs: readonly string[] = [],
+): Promise<number | null> {
+  const setting = gcSetting();
+  if (!canRelaunch() || singleThreadedGc()) return null;
+  if (!wantsSingleThreadedGc(threads, availableParallelism(), setting)) return null;
+  return relaunch([SINGLE_THREADED_GC_FLAG], extraArgs);
 }

@@ -128,3 +128,16 @@ export function followLauncher(onSignal: (sig: StopSignal) => void): () => void 
     if (process.connected) process.disconnect();
   };
 }
+
+/**
+ * Calls `onSignal` for each stop signal: from the launcher when this process is a relaunched
+ * child ({@link followLauncher}), else from the OS. Returns the function that undoes it.
+ */
+export function onStopSignals(onSignal: (sig: StopSignal) => void): () => void {
+  if (isRelaunched()) return followLauncher(onSignal);
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  for (const [sig, h] of handlers) process.on(sig, h);
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+}
