@@ -1,19 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { tinyConfig, weightsOf } from './fault-helpers.js';
 import { tempRoot } from './helpers.js';
-import { spawnCli } from './spawn-cli.js';
+import { bundleCli, spawnCli } from './spawn-cli.js';
 
 /**
  * Kills, signals and faults against the real CLI in child processes (cpu backend). The CLI
  * is bundled once into node_modules/.cache (not dist/, which other builds replace).
  */
 const app = join(import.meta.dirname, '..');
-const require = createRequire(import.meta.url);
 const bundle = join(app, 'node_modules', '.cache', 'burnin-fault-cli');
 const root = tempRoot('fault-kill').dir;
 const configFile = join(root, 'run.json');
@@ -51,19 +48,7 @@ async function resumeToReference(d: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  execFileSync(
-    process.execPath,
-    [
-      join(dirname(require.resolve('tsup/package.json')), 'dist', 'cli-default.js'),
-      '--out-dir',
-      bundle,
-    ],
-    {
-      cwd: app,
-      env: { ...process.env, BURNIN_DEV: '' },
-      stdio: 'ignore',
-    },
-  );
+  bundleCli('burnin-fault-cli');
   const config = tinyConfig({ steps: 8, logEvery: 1, evalEvery: 4, checkpointEvery: 2 });
   writeFileSync(configFile, JSON.stringify(config));
   const d = fresh();

@@ -1,7 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   GcSettingError,
@@ -13,6 +11,7 @@ import {
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { tinyConfig, weightsOf } from './fault-helpers.js';
 import { tempRoot } from './helpers.js';
+import { bundleCli, spawnCli } from './spawn-cli.js';
 
 describe('gc mode', () => {
   it('reads BURNIN_GC: unset or empty is auto; anything else but the three is a typed error', () => {
@@ -55,62 +54,23 @@ describe('gc mode', () => {
  * `burnin train` restarting itself with --single-threaded-gc (BURNIN_GC=single-threaded forces
  * it at 2 threads on any machine), against the real CLI bundled into node_modules/.cache.
  */
-const app = join(import.meta.dirname, '..');
-const require = createRequire(import.meta.url);
-const bundle = join(app, 'node_modules', '.cache', 'burnin-relaunch-cli');
 const root = tempRoot('relaunch');
 const configFile = join(root.dir, 'run.json');
+let cliJs = '';
 
-interface Run {
-  pid: number;
-  out: () => string;
-  err: () => string;
-  waitFor: (re: RegExp) => Promise<void>;
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  group: (sig: NodeJS.Signals) => void;
-  kill: (sig: NodeJS.Signals) => void;
-}
-
-/** `node cli.js train ... --threads 2` with BURNIN_GC=`gc`, in its own process group. */
-function trainCli(out: string, gc: string, ...extra: string[]): Run {
-  const args = [join(bundle, 'cli.js'), 'train', '--config', configFile, '--out', out];
-  const env: NodeJS.ProcessEnv = { ...process.env, BURNIN_GC: gc };
-  delete env.BURNIN_TEST_FAULTS;
-  const child = spawn(process.execPath, [...args, '--backend', 'cpu', '--threads', '2', ...extra], {
-    env,
-    detached: true,
-  });
-  let stdout = '';
-  let stderr = '';
-  const waiters: { re: RegExp; resolve: () => void }[] = [];
-  child.stdout.on('data', (b) => {
-    stdout += b;
-    for (const w of waiters.splice(0)) {
-      if (w.re.test(stdout)) w.resolve();
-      else waiters.push(w);
-    }
-  });
-  child.stderr.on('data', (b) => {
-    stderr += b;
-  });
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal })),
+/** `node cli.js <command> ... --threads 2` with BURNIN_GC=`gc`, in its own process group. */
+const spawnWith = (gc: string, args: string[]) =>
+  spawnCli(
+    cliJs,
+    [...args, '--config', configFile, '--backend', 'cpu', '--threads', '2'],
+    undefined,
+    {
+      env: { BURNIN_GC: gc },
+      detached: true,
+    },
   );
-  return {
-    pid: child.pid as number,
-    out: () => stdout,
-    err: () => stderr,
-    waitFor: (re) =>
-      new Promise<void>((resolve, reject) => {
-        if (re.test(stdout)) return resolve();
-        waiters.push({ re, resolve });
-        done.then(() => reject(new Error(`exited before ${re}: ${stdout}\n${stderr}`)));
-      }),
-    done,
-    group: (sig) => process.kill(-(child.pid as number), sig),
-    kill: (sig) => child.kill(sig),
-  };
-}
+const trainCli = (out: string, gc: string, ...extra: string[]) =>
+  spawnWith(gc, ['train', '--out', out, ...extra]);
 
 const alive = (pid: number) => {
   try {
@@ -131,15 +91,7 @@ async function aStepLogged(d: string, from = 0): Promise<void> {
 let ref: Record<string, number[]>;
 
 beforeAll(async () => {
-  execFileSync(
-    process.execPath,
-    [
-      join(dirname(require.resolve('tsup/package.json')), 'dist', 'cli-default.js'),
-      '--out-dir',
-      bundle,
-    ],
-    { cwd: app, env: { ...process.env, BURNIN_DEV: '' }, stdio: 'ignore' },
-  );
+  cliJs = bundleCli('burnin-relaunch-cli');
   writeFileSync(
     configFile,
     JSON.stringify(tinyConfig({ steps: 8, logEvery: 1, evalEvery: 4, checkpointEvery: 2 })),
@@ -183,7 +135,7 @@ describe('burnin train relaunched with --single-threaded-gc (spawned)', () => {
     const b = trainCli(d, 'single-threaded', '--resume');
     await b.waitFor(/^train: /m);
     await aStepLogged(d, logged);
-    b.kill('SIGTERM');
+    b.child.kill('SIGTERM');
     expect((await b.done).code, b.err()).toBe(143);
     expect(b.out().match(/SIGTERM: saving a checkpoint/g)).toHaveLength(1);
 
@@ -198,8 +150,8 @@ describe('burnin train relaunched with --single-threaded-gc (spawned)', () => {
     await r.waitFor(/^train: /m);
     await aStepLogged(d);
     const lock = JSON.parse(readFileSync(join(d, 'run.lock'), 'utf8')) as { pid: number };
-    expect(lock.pid).not.toBe(r.pid);
-    r.kill('SIGKILL');
+    expect(lock.pid).not.toBe(r.child.pid);
+    r.child.kill('SIGKILL');
     expect((await r.done).signal).toBe('SIGKILL');
     for (let i = 0; i < 2000 && alive(lock.pid); i++)
       await new Promise((res) => setTimeout(res, 10));
@@ -212,21 +164,11 @@ describe('burnin train relaunched with --single-threaded-gc (spawned)', () => {
 
   it('lr-find restarts itself the same way, and its SIGTERM still writes the points so far', async () => {
     const d = root.newPath();
-    const env: NodeJS.ProcessEnv = { ...process.env, BURNIN_GC: 'single-threaded' };
-    delete env.BURNIN_TEST_FAULTS;
-    const args = ['lr-find', '--config', configFile, '--out', d, '--backend', 'cpu'];
-    const child = spawn(
-      process.execPath,
-      [join(bundle, 'cli.js'), ...args, '--threads', '2', '--steps', '400'],
-      { env },
-    );
-    let out = '';
-    let sent = false;
-    child.stdout.on('data', (b) => {
-      out += b;
-      if (!sent && /^step \d+\/400/m.test(out)) sent = child.kill('SIGTERM');
-    });
-    const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+    const r = spawnWith('single-threaded', ['lr-find', '--out', d, '--steps', '400']);
+    await r.waitFor(/^step \d+\/400/m);
+    r.child.kill('SIGTERM');
+    const { code } = await r.done;
+    const out = r.out();
     expect(out).toMatch(
       /^lr-find: 400 steps, .*, cpu, V8 GC on the training threads \(--single-threaded-gc\)$/m,
     );

@@ -1,4 +1,27 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const app = join(import.meta.dirname, '..');
+
+/**
+ * Bundles the CLI (tsup, the package's config) into `node_modules/.cache/<name>` (not dist/,
+ * which other builds replace while tests run); returns the bundled `cli.js`.
+ */
+export function bundleCli(name: string): string {
+  const require = createRequire(import.meta.url);
+  const out = join(app, 'node_modules', '.cache', name);
+  execFileSync(
+    process.execPath,
+    [
+      join(dirname(require.resolve('tsup/package.json')), 'dist', 'cli-default.js'),
+      '--out-dir',
+      out,
+    ],
+    { cwd: app, env: { ...process.env, BURNIN_DEV: '' }, stdio: 'ignore' },
+  );
+  return join(out, 'cli.js');
+}
 
 /** A CLI child process with its output so far. */
 export interface SpawnedCli {
@@ -8,6 +31,16 @@ export interface SpawnedCli {
   /** Resolves when stdout has a line matching `re`; rejects if the process exits first. */
   waitFor: (re: RegExp) => Promise<void>;
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `sig` to the child's whole process group (SpawnOptions.detached), as a Ctrl-C does. */
+  group: (sig: NodeJS.Signals) => void;
+}
+
+/** Extra settings of {@link spawnCli}. */
+export interface SpawnOptions {
+  /** Variables added to the child's environment. */
+  env?: Record<string, string>;
+  /** Start the child as the leader of a new process group (see SpawnedCli.group). */
+  detached?: boolean;
 }
 
 /**
@@ -18,11 +51,15 @@ export function spawnCli(
   cliJs: string,
   args: string[],
   faults?: Record<string, unknown>,
+  options: SpawnOptions = {},
 ): SpawnedCli {
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   if (faults) env.BURNIN_TEST_FAULTS = JSON.stringify(faults);
   else delete env.BURNIN_TEST_FAULTS;
-  const child = spawn(process.execPath, [cliJs, ...args], { env });
+  const child = spawn(process.execPath, [cliJs, ...args], {
+    env,
+    detached: options.detached ?? false,
+  });
   let out = '';
   let err = '';
   const waiters: { re: RegExp; resolve: () => void }[] = [];
@@ -50,5 +87,6 @@ export function spawnCli(
         done.then(() => reject(new Error(`exited before ${re}: ${out}\n${err}`)));
       }),
     done,
+    group: (sig) => process.kill(-(child.pid as number), sig),
   };
 }

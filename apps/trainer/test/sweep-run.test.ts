@@ -1,17 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli } from './spawn-cli.js';
+import { bundleCli, spawnCli } from './spawn-cli.js';
 
 /**
  * `burnin sweep` end to end: the CLI bundled once into node_modules/.cache (not dist/, which
  * other builds replace), spawned, on the cpu backend with the smoke preset.
  */
 const app = join(import.meta.dirname, '..');
-const require = createRequire(import.meta.url);
 const bundle = join(app, 'node_modules', '.cache', 'burnin-sweep-cli');
 const root = mkdtempSync(join(tmpdir(), 'burnin-sweep-run-'));
 let n = 0;
@@ -53,15 +50,7 @@ const json = (f: string) => JSON.parse(readFileSync(f, 'utf8'));
 const cellDir = (out: string, id: string) => join(out, 'cells', id);
 
 beforeAll(() => {
-  execFileSync(
-    process.execPath,
-    [
-      join(dirname(require.resolve('tsup/package.json')), 'dist', 'cli-default.js'),
-      '--out-dir',
-      bundle,
-    ],
-    { cwd: app, env: { ...process.env, BURNIN_DEV: '' }, stdio: 'ignore' },
-  );
+  bundleCli('burnin-sweep-cli');
 }, 300_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
