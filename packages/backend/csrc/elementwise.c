@@ -145,24 +145,27 @@ void copy_blocks(const int *src, int *dst, int n0, int n1, int run, int s0, int 
   }
 }
 
-// ---- bias and activation in place (the native FusedConv2D) ----------------------------------
+// ---- bias and activation in place (the native _FusedMatMul) --------------------------------
 // y[r * P + c] = act(y[r * P + c] + bias[c]) for r < R, c < P; has_bias == 0 skips the addition,
-// relu != 0 applies x < 0 ? 0 : x (NaN and -0 stay as they are, as tfjs's relu).
+// relu != 0 applies tfjs-backend-wasm's Relu: the int32 maximum of the bits and 0, so every
+// value with the sign bit set (negatives, -0, -Inf and negative NaNs, such as the NaN that
+// Inf * 0 makes on x86) becomes +0 and the rest (+NaN included) stays: the bits of the product,
+// Add and Relu run in turn, as the native convolutions' epilogue (native/conv.h relu_lanes).
 EXPORT(bias_activation)
 void bias_activation(float *y, const float *bias, int R, int P, int has_bias, int relu) {
-  const v128_t zero = wasm_f32x4_splat(0.f);
+  const v128_t zero = wasm_i32x4_splat(0);
   for (int r = 0; r < R; r++, y += P) {
     int c = 0;
     for (; c + 4 <= P; c += 4) {
       v128_t v = wasm_v128_load(y + c);
       if (has_bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + c));
-      if (relu) v = wasm_f32x4_pmax(v, zero);
+      if (relu) v = wasm_i32x4_max(v, zero);
       wasm_v128_store(y + c, v);
     }
     for (; c < P; c++) {
       float v = y[c];
       if (has_bias) v += bias[c];
-      if (relu && v < 0.f) v = 0.f;
+      if (relu && __builtin_signbit(v)) v = 0.f;
       y[c] = v;
     }
   }

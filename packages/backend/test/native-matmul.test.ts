@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerTrainingKernels } from '../src/index.js';
 import { NATIVE_CONV_FLAG, nativeConvKernels, nativeStats } from '../src/kernels/native-conv.js';
+import { simdStats } from '../src/kernels/simd/index.js';
 import { loadNativeConvKernels, type NativeLoad } from '../src/native-loader.js';
 import {
   type HostTensor,
@@ -211,3 +212,44 @@ describe.runIf(linuxX64)('native _FusedMatMul (product, then bias and relu) vs s
     });
   }
 });
+
+describe.runIf(linuxX64)(
+  'native _FusedMatMul relu: the bits of BatchMatMul, Add and Relu on wasm',
+  () => {
+    it('on NaNs of both signs (Inf x 0 included), infinities and negatives', () => {
+      const bitsOf = (t: tf.Tensor) => new Uint32Array(new Float32Array(t.dataSync()).buffer);
+      const f32 = (u: number) => new Float32Array(new Uint32Array([u]).buffer)[0];
+      const K = 3;
+      const N = 20;
+      const a = Array.from(host([6, K], 90).values);
+      a.splice(0, 3, f32(0x7fc00000), 1, 1); // +NaN
+      a.splice(3, 3, f32(0xffc00001), 1, 1); // a negative NaN
+      a.splice(6, 3, Infinity, 1, 1); // Inf x 0 (a negative NaN on x86), +-Inf
+      a.splice(9, 3, -Infinity, 1, 1);
+      const b = Array.from(host([K, N], 91).values);
+      b[0] = 0;
+      b[1] = -0.5;
+      const bias = Array.from(host([N], 92).values);
+      bias[5] = f32(0xffc00000);
+      bias[6] = f32(0x7fc00000);
+      bias[7] = -0;
+      const [at, bt, biasT] = [tf.tensor2d(a, [6, K]), tf.tensor2d(b, [K, N]), tf.tensor1d(bias)];
+      const before = { product: nativeStats.matMul, finish: simdStats.biasActivation };
+      const fused = tf.fused.matMul({ a: at, b: bt, bias: biasT, activation: 'relu' });
+      expect(nativeStats.matMul - before.product).toBe(1);
+      expect(simdStats.biasActivation - before.finish).toBe(1);
+      const sum = tf.add(tf.matMul(at, bt), biasT);
+      const composed = tf.relu(sum);
+      const pre = bitsOf(sum);
+      // the cases are there: NaNs of both signs before the relu, and +NaN, -Inf, negatives
+      expect(pre.some((u) => (u & 0x7fffffff) > 0x7f800000 && u >>> 31 === 1)).toBe(true);
+      expect(pre.some((u) => (u & 0x7fffffff) > 0x7f800000 && u >>> 31 === 0)).toBe(true);
+      expect(pre.some((u) => u === 0xff800000)).toBe(true);
+      expect(bitsOf(fused)).toEqual(bitsOf(composed));
+      const out = bitsOf(fused);
+      expect(out.some((u) => u === 0x7fc00000)).toBe(true); // +NaN stays
+      expect(out.every((u) => u >>> 31 === 0)).toBe(true); // no sign bit survives
+      tf.dispose([at, bt, biasT, fused, sum, composed]);
+    });
+  },
+);

@@ -94,9 +94,9 @@ interface FusedMatMulInputs {
 
 /**
  * `_FusedMatMul` on wasm (tfjs-layers' dense layers): the native product followed by the bias
- * and relu in one SIMD pass, where the native kernels are loaded and the activation is linear
- * or relu with a rank-1 bias of one value per output column (or none); otherwise
- * tfjs-backend-wasm's own.
+ * and relu in one SIMD pass (the bits of BatchMatMul, Add and Relu run in turn, NaNs included),
+ * where the native kernels are loaded and the activation is linear or relu with a rank-1 bias of
+ * one value per output column (or none); otherwise tfjs-backend-wasm's own.
  */
 export const wasmFusedMatMulKernel = wasmKernel<FusedMatMulInputs, _FusedMatMulAttrs>(
   _FusedMatMul,

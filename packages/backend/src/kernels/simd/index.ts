@@ -396,9 +396,10 @@ export function simdCopyBlocks(backend: WasmBackendLike): CKernel | null {
 
 /**
  * The in-place `y = act(y + bias)` of csrc/elementwise.c for float32 `y` seen as
- * [rows, channels] and an optional float32 `bias` of `channels` elements, `act` relu or the
- * identity: `(y, bias, rows, channels, relu)`; null when the SIMD kernels do not apply (check
- * before computing `y`).
+ * [rows, channels] and an optional float32 `bias` of `channels` elements, `act` relu (as
+ * tfjs-backend-wasm's Relu: every value with the sign bit set becomes +0) or the identity:
+ * `(y, bias, rows, channels, relu)`; null when the SIMD kernels do not apply (check before
+ * computing `y`).
  */
 export function simdBiasActivation(
   backend: WasmBackendLike,
