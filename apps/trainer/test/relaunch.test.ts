@@ -179,6 +179,26 @@ describe('burnin train relaunched with --single-threaded-gc (spawned)', () => {
     expect(points.length).toBeLessThan(400);
   });
 
+  it("a command that does not follow its launcher (compare) gets the launcher's signals as signals", async () => {
+    const d = root.newPath();
+    const args = ['compare', '--schedules', 'constant', '--seeds', '1', '--steps', '2000'];
+    const r = spawnCli(cliJs, [...args, '--out', d, '--backend', 'cpu'], undefined, {
+      env: { BURNIN_GC: 'single-threaded' },
+    });
+    await r.waitFor(/^compare: constant seed 0/m);
+    r.child.kill('SIGTERM');
+    expect((await r.done).code, r.err()).toBe(143);
+    // the compare process itself ended too: nothing runs with this --out any more
+    const { execFileSync } = await import('node:child_process');
+    const left = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(d));
+    for (let i = 0; i < 500 && left().length > 0; i++)
+      await new Promise((res) => setTimeout(res, 10));
+    expect(left()).toEqual([]);
+  });
+
   it('a bad BURNIN_GC is one error line naming it, exit 1, before anything is written', async () => {
     const d = root.newPath();
     const r = trainCli(d, 'sometimes');

@@ -7,11 +7,13 @@ import {
   ConfigError,
   defaultSchedule,
   resolveConfig,
+  runThreads,
   type TrainConfig,
   validateConfig,
 } from '../config.js';
 import { OutputFileError } from '../io/errors.js';
 import { lineChart } from '../report/svg.js';
+import { relaunchForGc } from '../run/gc-mode.js';
 import { type RunScores, runScores } from '../sweep/results.js';
 import { readMetrics, train } from '../train/train.js';
 import { usageOf } from './table.js';
@@ -105,6 +107,9 @@ export async function runCompareCommand(argv: string[]): Promise<number> {
   const base = resolveConfig({ preset: (flags.preset as string | undefined) ?? 'compare' });
   const steps = intFlag(flags.steps, 'steps', base.train.steps);
   const outDir = (flags.out as string | undefined) ?? join('runs', 'compare');
+  // every core busy with a training thread: run again with V8's GC on those threads (gc-mode.ts)
+  const relaunched = await relaunchForGc(runThreads(base));
+  if (relaunched !== null) return relaunched;
   await selectBackend(flags.backend as string | undefined, (l) => console.log(l));
   try {
     mkdirSync(outDir, { recursive: true });

@@ -3,10 +3,11 @@
  * some only at start-up), as if it were this one: the same script, arguments, folder,
  * environment (plus {@link RELAUNCHED_ENV}), stdin, stdout and stderr, and its exit code.
  *
- * The signals that stop a run (SIGINT, SIGTERM, SIGHUP) reach the child exactly once, as a
- * message on its IPC channel. A Ctrl-C goes to the whole process group, launcher and child, so
- * the child ignores those signals from the OS and acts on the launcher's message; a signal sent
- * to the launcher alone is passed on the same way. When the launcher dies (e.g. SIGKILL), the
+ * The signals that stop a run (SIGINT, SIGTERM, SIGHUP) reach a child that follows its launcher
+ * ({@link followLauncher}) exactly once, as a message on its IPC channel. A Ctrl-C goes to the
+ * whole process group, launcher and child, so the child ignores those signals from the OS and
+ * acts on the launcher's message; a signal sent to the launcher alone is passed on the same
+ * way. A child that does not follow (yet) gets the launcher's signals as signals. When the launcher dies (e.g. SIGKILL), the
  * channel closes and the child stops as on SIGTERM. Ctrl-Z and `fg` stop and continue both
  * processes (the same process group).
  */
@@ -22,6 +23,11 @@ export type StopSignal = (typeof STOP_SIGNALS)[number];
 
 interface SignalMessage {
   burninSignal: StopSignal;
+}
+
+/** What a child sends once it takes its stop signals from the launcher ({@link followLauncher}). */
+interface FollowingMessage {
+  burninFollowing: true;
 }
 
 function isSignalMessage(m: unknown): m is SignalMessage {
@@ -79,13 +85,20 @@ export function relaunch(
     stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, [RELAUNCHED_ENV]: '1' },
   });
+  // until the child follows (a command that never does, or one still starting), signals go
+  // to it as signals: its default action (or its own handlers) then applies, as without us
+  let following = false;
+  child.on('message', (m: unknown) => {
+    if ((m as FollowingMessage | null)?.burninFollowing === true) following = true;
+  });
   const pass = (sig: StopSignal) => {
     if (sig === 'SIGHUP') {
       // the terminal is gone: a late write to it must not crash the launcher
       process.stdout.on('error', () => {});
       process.stderr.on('error', () => {});
     }
-    if (child.connected) child.send({ burninSignal: sig } satisfies SignalMessage, () => {});
+    if (following && child.connected)
+      child.send({ burninSignal: sig } satisfies SignalMessage, () => {});
     else if (child.exitCode === null && child.signalCode === null) child.kill(sig);
   };
   const handlers = STOP_SIGNALS.map((sig) => [sig, () => pass(sig)] as const);
@@ -120,7 +133,9 @@ export function followLauncher(onSignal: (sig: StopSignal) => void): () => void 
   for (const sig of STOP_SIGNALS) process.on(sig, ignore);
   process.on('message', onMessage);
   process.on('disconnect', onDisconnect);
-  if (!process.connected) setImmediate(onDisconnect); // the launcher is already gone
+  if (!process.connected)
+    setImmediate(onDisconnect); // the launcher is already gone
+  else process.send?.({ burninFollowing: true } satisfies FollowingMessage);
   return () => {
     for (const sig of STOP_SIGNALS) process.off(sig, ignore);
     process.off('message', onMessage);
