@@ -233,6 +233,7 @@ describe.runIf(linuxX64)(
       bias[5] = f32(0xffc00000);
       bias[6] = f32(0x7fc00000);
       bias[7] = -0;
+      const tensorsBefore = tf.memory().numTensors;
       const [at, bt, biasT] = [tf.tensor2d(a, [6, K]), tf.tensor2d(b, [K, N]), tf.tensor1d(bias)];
       const before = { product: nativeStats.matMul, finish: simdStats.biasActivation };
       const fused = tf.fused.matMul({ a: at, b: bt, bias: biasT, activation: 'relu' });
@@ -250,6 +251,7 @@ describe.runIf(linuxX64)(
       expect(out.some((u) => u === 0x7fc00000)).toBe(true); // +NaN stays
       expect(out.every((u) => u >>> 31 === 0)).toBe(true); // no sign bit survives
       tf.dispose([at, bt, biasT, fused, sum, composed]);
+      expect(tf.memory().numTensors).toBe(tensorsBefore);
     });
   },
 );
