@@ -239,7 +239,8 @@ describe.runIf(linuxX64)(
       const fused = tf.fused.matMul({ a: at, b: bt, bias: biasT, activation: 'relu' });
       expect(nativeStats.matMul - before.product).toBe(1);
       expect(simdStats.biasActivation - before.finish).toBe(1);
-      const sum = tf.add(tf.matMul(at, bt), biasT);
+      const product = tf.matMul(at, bt);
+      const sum = tf.add(product, biasT);
       const composed = tf.relu(sum);
       const pre = bitsOf(sum);
       // the cases are there: NaNs of both signs before the relu, and +NaN, -Inf, negatives
@@ -250,7 +251,7 @@ describe.runIf(linuxX64)(
       const out = bitsOf(fused);
       expect(out.some((u) => u === 0x7fc00000)).toBe(true); // +NaN stays
       expect(out.every((u) => u >>> 31 === 0)).toBe(true); // no sign bit survives
-      tf.dispose([at, bt, biasT, fused, sum, composed]);
+      tf.dispose([at, bt, biasT, fused, product, sum, composed]);
       expect(tf.memory().numTensors).toBe(tensorsBefore);
     });
   },
