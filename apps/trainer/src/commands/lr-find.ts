@@ -65,11 +65,6 @@ export async function runLrFindCommand(argv: string[]): Promise<LrFindCommandRes
   const onSignal = (sig: keyof typeof SIGNAL_EXIT) => {
     if (controller.signal.aborted) process.exit(stopCode);
     stopCode = SIGNAL_EXIT[sig];
-    if (sig === 'SIGHUP') {
-      // the terminal is gone: writes to it fail (EIO/EPIPE), which must not lose the results
-      process.stdout.on('error', () => {});
-      process.stderr.on('error', () => {});
-    }
     try {
       console.log(`\n${sig}: stopping after this step (send it again to quit at once)`);
     } catch {} // the terminal may be gone (SIGHUP)

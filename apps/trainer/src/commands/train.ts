@@ -71,11 +71,6 @@ export async function runTrainCommand(
     const code = SIGNAL_EXIT[sig];
     if (controller.signal.aborted) process.exit(stopCode || code);
     stopCode = code;
-    if (sig === 'SIGHUP') {
-      // the terminal is gone: writes to it fail (EIO/EPIPE), which must not crash the save
-      process.stdout.on('error', () => {});
-      process.stderr.on('error', () => {});
-    }
     const say = (l: string) => {
       try {
         console.log(l);

@@ -55,6 +55,15 @@ export function canRelaunch(): boolean {
   return entryScript !== null && process.env[RELAUNCHED_ENV] !== '1';
 }
 
+/**
+ * After SIGHUP the terminal is gone: writes to it fail (EIO/EPIPE), which must not crash this
+ * process (and lose what it is saving).
+ */
+function surviveClosedTerminal(): void {
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+}
+
 /** Whether this process is a relaunched child that still has its launcher's channel. */
 export function isRelaunched(): boolean {
   return process.env[RELAUNCHED_ENV] === '1' && typeof process.send === 'function';
@@ -92,11 +101,7 @@ export function relaunch(
     if ((m as FollowingMessage | null)?.burninFollowing === true) following = true;
   });
   const pass = (sig: StopSignal) => {
-    if (sig === 'SIGHUP') {
-      // the terminal is gone: a late write to it must not crash the launcher
-      process.stdout.on('error', () => {});
-      process.stderr.on('error', () => {});
-    }
+    if (sig === 'SIGHUP') surviveClosedTerminal();
     if (following && child.connected)
       child.send({ burninSignal: sig } satisfies SignalMessage, () => {});
     else if (child.exitCode === null && child.signalCode === null) child.kill(sig);
@@ -146,11 +151,17 @@ export function followLauncher(onSignal: (sig: StopSignal) => void): () => void 
 
 /**
  * Calls `onSignal` for each stop signal: from the launcher when this process is a relaunched
- * child ({@link followLauncher}), else from the OS. Returns the function that undoes it.
+ * child ({@link followLauncher}), else from the OS. After SIGHUP, writes to the closed terminal
+ * no longer throw or crash (`console.log` still may: wrap it). Returns the function that undoes
+ * it.
  */
 export function onStopSignals(onSignal: (sig: StopSignal) => void): () => void {
-  if (isRelaunched()) return followLauncher(onSignal);
-  const handlers = STOP_SIGNALS.map((sig) => [sig, () => onSignal(sig)] as const);
+  const handle = (sig: StopSignal) => {
+    if (sig === 'SIGHUP') surviveClosedTerminal();
+    onSignal(sig);
+  };
+  if (isRelaunched()) return followLauncher(handle);
+  const handlers = STOP_SIGNALS.map((sig) => [sig, () => handle(sig)] as const);
   for (const [sig, h] of handlers) process.on(sig, h);
   return () => {
     for (const [sig, h] of handlers) process.off(sig, h);
