@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { initBackend, registerTrainingKernels } from '@burnin/backend';
+import { type BackendChoice, initBackend, registerTrainingKernels } from '@burnin/backend';
 import { withSchedule } from '@burnin/tfjs-adapter';
 import '@tensorflow/tfjs-backend-wasm';
 import {
@@ -13,12 +13,7 @@ import {
   type TrainConfig,
   validateConfig,
 } from './config.js';
-import {
-  GC_ENV,
-  gcSetting,
-  SINGLE_THREADED_GC_FLAG,
-  wantsSingleThreadedGc,
-} from './run/gc-mode.js';
+import { GC_ENV, gcSetting, gcV8Options, SINGLE_THREADED_GC_FLAG } from './run/gc-mode.js';
 import * as tf from './tf.js';
 import { createGradientStepper, prepareBatch } from './train/parallel.js';
 import {
@@ -53,17 +48,11 @@ async function main(): Promise<void> {
   if (solo) {
     const T = Number(args[3] ?? 1);
     const on = args[4] === 'main' || args[4] === 'thread' ? args[4] : undefined;
-    await initSoloBackend();
+    await initBenchBackend();
     console.log(`${SOLO_PREFIX}${JSON.stringify(await soloRun(cfg, T, on))}`);
     return;
   }
-  // one thread per tfjs engine, as `burnin train` runs (selectBackend)
-  const choice = await initBackend('auto', {
-    log: () => {},
-    loadTensorflow: () => import('@tensorflow/tfjs-node' as string),
-    threads: 1,
-  });
-  registerTrainingKernels();
+  const choice = await initBenchBackend();
   const cores = availableParallelism();
   // 1, 2, 4, ... and all cores (at most one image per thread)
   const most = Math.min(cores, B);
@@ -113,8 +102,7 @@ async function main(): Promise<void> {
   let peakRss = 0;
   // the V8 options `burnin train` would run each thread count with (gc-mode.ts)
   const setting = gcSetting();
-  const v8 = (T: number) =>
-    wantsSingleThreadedGc(T, cores, setting) ? [SINGLE_THREADED_GC_FLAG] : [];
+  const v8 = (T: number) => gcV8Options(T, cores, setting);
   for (let round = 0; round < 2; round++) {
     for (const v of variants) {
       const speed = await childRun({ preset, steps, batch: B, threads: v.T, on: v.on }, v8(v.T));
@@ -280,14 +268,15 @@ interface SoloResult extends RunSpeed {
   timing: TrainResult['timing'] | null;
 }
 
-/** The backend of a `--solo` child: as `burnin train` selects it, one thread per engine. */
-async function initSoloBackend(): Promise<void> {
-  await initBackend('auto', {
+/** The backend of the bench and its `--solo` children: as `burnin train` selects it, one thread per engine. */
+async function initBenchBackend(): Promise<BackendChoice> {
+  const choice = await initBackend('auto', {
     log: () => {},
     loadTensorflow: () => import('@tensorflow/tfjs-node' as string),
     threads: 1,
   });
   registerTrainingKernels();
+  return choice;
 }
 
 /** One `train()` run at `threads` threads in this process (a `--solo` child's work). */

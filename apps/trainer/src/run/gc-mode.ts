@@ -50,6 +50,18 @@ export function wantsSingleThreadedGc(threads: number, cores: number, setting: G
   return threads > 1 && threads >= cores;
 }
 
+/**
+ * The V8 options a run of `threads` training threads gets (see {@link wantsSingleThreadedGc}):
+ * `[SINGLE_THREADED_GC_FLAG]` or none. Throws {@link GcSettingError} for a bad BURNIN_GC.
+ */
+export function gcV8Options(
+  threads: number,
+  cores: number = availableParallelism(),
+  setting: GcSetting = gcSetting(),
+): string[] {
+  return wantsSingleThreadedGc(threads, cores, setting) ? [SINGLE_THREADED_GC_FLAG] : [];
+}
+
 /** Whether this process runs with {@link SINGLE_THREADED_GC_FLAG}. */
 export function singleThreadedGc(execArgv: readonly string[] = process.execArgv): boolean {
   return execArgv.includes(SINGLE_THREADED_GC_FLAG);
@@ -66,8 +78,7 @@ export async function relaunchForGc(
   threads: number,
   extraArgs: readonly string[] = [],
 ): Promise<number | null> {
-  const setting = gcSetting();
-  if (!canRelaunch() || singleThreadedGc()) return null;
-  if (!wantsSingleThreadedGc(threads, availableParallelism(), setting)) return null;
-  return relaunch([SINGLE_THREADED_GC_FLAG], extraArgs);
+  const options = gcV8Options(threads);
+  if (!canRelaunch() || singleThreadedGc() || options.length === 0) return null;
+  return relaunch(options, extraArgs);
 }
