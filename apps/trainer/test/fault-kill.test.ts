@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { tinyConfig, weightsOf } from './fault-helpers.js';
 import { tempRoot } from './helpers.js';
-import { bundleCli, spawnCli } from './spawn-cli.js';
+import { aStepLogged, bundleCli, spawnCli } from './spawn-cli.js';
 
 /**
  * Kills, signals and faults against the real CLI in child processes (cpu backend). The CLI
@@ -106,8 +106,7 @@ describe('signals and a second trainer (spawned)', () => {
       const r = cli(train(d, ...(sig === 'SIGHUP' ? ['--resume'] : [])));
       await r.waitFor(/^train: /m);
       // stop once a step (of this process) is logged
-      while (readFileSync(metrics, 'utf8').length <= logged)
-        await new Promise((res) => setTimeout(res, 10));
+      await aStepLogged(d, logged);
       r.child.kill(sig);
       expect((await r.done).code, r.err()).toBe(code);
       const s = JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8'));

@@ -11,7 +11,7 @@ import {
 import { readCheckpoint } from '../src/train/checkpoint.js';
 import { tinyConfig, weightsOf } from './fault-helpers.js';
 import { tempRoot } from './helpers.js';
-import { bundleCli, spawnCli } from './spawn-cli.js';
+import { aStepLogged, bundleCli, spawnCli } from './spawn-cli.js';
 
 describe('gc mode', () => {
   it('reads BURNIN_GC: unset or empty is auto; anything else but the three is a typed error', () => {
@@ -80,13 +80,6 @@ const alive = (pid: number) => {
     return false;
   }
 };
-
-/** Waits until a step of this run is in metrics.jsonl (beyond `from` characters). */
-async function aStepLogged(d: string, from = 0): Promise<void> {
-  const metrics = join(d, 'metrics.jsonl');
-  while (!existsSync(metrics) || readFileSync(metrics, 'utf8').length <= from)
-    await new Promise((res) => setTimeout(res, 10));
-}
 
 let ref: Record<string, number[]>;
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -33,6 +34,13 @@ export interface SpawnedCli {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends `sig` to the child's whole process group (SpawnOptions.detached), as a Ctrl-C does. */
   group: (sig: NodeJS.Signals) => void;
+}
+
+/** Waits until run folder `d`'s metrics.jsonl holds more than `from` characters (a new step). */
+export async function aStepLogged(d: string, from = 0): Promise<void> {
+  const metrics = join(d, 'metrics.jsonl');
+  while (!existsSync(metrics) || readFileSync(metrics, 'utf8').length <= from)
+    await new Promise((res) => setTimeout(res, 10));
 }
 
 /** Extra settings of {@link spawnCli}. */
